@@ -1,0 +1,39 @@
+# The two contracts: `make run` and `make test` (see README). Both install what is missing.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install nlu nlu-eval nlu-compare bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# The NLU runs on Python 3.10 in its own environment; retrained only when its data change.
+nlu: $(STAMP)
+	$(PY) -m nlu.manage ensure-venv
+	$(PY) -m nlu.manage train
+
+run: install nlu
+	$(PY) -m bot run
+
+test: install nlu
+	$(PY) -m pytest -q
+
+nlu-eval: install nlu
+	$(PY) -m nlu.manage eval
+
+nlu-compare: install nlu
+	$(PY) -m nlu.manage compare
+
+bench: install nlu
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .venv-nlu nlu/models var .pytest_cache

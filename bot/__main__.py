@@ -1,0 +1,70 @@
+"""Command line of the application.
+
+    python -m bot serve   the web application alone, on HOST:PORT (default 127.0.0.1:8000)
+    python -m bot run     what `make run` starts: the NLU service, then the application
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+from urllib.parse import urlparse
+
+import uvicorn
+
+from bot.settings import Settings
+from bot.web.app import create_app
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run the web application")
+    sub.add_parser("run", help="run the NLU service and the web application")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+    if args.command == "run":
+        return run(settings)
+    serve(settings)
+    return 0
+
+
+def serve(settings: Settings) -> None:
+    # No access log: URLs carry no personal data, but logs are kept out of the question.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level="info", access_log=False)
+
+
+def run(settings: Settings) -> int:
+    """Starts Rasa in the background (it needs ~30 s) and serves the app meanwhile."""
+    from nlu import manage
+
+    nlu = urlparse(settings.nlu_url)
+    server: dict = {}
+
+    def start_nlu() -> None:
+        if manage.is_ready(settings.nlu_url):
+            print(f"NLU déjà en service : {settings.nlu_url}", flush=True)
+            return
+        try:
+            server["proc"] = manage.start_server(port=nlu.port or 5005, host=nlu.hostname)
+            print(f"NLU prêt : {settings.nlu_url}", flush=True)
+        except Exception as error:  # noqa: BLE001 - the bot works on keywords without it
+            print(f"NLU indisponible ({error}) : le bot marche sur chiffres et mots-clés.",
+                  flush=True)
+
+    threading.Thread(target=start_nlu, name="nlu", daemon=True).start()
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"\n  Web chat : {base}/\n  Santé    : {base}/healthz\n", flush=True)
+    try:
+        serve(settings)
+    finally:
+        if "proc" in server:
+            manage.stop_server(server["proc"])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""From the answers of the conversation to the profile the eligibility evaluator reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HOUSING_WITHOUT_RENT = {"owner", "hosted", "homeless"}
+
+
+def _person(age: int, **income: float) -> dict[str, Any]:
+    return {
+        "age": age,
+        "pregnant": False,
+        "disability_rate": 0,
+        "student": False,
+        "income": {
+            "salary": income.get("salary", 0.0),
+            "unemployment": income.get("unemployment", 0.0),
+            "pension": income.get("pension", 0.0),
+            "other": income.get("other", 0.0),
+        },
+    }
+
+
+def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str, Any]:
+    applicant = _person(
+        int(answers["age"]),
+        salary=float(answers.get("salary", 0)),
+        unemployment=float(answers.get("unemployment", 0)),
+        pension=float(answers.get("pension", 0)),
+        other=float(answers.get("other_income", 0)),
+    )
+    if moment == "child":
+        applicant["pregnant"] = True
+    if answers.get("disability"):
+        # The check does not ask the rate: 80 % is the rate that opens the AAH on its own,
+        # and the referent checks the real rate with the person.
+        applicant["disability_rate"] = 80
+    partner = None
+    household = answers.get("household", "single")
+    if household.startswith("couple"):
+        # The partner's age is not asked (one question less); the applicant's age stands in.
+        partner = _person(int(answers["age"]), salary=float(answers.get("partner_income", 0)))
+    children = [{"age": int(age)} for age in answers.get("children_ages", [])]
+    housing_status = answers.get("housing", "hosted")
+    rent = 0.0 if housing_status in HOUSING_WITHOUT_RENT else float(answers.get("rent", 0))
+    return {
+        "period": period,
+        "commune": answers["postcode"],
+        "applicant": applicant,
+        "partner": partner,
+        "children": children,
+        "housing": {"status": housing_status, "rent": rent},
+    }

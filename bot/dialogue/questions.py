@@ -1,0 +1,113 @@
+"""The eligibility questions: what each asks, how its answer is read, when it is asked.
+
+The order of QUESTIONS is the order of the check. A question is skipped when `applies`
+says it does not concern this person (no rent to ask a home owner), which keeps the check
+at 8 questions for a single adult and 10 for a couple with children.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot import parsing
+from bot.messages import CHOICES
+
+HOUSEHOLDS = ["single", "single_with_children", "couple", "couple_with_children"]
+HOUSING = ["tenant", "social_tenant", "owner", "hosted", "homeless"]
+MOMENTS = ["adult", "child", "single_parent", "senior", "other"]
+
+
+def _age(text: str) -> Any:
+    return parsing.parse_integer(text, minimum=15, maximum=120)
+
+
+def _postcode(text: str) -> Any:
+    digits = re.sub(r"\D", "", parsing.normalize(text))
+    if len(digits) == 5 and digits[:2] not in ("00", "96", "99"):
+        return digits
+    return None
+
+
+def _choice(name: str, values: list[str]) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        index = parsing.parse_choice(text, CHOICES[name])
+        return values[index] if index is not None else None
+
+    return parse
+
+
+def _yes_no(text: str) -> Any:
+    answer = parsing.parse_yes_no(text)
+    if answer is None:
+        index = parsing.parse_choice(text, CHOICES["yes_no"])
+        answer = None if index is None else index == 0
+    return answer
+
+
+def _amount(text: str) -> Any:
+    return parsing.parse_amount(text)
+
+
+def _ages(text: str) -> Any:
+    ages = parsing.parse_ages(text)
+    return ages or None  # « avec enfants » was chosen: at least one age is needed
+
+
+def _with_children(answers: dict) -> bool:
+    return answers.get("household") in ("single_with_children", "couple_with_children")
+
+
+def _rents(answers: dict) -> bool:
+    return answers.get("housing") in ("tenant", "social_tenant")
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    parse: Callable[[str], Any]
+    applies: Callable[[str, dict], bool]
+    choices: str | None = None  # a name in messages.CHOICES
+    kind: str = "text"  # "amount" questions take an amount entity from the NLU
+
+
+QUESTIONS: list[Question] = [
+    Question("age", _age, lambda m, a: True),
+    Question("postcode", _postcode, lambda m, a: True),
+    Question("household", _choice("household", HOUSEHOLDS),
+             lambda m, a: m != "single_parent", choices="household"),
+    Question("partner_income", _amount,
+             lambda m, a: a.get("household", "").startswith("couple"), kind="amount"),
+    Question("children_ages", _ages, lambda m, a: _with_children(a)),
+    Question("housing", _choice("housing", HOUSING), lambda m, a: True, choices="housing"),
+    Question("rent", _amount, lambda m, a: _rents(a), kind="amount"),
+    Question("disability", _yes_no, lambda m, a: m != "senior", choices="yes_no"),
+    Question("salary", _amount, lambda m, a: m != "senior", kind="amount"),
+    Question("unemployment", _amount, lambda m, a: m != "senior", kind="amount"),
+    Question("pension", _amount, lambda m, a: m == "senior", kind="amount"),
+    Question("other_income", _amount, lambda m, a: m == "senior", kind="amount"),
+]
+
+BY_KEY = {q.key: q for q in QUESTIONS}
+
+# Answers implied by the moment of life, so they are not asked.
+IMPLIED = {"single_parent": {"household": "single_with_children"}}
+
+
+def next_question(moment: str, answers: dict, after: str | None = None) -> Question | None:
+    """The first question after `after` that applies and is not answered yet."""
+    started = after is None
+    for question in QUESTIONS:
+        if not started:
+            started = question.key == after
+            continue
+        if question.applies(moment, answers) and question.key not in answers:
+            return question
+    return None
+
+
+def questions_for(moment: str, answers: dict) -> list[str]:
+    """Keys of every question this person is asked, given the answers so far."""
+    return [q.key for q in QUESTIONS if q.applies(moment, answers)]

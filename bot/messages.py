@@ -1,0 +1,115 @@
+"""Every sentence residents read, in one place, in plain and short French.
+
+A prompt must fit one SMS (160 characters) once its numbered choices are added; the test
+suite counts them. Placeholders use str.format names.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, str] = {
+    # Welcome and consent
+    "greeting": (
+        "Bonjour, je suis Passerelle, l'assistant des droits sociaux.\n"
+        "Je vous aide à savoir à quelles aides vous avez droit et comment les demander."
+    ),
+    "privacy": (
+        "Pour le test, je garde vos réponses {months} mois, pour vous et l'équipe sociale. "
+        "SUPPRIMER efface tout. D'accord ?"
+    ),
+    "consent_yes": "Merci. Écrivez CONSEILLER à tout moment pour parler à une personne.",
+    "consent_reask": "Répondez 1 pour Oui ou 2 pour Non.",
+    "declined": (
+        "D'accord, je ne garde rien. Infos générales : mes-aides.france-services.gouv.fr. "
+        "Une personne peut vous aider : {contact}"
+    ),
+    "declined_again": "Écrivez OUI pour faire le test, ou CONSEILLER pour parler à une personne.",
+    # Choosing a moment of life
+    "ask_moment": "Qu'est-ce qui vous amène ?",
+    "moment_reask": "Répondez avec un chiffre, par exemple : 1",
+    # Questions (key: ask_<answer key>) and their re-asks (reask_<answer key>)
+    "ask_age": "Quel est votre âge ?",
+    "reask_age": "Je n'ai pas compris. Écrivez votre âge en chiffres, par exemple : 34",
+    "ask_postcode": "Quel est votre code postal ?",
+    "reask_postcode": "Je n'ai pas compris. Écrivez les 5 chiffres, par exemple : 67100",
+    "ask_household": "Vous vivez :",
+    "reask_household": "Répondez avec un chiffre de 1 à 4, par exemple : 1",
+    "ask_partner_income": "Combien gagne votre conjoint(e) par mois, net ? Écrivez 0 si rien.",
+    "reask_partner_income": "Je n'ai pas compris. Écrivez un montant, par exemple : 1200",
+    "ask_children_ages": "Quel âge ont vos enfants ? Par exemple : 3 et 7 (0 pour un bébé)",
+    "reask_children_ages": "Je n'ai pas compris. Écrivez leurs âges, par exemple : 3 et 7",
+    "ask_housing": "Votre logement :",
+    "reask_housing": "Répondez avec un chiffre de 1 à 5, par exemple : 1",
+    "ask_rent": "Combien payez-vous de loyer par mois, charges comprises ?",
+    "reask_rent": "Je n'ai pas compris. Écrivez un montant, par exemple : 500",
+    "ask_disability": "Avez-vous un handicap reconnu par la MDPH ?",
+    "reask_disability": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_salary": "Combien gagnez-vous de salaire par mois, net ? Écrivez 0 si rien.",
+    "reask_salary": "Je n'ai pas compris. Écrivez un montant, par exemple : 800",
+    "ask_unemployment": "Combien touchez-vous de chômage par mois ? Écrivez 0 si rien.",
+    "reask_unemployment": "Je n'ai pas compris. Écrivez un montant, par exemple : 600",
+    "ask_pension": "Combien touchez-vous de retraite par mois, net ? Écrivez 0 si rien.",
+    "reask_pension": "Je n'ai pas compris. Écrivez un montant, par exemple : 900",
+    "ask_other_income": "Avez-vous d'autres revenus par mois ? Écrivez 0 si rien.",
+    "reask_other_income": "Je n'ai pas compris. Écrivez un montant, par exemple : 100",
+    # Result
+    "computing": "Merci ! Je calcule vos droits…",
+    "result_intro": "Vous avez probablement droit à :",
+    "result_item": "{label} : environ {amount} € {per}. {sentence}",
+    "result_item_no_amount": "{label}. {sentence}",
+    "result_how": "{label} : {where}. {link}",
+    "result_documents": "À apporter : {documents}.",
+    "result_none": "Je ne trouve pas d'aide probable avec ces réponses. Une personne peut vérifier avec vous.",
+    "estimate": "C'est une estimation, pas une décision : c'est l'organisme qui décide.",
+    "offer_human": "Voulez-vous en parler avec une personne ?",
+    "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
+    "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
+    # Emergencies come first, before anything else the bot says
+    "urgent": (
+        "En danger : 17 ou 112. Violences conjugales : 3919. Enfant en danger : 119. "
+        "Abri pour la nuit : 115. Idées suicidaires : 3114. Appels gratuits."
+    ),
+    # Navigation and commands
+    "human_contact": "Une personne peut vous aider : {contact}",
+    "human_then_resume": "Pour continuer le test, répondez à la question :",
+    "no_previous": "C'est la première question.",
+    "restarted": "On recommence.",
+    "erased": "C'est fait : toutes vos données sont effacées. Écrivez bonjour pour recommencer.",
+    "not_understood_twice": "Je ne comprends pas bien. Écrivez CONSEILLER pour parler à une personne.",
+}
+
+PER = {"month": "par mois", "year": "par an"}
+
+CHOICES: dict[str, list[str]] = {
+    "consent": ["Oui", "Non"],
+    "moment": [
+        "Je deviens adulte",
+        "J'attends un enfant",
+        "J'élève seul(e) mes enfants",
+        "Je deviens senior",
+        "Autre",
+    ],
+    "household": [
+        "Seul(e), sans enfant",
+        "Seul(e) avec enfant(s)",
+        "En couple, sans enfant",
+        "En couple avec enfant(s)",
+    ],
+    "housing": [
+        "Locataire (privé)",
+        "Logement social (HLM)",
+        "Propriétaire",
+        "Hébergé(e) gratuitement",
+        "Sans logement",
+    ],
+    "yes_no": ["Oui", "Non"],
+    "after_result": ["Parler à une personne", "Recommencer"],
+}
+
+
+def text(key: str, **values: object) -> str:
+    return TEXTS[key].format(**values)
+
+
+def euros(amount: float) -> str:
+    """« 1 234 » : whole euros with a French thousands separator."""
+    return f"{round(amount):,}".replace(",", " ")

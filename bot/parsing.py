@@ -1,0 +1,145 @@
+"""Reading what people type: digits, amounts, numbers in words, oui/non, commands.
+
+People text without accents, in capitals, with « € », « euros », « e », spaces inside
+numbers (« 1 200 ») and numbers in words (« huit cents »). Every function here returns
+None when it cannot read the text, so the dialogue can re-ask instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from text_to_num import alpha2digit, text2num
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, single spaces, typographic apostrophes folded."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    text = text.replace("’", "'").replace("`", "'").lower()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_CURRENCY = re.compile(r"(€|euros?\b|eur\b|(?<=\d)\s?e\b|\bpar mois\b|/mois\b|\bnet\b|\bnets\b)")
+_THOUSANDS = re.compile(r"(?<=\d)[ .\u202f\u00a0](?=\d{3}\b)")
+_NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+
+
+def _words_to_digits(text: str) -> str:
+    converted = alpha2digit(text, "fr")
+    if not _NUMBER.search(converted):
+        # alpha2digit leaves lone small numbers (« deux ») as words on purpose.
+        words = []
+        for word in converted.split():
+            try:
+                words.append(str(text2num(word, "fr")))
+            except ValueError:
+                words.append(word)
+        converted = " ".join(words)
+    return converted
+
+
+def numbers_in(text: str) -> list[float]:
+    """Every number in the text, words and digits alike, in order."""
+    text = normalize(text)
+    text = _CURRENCY.sub(" ", text)
+    text = _THOUSANDS.sub("", text)
+    text = _words_to_digits(text)
+    values = []
+    for match in _NUMBER.finditer(text):
+        values.append(float(match.group().replace(",", ".")))
+    return values
+
+
+def parse_number(text: str, *, minimum: float = 0, maximum: float = 1e7) -> float | None:
+    """The one number the text holds, or None if none, several, or out of range."""
+    values = numbers_in(text)
+    if len(values) != 1:
+        if len(values) == 0 and normalize(text) in {"rien", "aucun", "aucune", "zero", "pas de"}:
+            values = [0.0]
+        else:
+            return None
+    value = values[0]
+    if value < minimum or value > maximum:
+        return None
+    return value
+
+
+def parse_amount(text: str) -> float | None:
+    """A monthly amount in euros; « rien » or « 0 » is zero."""
+    if normalize(text) in {"rien", "aucun", "aucune", "non", "0", "zero", "pas de revenu", "nada"}:
+        return 0.0
+    return parse_number(text, minimum=0, maximum=100_000)
+
+
+def parse_integer(text: str, *, minimum: int, maximum: int) -> int | None:
+    value = parse_number(text, minimum=minimum, maximum=maximum)
+    if value is None or value != int(value):
+        return None
+    return int(value)
+
+
+def parse_ages(text: str) -> list[int] | None:
+    """Children's ages: « 3 et 7 », « 3, 7 », « un bebe de 0 an »; None if unreadable."""
+    if normalize(text) in {"aucun", "pas d'enfant", "0 enfant", "non", "aucune"}:
+        return []
+    values = numbers_in(text)
+    if not values or any(v != int(v) or v < 0 or v > 25 for v in values) or len(values) > 12:
+        return None
+    return [int(v) for v in values]
+
+
+_YES = {"oui", "o", "ok", "okay", "d'accord", "dacc", "dac", "daccord", "ouais", "ouai", "yes",
+        "si", "bien sur", "j'accepte", "accepte", "oui j'accepte", "volontiers", "ui", "wi",
+        "yep", "oki", "vas-y", "vas y", "go"}
+_NO = {"non", "n", "no", "nan", "nope", "pas d'accord", "je refuse", "refuse", "non merci",
+       "jamais", "pas du tout"}
+
+
+def parse_yes_no(text: str) -> bool | None:
+    words = normalize(text).strip(" .!?")
+    if words in _YES:
+        return True
+    if words in _NO:
+        return False
+    return None
+
+
+def parse_choice(text: str, choices: list[str]) -> int | None:
+    """Index of the option chosen by its digit or by its words, or None."""
+    words = normalize(text).strip(" .!?)")
+    match = re.fullmatch(r"(\d{1,2})\s*[).-]?", words)
+    if match:
+        index = int(match.group(1)) - 1
+        return index if 0 <= index < len(choices) else None
+    for index, choice in enumerate(choices):
+        if words and words == normalize(choice).strip(" .!?"):
+            return index
+    # Unambiguous start of an option's words (« locataire » for « Locataire (privé) »).
+    starts = [i for i, choice in enumerate(choices)
+              if len(words) >= 3 and normalize(choice).startswith(words)]
+    if len(starts) == 1:
+        return starts[0]
+    return None
+
+
+_COMMANDS = {
+    "menu": {"menu", "accueil", "debut"},
+    "back": {"retour", "precedent", "revenir", "retour arriere", "back"},
+    "restart": {"recommencer", "recommence", "reset", "redemarrer", "tout recommencer"},
+    "erase": {"supprimer", "supprime", "supprimer mes donnees", "effacer", "efface",
+              "effacer mes donnees"},
+    "human": {"conseiller", "conseillere", "humain", "agent", "parler a quelqu'un",
+              "parler a une personne", "referent", "referente", "rdv", "rendez-vous",
+              "rendez vous", "je veux parler a quelqu'un", "un conseiller"},
+}
+
+
+def command_in(text: str) -> str | None:
+    """A navigation command typed alone (« menu », « retour »…), or None."""
+    words = normalize(text).strip(" .!?")
+    for name, spellings in _COMMANDS.items():
+        if words in spellings:
+            return name
+    return None

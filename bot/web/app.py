@@ -1,0 +1,121 @@
+"""The HTTP application: web chat page, chat API, health check.
+
+Channel adapters are thin: this one turns a JSON body into an IncomingMessage and the
+core's replies into JSON. The core is synchronous (database and OpenFisca work), so the
+chat endpoint is a plain `def`, which Starlette runs in its thread pool, off the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.dialogue.core import DialogueCore
+from bot.dialogue.types import IncomingMessage
+from bot.settings import Settings
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_TEXT = 1000
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    user_id: str = Field(min_length=1, max_length=200)
+    text: str = Field(max_length=MAX_TEXT)
+
+    @field_validator("text")
+    @classmethod
+    def not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("le message est vide")
+        return value
+
+
+def _error_message(error: RequestValidationError) -> str:
+    first = error.errors()[0] if error.errors() else {}
+    if first.get("type") == "json_invalid":
+        return "invalid JSON body"
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    problem = first.get("msg", "invalid request")
+    if first.get("type") == "string_too_long":
+        problem = f"too long (at most {MAX_TEXT} characters)" if where == "text" else problem
+    return f"{where}: {problem}" if where else problem
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None,
+               eligibility: Any = None, interpreter: Any = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    db = db or Database(settings.database_url)
+    if eligibility is None:
+        from bot.eligibility import EligibilityService
+
+        eligibility = EligibilityService()
+    if interpreter is None:
+        interpreter = _default_interpreter(settings)
+    core = DialogueCore(db, eligibility, interpreter, secret_key=settings.secret_key,
+                        referent_contact=settings.referent_contact,
+                        retention_months=settings.retention_months)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        db.migrate()
+        if settings.warm_up_rules and hasattr(eligibility, "start_warm_up"):
+            eligibility.start_warm_up()
+        yield
+
+    app = FastAPI(title="Passerelle", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.core = core
+    app.state.db = db
+    app.state.settings = settings
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError):
+        return JSONResponse({"error": _error_message(error)}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException):
+        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code)
+
+    @app.get("/")
+    def chat_page() -> FileResponse:
+        return FileResponse(STATIC / "chat.html", media_type="text/html")
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        nlu = "up" if interpreter is not None and _is_up(interpreter) else "down"
+        rules = getattr(eligibility, "status", "ready")
+        return {"status": "ok", "nlu": nlu, "rules": rules}
+
+    @app.post("/api/chat")
+    def chat(body: ChatRequest) -> dict[str, Any]:
+        replies = core.handle(IncomingMessage(channel="web", sender=body.user_id, text=body.text))
+        return {"replies": [reply.as_dict() for reply in replies]}
+
+    return app
+
+
+def _is_up(interpreter: Any) -> bool:
+    try:
+        return bool(interpreter.is_up())
+    except Exception:  # noqa: BLE001 - a health check never fails the request
+        return False
+
+
+def _default_interpreter(settings: Settings) -> Any:
+    try:
+        from nlu.client import NluClient
+    except ImportError:
+        log.warning("nlu.client is not available: digits and keywords only")
+        return None
+    return NluClient(settings.nlu_url, timeout=settings.nlu_timeout)
