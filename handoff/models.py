@@ -1,0 +1,176 @@
+"""Hand-off records: a conversation handed to a human, and the appointments booked for it.
+
+Slots are computed from the territory file (handoff/slots.py), never stored; a booking is a
+row. The eligibility answers and results reach the referent through the conversation.
+
+Why the database itself refuses double bookings, overlaps included: every slot starts on a
+15-minute grid (GRID_MINUTES) and lasts a whole number of grid steps, and a booked
+appointment writes one `AppointmentUnit` row per step it occupies, keyed unique on
+(referent_id, starts_at). Two appointments of one referent overlap exactly when they share a
+step, so whichever transaction commits second violates the unique key, whatever the
+durations, on SQLite as on PostgreSQL with any number of workers. Cancelling deletes the
+units (the appointment row stays, for the record). The partial unique index on the
+appointment itself (one booked start per referent) is a second, cheaper guard.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.storage.models import Base, Conversation, utcnow
+
+TRIGGERS = ("asked", "accompanied_claim", "not_understood", "urgent")
+HANDOFF_STATUSES = ("open", "closed")
+# excused: cancelled by the person beforehand; cancelled: by the service.
+APPOINTMENT_STATUSES = ("booked", "excused", "seen", "noshow", "cancelled")
+# Statuses whose time the referent really spent (or will spend): they keep their units.
+OCCUPYING = ("booked", "seen", "noshow")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class UTCDateTime(TypeDecorator):
+    """An aware datetime stored in UTC on every engine.
+
+    SQLite keeps no offset: without this, an aware Paris time would be stored as its wall
+    clock and compared wrongly with UTC ones, and the unit keys would not match.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Handoff(Base):
+    """A conversation handed to a human: why, how urgent, and whether a referent holds it."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (
+        CheckConstraint(_in("trigger", TRIGGERS), name="trigger"),
+        CheckConstraint(_in("status", HANDOFF_STATUSES), name="status"),
+        # One open hand-off per conversation, even when two messages race.
+        Index(
+            "uq_handoff_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    reason_id: Mapped[str] = mapped_column(String(40))
+    trigger: Mapped[str] = mapped_column(String(20))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    # A referent took the conversation over: the bot stays silent until it is given back.
+    held_by_referent: Mapped[bool] = mapped_column(Boolean, default=False)
+    referent_id: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    conversation: Mapped[Conversation] = relationship()
+    appointments: Mapped[list[Appointment]] = relationship(
+        back_populates="handoff",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Appointment.id",
+    )
+
+    @property
+    def booked(self) -> Appointment | None:
+        """The appointment still to come, if any."""
+        return next((a for a in self.appointments if a.status == "booked"), None)
+
+
+class Appointment(Base):
+    __tablename__ = "appointment"
+    __table_args__ = (
+        CheckConstraint(_in("status", APPOINTMENT_STATUSES), name="status"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        Index(
+            "uq_appointment_booked_referent_start",
+            "referent_id",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'booked'"),
+            postgresql_where=text("status = 'booked'"),
+        ),
+        Index("ix_appointment_status_starts_at", "status", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handoff_id: Mapped[int] = mapped_column(
+        ForeignKey("handoff.id", ondelete="CASCADE"), index=True
+    )
+    referent_id: Mapped[str] = mapped_column(String(40))
+    place_id: Mapped[str] = mapped_column(String(40))
+    reason_id: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="booked")
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    handoff: Mapped[Handoff] = relationship(back_populates="appointments")
+    units: Mapped[list[AppointmentUnit]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def slot(self):
+        """The appointment's time, place and referent as a `Slot` (for display, calendar)."""
+        from handoff.slots import Slot
+
+        return Slot(self.starts_at, self.ends_at, self.referent_id, self.place_id, self.reason_id)
+
+
+class AppointmentUnit(Base):
+    """One grid step of a referent's time taken by an appointment (see the module docstring)."""
+
+    __tablename__ = "appointment_unit"
+    __table_args__ = (
+        UniqueConstraint("referent_id", "starts_at", name="uq_appointment_unit_referent_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appointment_id: Mapped[int] = mapped_column(
+        ForeignKey("appointment.id", ondelete="CASCADE"), index=True
+    )
+    referent_id: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="units")

@@ -1,0 +1,1 @@
+"""Territory files (YAML); a package so the files ship with the application."""

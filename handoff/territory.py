@@ -1,0 +1,420 @@
+"""The territory as data: places, referents, appointment reasons and booking settings.
+
+A territory is one YAML file, checked against a JSON schema and then for consistency (ids
+that refer to each other, time ranges that end after they start) when it is loaded, so a
+mistake in the file stops the start with a message naming the file and the field.
+`TERRITORY_FILE` selects the file; the default is the Strasbourg Neudorf demo.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+import jsonschema
+import yaml
+
+DEFAULT_FILE = Path(__file__).resolve().parent / "territories" / "strasbourg-neudorf.yaml"
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Every slot starts on this grid and every duration is a multiple of it: that is what lets
+# the database refuse overlapping bookings (see handoff/models.py, AppointmentUnit). It is
+# code, not territory data, because changing it would misalign the rows already stored.
+GRID_MINUTES = 15
+
+_RANGE = r"^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9]$"
+_ID = r"^[a-z0-9][a-z0-9_-]*$"
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+_RANGES = {"type": "array", "items": {"type": "string", "pattern": _RANGE}}
+_WEEK = {
+    "type": "object",
+    "propertyNames": {"enum": list(WEEKDAYS)},
+    "additionalProperties": _RANGES,
+}
+
+SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["id", "name", "settings", "places", "referents", "reasons"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": _ID},
+        "name": {"type": "string", "minLength": 1},
+        "demo": {"type": "boolean"},
+        "settings": {
+            "type": "object",
+            "required": ["timezone", "min_notice_hours", "horizon_days"],
+            "additionalProperties": False,
+            "properties": {
+                "timezone": {"type": "string"},
+                "min_notice_hours": {"type": "number", "minimum": 0},
+                "horizon_days": {"type": "integer", "minimum": 1, "maximum": 366},
+                "holidays": {
+                    "type": "object",
+                    "required": ["country"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "country": {"type": "string"},
+                        "subdivision": {"type": "string"},
+                    },
+                },
+            },
+        },
+        "places": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "name", "address", "opening_hours"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": _ID},
+                    "name": {"type": "string", "minLength": 1},
+                    "address": {"type": "string", "minLength": 1},
+                    "phone": {"type": "string"},
+                    "access": {"type": "string"},
+                    "accessibility": {"type": "string"},
+                    "opening_hours": _WEEK,
+                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                    "map_url": {"type": "string", "pattern": "^https?://"},
+                },
+                "dependentRequired": {"lat": ["lon"], "lon": ["lat"]},
+                "anyOf": [{"required": ["lat"]}, {"required": ["map_url"]}],
+            },
+        },
+        "referents": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "first_name", "availability"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": _ID},
+                    "first_name": {"type": "string", "minLength": 1},
+                    # place id -> weekday -> time ranges
+                    "availability": {"type": "object", "additionalProperties": _WEEK},
+                    "absences": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["from", "to"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "from": {"type": "string", "pattern": _DATE},
+                                "to": {"type": "string", "pattern": _DATE},
+                                "note": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+        "reasons": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "label", "duration_minutes"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": _ID},
+                    "label": {"type": "string", "minLength": 1},
+                    "duration_minutes": {"type": "integer", "minimum": GRID_MINUTES},
+                    "min_notice_hours": {"type": "number", "minimum": 0},
+                    "referents": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+class TerritoryError(ValueError):
+    """The territory file is wrong; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    start: time
+    end: time  # time(0) stands for 24:00
+
+    @property
+    def start_minutes(self) -> int:
+        return self.start.hour * 60 + self.start.minute
+
+    @property
+    def end_minutes(self) -> int:
+        return 24 * 60 if self.end == time(0) else self.end.hour * 60 + self.end.minute
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str
+    name: str
+    address: str
+    opening_hours: dict[int, tuple[TimeRange, ...]]  # weekday (0 = Monday) -> ranges
+    access: str = ""
+    accessibility: str = ""
+    phone: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    map_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Absence:
+    start: date
+    end: date  # inclusive
+    note: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+@dataclass(frozen=True)
+class Referent:
+    id: str
+    first_name: str
+    availability: dict[str, dict[int, tuple[TimeRange, ...]]]  # place -> weekday -> ranges
+    absences: tuple[Absence, ...] = ()
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        return tuple(self.availability)
+
+    def absent_on(self, day: date) -> bool:
+        return any(a.covers(day) for a in self.absences)
+
+
+@dataclass(frozen=True)
+class Reason:
+    id: str
+    label: str
+    duration: timedelta
+    min_notice: timedelta | None = None  # None: the territory's
+    referents: tuple[str, ...] | None = None  # None: every referent
+
+
+@dataclass(frozen=True)
+class Territory:
+    id: str
+    name: str
+    demo: bool
+    timezone: ZoneInfo
+    min_notice: timedelta
+    horizon_days: int
+    places: dict[str, Place]
+    referents: dict[str, Referent]
+    reasons: dict[str, Reason]
+    holiday_country: str = "FR"
+    holiday_subdivision: str | None = None
+    source: str = "<memory>"
+
+    def is_holiday(self, day: date) -> bool:
+        return day in self._holidays(day.year)
+
+    def holiday_name(self, day: date) -> str | None:
+        return self._holidays(day.year).get(day)
+
+    def _holidays(self, year: int) -> holidays.HolidayBase:
+        return _holiday_calendar(self.holiday_country, self.holiday_subdivision, year)
+
+    def reason(self, reason_id: str) -> Reason:
+        try:
+            return self.reasons[reason_id]
+        except KeyError:
+            raise KeyError(f"unknown appointment reason {reason_id!r}") from None
+
+
+_CALENDARS: dict[tuple[str, str | None, int], holidays.HolidayBase] = {}
+
+
+def _holiday_calendar(country: str, subdivision: str | None, year: int) -> holidays.HolidayBase:
+    key = (country, subdivision, year)
+    if key not in _CALENDARS:
+        _CALENDARS[key] = holidays.country_holidays(
+            country, subdiv=subdivision, years=year, language="fr"
+        )
+    return _CALENDARS[key]
+
+
+class _Loader(yaml.SafeLoader):
+    """Keeps dates as the strings written, so the schema checks them like any other field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_territory(path: str | os.PathLike | None = None) -> Territory:
+    """Load and check the territory file: `path`, else $TERRITORY_FILE, else the demo."""
+    path = Path(path or os.environ.get("TERRITORY_FILE", "").strip() or DEFAULT_FILE)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TerritoryError(f"{path}: cannot read the territory file ({exc.strerror})") from exc
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise TerritoryError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_territory(data, source=str(path))
+
+
+def parse_territory(data: Any, *, source: str = "<memory>") -> Territory:
+    """Check a territory already read into Python data and build it."""
+    errors = sorted(
+        jsonschema.Draft202012Validator(SCHEMA).iter_errors(data),
+        key=lambda e: (list(map(str, e.absolute_path)), e.message),
+    )
+    if errors:
+        error = errors[0]
+        field = _field(error.absolute_path)
+        if error.validator == "required":
+            missing = re.findall(r"'([^']+)' is a required property", error.message)
+            if missing:
+                field = _field([*error.absolute_path, missing[0]])
+        raise TerritoryError(f"{source}: {field}: {_explain(error)}")
+    return _Builder(data, source).build()
+
+
+def _field(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _explain(error: jsonschema.ValidationError) -> str:
+    if error.validator == "pattern" and error.schema.get("pattern") == _RANGE:
+        return f"{error.instance!r} is not a time range like \"09:00-12:00\""
+    if error.validator == "pattern" and error.schema.get("pattern") == _DATE:
+        return f"{error.instance!r} is not a date like \"2026-12-24\""
+    if error.validator == "required":
+        return "missing"
+    if error.validator == "anyOf" and "map_url" in str(error.schema):
+        return "needs lat and lon, or map_url"
+    return error.message
+
+
+class _Builder:
+    def __init__(self, data: dict[str, Any], source: str):
+        self.data = data
+        self.source = source
+
+    def fail(self, field: str, problem: str) -> None:
+        raise TerritoryError(f"{self.source}: {field}: {problem}")
+
+    def ranges(self, values: list[str], field: str) -> tuple[TimeRange, ...]:
+        out = []
+        for i, value in enumerate(values):
+            start_text, end_text = value.split("-")
+            if end_text.startswith("24") and end_text != "24:00":
+                self.fail(f"{field}[{i}]", f"{value!r} is not a time of day")
+            start = time.fromisoformat(start_text)
+            end = time(0) if end_text == "24:00" else time.fromisoformat(end_text)
+            tr = TimeRange(start, end)
+            if tr.end_minutes <= tr.start_minutes:
+                self.fail(f"{field}[{i}]", f"{value!r} ends before it starts")
+            out.append(tr)
+        out.sort(key=lambda r: r.start_minutes)
+        for a, b in zip(out, out[1:], strict=False):
+            if b.start_minutes < a.end_minutes:
+                self.fail(field, f"time ranges overlap ({_text(a)} and {_text(b)})")
+        return tuple(out)
+
+    def week(self, week: dict[str, list[str]], field: str) -> dict[int, tuple[TimeRange, ...]]:
+        return {
+            WEEKDAYS.index(day): self.ranges(values, f"{field}.{day}")
+            for day, values in week.items()
+        }
+
+    def unique(self, items: list[dict], name: str) -> None:
+        seen = set()
+        for i, item in enumerate(items):
+            if item["id"] in seen:
+                self.fail(f"{name}[{i}].id", f"duplicate id {item['id']!r}")
+            seen.add(item["id"])
+
+    def build(self) -> Territory:
+        d = self.data
+        settings = d["settings"]
+        try:
+            tz = ZoneInfo(settings["timezone"])
+        except (ZoneInfoNotFoundError, ValueError):
+            self.fail("settings.timezone", f"unknown time zone {settings['timezone']!r}")
+        cal = settings.get("holidays", {"country": "FR"})
+        try:
+            _holiday_calendar(cal["country"], cal.get("subdivision"), 2026)
+        except NotImplementedError as exc:
+            self.fail("settings.holidays", str(exc))
+
+        for name in ("places", "referents", "reasons"):
+            self.unique(d[name], name)
+
+        places = {}
+        for i, p in enumerate(d["places"]):
+            places[p["id"]] = Place(
+                id=p["id"], name=p["name"], address=p["address"],
+                opening_hours=self.week(p["opening_hours"], f"places[{i}].opening_hours"),
+                access=p.get("access", ""), accessibility=p.get("accessibility", ""),
+                phone=p.get("phone", ""), lat=p.get("lat"), lon=p.get("lon"),
+                map_url=p.get("map_url"),
+            )
+
+        referents = {}
+        for i, r in enumerate(d["referents"]):
+            field = f"referents[{i}]"
+            availability = {}
+            for place_id, week in r["availability"].items():
+                if place_id not in places:
+                    self.fail(f"{field}.availability.{place_id}", "unknown place id")
+                availability[place_id] = self.week(week, f"{field}.availability.{place_id}")
+            absences = []
+            for j, a in enumerate(r.get("absences", [])):
+                try:
+                    start, end = date.fromisoformat(a["from"]), date.fromisoformat(a["to"])
+                except ValueError:
+                    self.fail(f"{field}.absences[{j}]", "not a real date")
+                if end < start:
+                    self.fail(f"{field}.absences[{j}]", "ends before it starts")
+                absences.append(Absence(start, end, a.get("note", "")))
+            referents[r["id"]] = Referent(r["id"], r["first_name"], availability, tuple(absences))
+
+        reasons = {}
+        for i, r in enumerate(d["reasons"]):
+            field = f"reasons[{i}]"
+            if r["duration_minutes"] % GRID_MINUTES:
+                self.fail(f"{field}.duration_minutes",
+                          f"{r['duration_minutes']} is not a multiple of {GRID_MINUTES} minutes")
+            for ref in r.get("referents", []):
+                if ref not in referents:
+                    self.fail(f"{field}.referents", f"unknown referent id {ref!r}")
+            notice = r.get("min_notice_hours")
+            reasons[r["id"]] = Reason(
+                id=r["id"], label=r["label"], duration=timedelta(minutes=r["duration_minutes"]),
+                min_notice=None if notice is None else timedelta(hours=notice),
+                referents=tuple(r["referents"]) if "referents" in r else None,
+            )
+
+        return Territory(
+            id=d["id"], name=d["name"], demo=bool(d.get("demo", False)), timezone=tz,
+            min_notice=timedelta(hours=settings["min_notice_hours"]),
+            horizon_days=settings["horizon_days"], places=places, referents=referents,
+            reasons=reasons, holiday_country=cal["country"],
+            holiday_subdivision=cal.get("subdivision"), source=self.source,
+        )
+
+
+def _text(r: TimeRange) -> str:
+    return f"{r.start:%H:%M}-{'24:00' if r.end == time(0) else format(r.end, '%H:%M')}"

@@ -1,0 +1,8 @@
+import pytest
+
+from tests.handoff.support import make_territory
+
+
+@pytest.fixture
+def territory():
+    return make_territory()
