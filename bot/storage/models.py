@@ -106,6 +106,8 @@ class Conversation(Base):
     # The questions asked so far, newest last: what « retour » walks back through.
     history: Mapped[list[Any]] = mapped_column(default=list)
     misunderstood: Mapped[int] = mapped_column(Integer, default=0)
+    # What the current state needs to read the next answer (e.g. the slots just offered).
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     consented: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
