@@ -1,0 +1,134 @@
+"""The benefit catalogue: one YAML file per benefit in ``rules/benefits/``.
+
+Adding a benefit is adding a file: each is checked against ``benefit.schema.json`` when loaded,
+and the engine computes whatever variables the files name. Files are read in file-name order,
+which is the (stable) order of the result's ``benefits`` list.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+HERE = Path(__file__).parent
+BENEFITS_DIR = HERE / "benefits"
+SCHEMA_FILE = HERE / "benefit.schema.json"
+
+
+class CatalogueError(ValueError):
+    """A benefit file that does not fit the schema; the message names the file and field."""
+
+    def __init__(self, path, field: str, problem: str):
+        self.path = str(path)
+        self.field = field
+        super().__init__(f"{path}: {field}: {problem}")
+
+
+@dataclass(frozen=True)
+class Condition:
+    variable: str
+    above: float | None = None
+    below: float | None = None
+
+
+@dataclass(frozen=True)
+class Benefit:
+    id: str
+    label: str
+    sentence: str
+    variable: str
+    period: str  # "month" or "year"
+    apply: dict  # {"where", "how", "link"}
+    documents: list[str]
+    accompanied_claim: bool
+    moments: list[str]
+    amount: str = "euros"  # "none": not money received (a tariff, a health cover)
+    persons: str = "sum"  # individual variables: "sum" over the household or "applicant"
+    eligible_any: bool = True  # how the conditions combine
+    conditions: tuple[Condition, ...] = ()
+    once_variable: str | None = None
+    extra: dict = field(default_factory=dict)
+    notes: str = ""
+    source: str = ""
+
+    def variables(self) -> list[str]:
+        """Every OpenFisca variable this benefit needs computed."""
+        names = [self.variable, *(c.variable for c in self.conditions), *self.extra.values()]
+        if self.once_variable:
+            names.append(self.once_variable)
+        return list(dict.fromkeys(names))
+
+
+def _schema() -> dict:
+    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+
+
+def _field_path(error: jsonschema.ValidationError) -> str:
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if error.validator == "required":
+        # The message names the missing property; point at it.
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        path = f"{path}.{missing}" if path else missing
+    elif error.validator == "additionalProperties" and "'" in error.message:
+        extra = error.message.split("'")[1]
+        path = f"{path}.{extra}" if path else extra
+    return path or "(file)"
+
+
+def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogueError(path, "(file)", f"not valid YAML: {exc}") from None
+    validator = jsonschema.Draft202012Validator(schema or _schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = errors[0]
+        raise CatalogueError(path, _field_path(error), error.message)
+    if data["id"] != path.stem:
+        raise CatalogueError(path, "id", f"must match the file name ({path.stem!r})")
+    rule = data.get("eligible_when") or {"any": [{"variable": data["variable"], "above": 0}]}
+    combine = "any" if "any" in rule else "all"
+    conditions = tuple(
+        Condition(c["variable"], c.get("above"), c.get("below")) for c in rule[combine]
+    )
+    return Benefit(
+        id=data["id"],
+        label=data["label"],
+        sentence=data["sentence"],
+        variable=data["variable"],
+        period=data["period"],
+        apply=dict(data["apply"]),
+        documents=list(data["documents"]),
+        accompanied_claim=data["accompanied_claim"],
+        moments=list(data["moments"]),
+        amount=data.get("amount", "euros"),
+        persons=data.get("persons", "sum"),
+        eligible_any=combine == "any",
+        conditions=conditions,
+        once_variable=(data.get("once") or {}).get("variable"),
+        extra=dict(data.get("extra") or {}),
+        notes=data.get("notes", ""),
+        source=str(path),
+    )
+
+
+def load_catalogue(path=None) -> list[Benefit]:
+    """Load and validate every ``*.yaml`` of ``path`` (default: ``rules/benefits``)."""
+    directory = Path(path) if path else BENEFITS_DIR
+    schema = _schema()
+    benefits = [load_benefit(p, schema) for p in sorted(directory.glob("*.yaml"))]
+    seen = set()
+    for benefit in benefits:
+        if benefit.id in seen:
+            raise CatalogueError(benefit.source, "id", f"duplicate id {benefit.id!r}")
+        seen.add(benefit.id)
+    if not benefits:
+        raise CatalogueError(directory, "(directory)", "no benefit file (*.yaml) found")
+    return benefits

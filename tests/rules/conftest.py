@@ -1,0 +1,32 @@
+"""Shared fixtures for the rules tests: one warmed-up engine for the whole session (loading
+OpenFisca takes seconds)."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+def load_cases():
+    return [
+        (path.stem, yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in sorted(CASES_DIR.glob("*.yaml"))
+    ]
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from rules import RulesEngine
+
+    engine = RulesEngine()
+    engine.warm_up()
+    return engine
+
+
+@pytest.fixture(scope="session")
+def case_results(engine):
+    """Every case computed in ONE batch (the batch itself is checked in test_batch.py)."""
+    cases = load_cases()
+    results = engine.evaluate_many([case["profile"] for _, case in cases])
+    return {name: result for (name, _), result in zip(cases, results)}
