@@ -75,9 +75,28 @@ TEXTS: dict[str, str] = {
     "restarted": "On recommence.",
     "erased": "C'est fait : toutes vos données sont effacées. Écrivez bonjour pour recommencer.",
     "not_understood_twice": "Je ne comprends pas bien. Écrivez CONSEILLER pour parler à une personne.",
+    "not_understood_handoff": "Je ne comprends pas bien. Une personne peut vous aider.",
+    # Hand-off and appointments
+    "accompanied_claim": "Pour cette demande, une personne peut la faire avec vous.",
+    "slot_offer": "Choisissez un rendez-vous avec une personne :",
+    "slot_offer_urgent": "Une personne peut vous recevoir vite. Choisissez :",
+    "slot_label": "{day} {time}, {place}",
+    "slot_reask": "Répondez avec le chiffre du rendez-vous, par exemple : 1",
+    "slot_taken": "Ce rendez-vous vient d'être pris.",
+    "slot_declined": "D'accord, pas de rendez-vous. Vous pouvez aussi appeler : {contact}",
+    "no_slot": "Pas de rendez-vous libre pour l'instant. Appelez : {contact}",
+    "booking_confirmed": (
+        "C'est noté : {day} à {time}, {place}, {address}. Vous verrez {referent}. "
+        "À apporter : {documents}."
+    ),
+    "booking_cancelled": "Rendez-vous annulé.",
+    "booking_reminder_inline": "Votre rendez-vous : {day} à {time}, {place}.",
+    "forwarded": "Message transmis à {referent}, qui vous répondra ici.",
+    "the_referent": "votre conseiller",
+    "reminder": "Rappel : RDV demain {time}, {place}, {address}. ANNULER ou CHANGER pour modifier.",
 }
 
-PER = {"month": "par mois", "year": "par an"}
+PER = {"month": "par mois", "year": "par an", "once": "en une fois"}
 
 CHOICES: dict[str, list[str]] = {
     "consent": ["Oui", "Non"],
@@ -103,11 +122,24 @@ CHOICES: dict[str, list[str]] = {
     ],
     "yes_no": ["Oui", "Non"],
     "after_result": ["Parler à une personne", "Recommencer"],
+    "slot_more": ["Autres dates"],
+    "slot_none": ["Pas de rendez-vous"],
+    "booked": ["Annuler", "Changer de date"],
 }
+
+SHORT_DAYS = {"lundi": "lun.", "mardi": "mar.", "mercredi": "mer.", "jeudi": "jeu.",
+              "vendredi": "ven.", "samedi": "sam.", "dimanche": "dim."}
+SHORT_MONTHS = {"janvier": "janv.", "février": "févr.", "septembre": "sept.",
+                "octobre": "oct.", "novembre": "nov.", "décembre": "déc."}
 
 
 def text(key: str, **values: object) -> str:
     return TEXTS[key].format(**values)
+
+
+def short_day(day: str) -> str:
+    """« mardi 1er décembre » -> « mar. 1er déc. »: slot choices must fit an SMS."""
+    return " ".join(SHORT_DAYS.get(w, SHORT_MONTHS.get(w, w)) for w in day.split())
 
 
 def euros(amount: float) -> str:

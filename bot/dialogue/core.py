@@ -10,9 +10,12 @@ States (what each waits for -> its handler):
     moment    a moment of life, 1 to 5                    -> _moment
     ask:KEY   the answer to question KEY (questions.py)   -> _answer
     result    1 talk to a person, 2 start again           -> _after_result
+    slot      a slot number, other dates, none            -> HandoffFlow.choose
+    booked    ANNULER, CHANGER, or words for the referent -> HandoffFlow.after_booking
 
-Any time: SUPPRIMER erases everything, CONSEILLER gives a referent, MENU, RETOUR (one
-question back), RECOMMENCER; an urgent situation gets the emergency numbers first.
+Any time: SUPPRIMER erases everything, CONSEILLER hands off to a person with a booked slot,
+MENU, RETOUR (one question back), RECOMMENCER; an urgent situation gets the emergency
+numbers first. While a referent holds the conversation, the bot stays silent.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from sqlalchemy.orm import Session
 
 from bot import messages, parsing
 from bot.dialogue import questions
+from bot.dialogue.handoff_flow import HandoffFlow
 from bot.dialogue.profile import build_profile
 from bot.dialogue.types import IncomingMessage, Reply
 from bot.storage.db import Database
+from handoff.territory import Territory, load_territory
 from bot.storage.models import (
     Answer,
     ChannelAddress,
@@ -86,7 +91,7 @@ def _week(moment: datetime) -> str:
 class DialogueCore:
     def __init__(self, db: Database, eligibility: Eligibility, interpreter: Interpreter | None,
                  *, secret_key: str, referent_contact: str, retention_months: int = 12,
-                 clock: Callable[[], datetime] = _now):
+                 territory: Territory | None = None, clock: Callable[[], datetime] = _now):
         self.db = db
         self.eligibility = eligibility
         self.interpreter = interpreter
@@ -94,6 +99,7 @@ class DialogueCore:
         self.contact = referent_contact
         self.retention_months = retention_months
         self.clock = clock
+        self.handoff = HandoffFlow(self, territory or load_territory())
         self.handlers: dict[str, Callable[[Turn], list[Reply]]] = {
             "new": self._welcome,
             "consent": self._consent,
@@ -101,6 +107,8 @@ class DialogueCore:
             "moment": self._moment,
             "ask": self._answer,
             "result": self._after_result,
+            "slot": self.handoff.choose,
+            "booked": self.handoff.after_booking,
         }
 
     # ----------------------------------------------------------------- entry point
@@ -112,7 +120,10 @@ class DialogueCore:
             turn = Turn(session, conversation, message.text, interpretation,
                         self._answers(session, conversation), message.channel)
             misunderstood_before = conversation.misunderstood or 0
-            replies = self._any_step(turn)
+            if conversation.consented and self.handoff.held(turn):
+                replies = self._while_held(turn)
+            else:
+                replies = self._any_step(turn)
             if replies is None:
                 state = conversation.state.split(":", 1)[0]
                 replies = self.handlers[state](turn)
@@ -129,6 +140,22 @@ class DialogueCore:
 
     def address_key(self, channel: str, sender: str) -> str:
         return hmac.new(self.secret_key, f"{channel}:{sender}".encode(), hashlib.sha256).hexdigest()
+
+    def appointment_token(self, appointment_id: int) -> str:
+        """Lets the person's own links (the .ics file) open without a login."""
+        return hmac.new(self.secret_key, f"appointment:{appointment_id}".encode(),
+                        hashlib.sha256).hexdigest()[:32]
+
+    def _while_held(self, turn: Turn) -> list[Reply]:
+        """A referent holds the conversation: only erasure and emergencies get an answer."""
+        command = parsing.command_in(turn.text)
+        intent = self._strong_intent(turn.interpretation)
+        if command == "erase" or intent == "delete_my_data":
+            return self._erase(turn)
+        if intent == "urgent_help":
+            # Safety before silence: the numbers cost nothing and the referent sees it all.
+            return [Reply(messages.text("urgent"))]
+        return []
 
     # ----------------------------------------------------------------- any step
     def _any_step(self, turn: Turn) -> list[Reply] | None:
@@ -156,9 +183,12 @@ class DialogueCore:
         return interpretation.intent
 
     def _urgent(self, turn: Turn) -> list[Reply]:
-        """Gives the emergency numbers before anything else, then a person to talk to."""
+        """Gives the emergency numbers before anything else, then the first free slot."""
         self._event(turn, "urgent")
-        return [Reply(messages.text("urgent")), Reply(messages.text("human_contact", contact=self.contact))]
+        replies = [Reply(messages.text("urgent"))]
+        if not turn.conversation.consented:
+            return replies + [Reply(messages.text("human_contact", contact=self.contact))]
+        return replies + self.handoff.open(turn, trigger="urgent")
 
     def _erase(self, turn: Turn) -> list[Reply]:
         """Erases the person and everything hanging off them, then confirms."""
@@ -167,13 +197,12 @@ class DialogueCore:
         return [Reply(messages.text("erased"))]
 
     def _human(self, turn: Turn) -> list[Reply]:
-        """Gives a referent's contact and lets the check go on where it was."""
+        """Hands off to a person with a slot to book; before consent, gives a contact."""
         self._event(turn, "human_requested")
+        if turn.conversation.consented:
+            return self.handoff.open(turn, trigger="asked")
         replies = [Reply(messages.text("human_contact", contact=self.contact))]
-        if turn.conversation.state.startswith("ask:"):
-            replies.append(Reply(messages.text("human_then_resume")))
-            replies.append(self._prompt(turn.conversation.state.split(":", 1)[1]))
-        return replies
+        return replies + self._repeat(turn)
 
     def _restart(self, turn: Turn) -> list[Reply]:
         """Forgets the answers and goes back to the choice of a moment of life."""
@@ -329,7 +358,12 @@ class DialogueCore:
         for benefit in eligible:
             yearly = (benefit.get("amount") or 0) * (12 if benefit.get("per") == "month" else 1)
             self._event(turn, "right_found", benefit=benefit["id"], amount_year=round(yearly))
-        return self._render_result(eligible)
+        replies = self._render_result(eligible)
+        if any(self.eligibility.benefit(b["id"]).accompanied_claim for b in eligible):
+            # A claim best made with someone (RSA, AAH, ASPA): offer the slot straight away.
+            return replies[:-1] + self.handoff.open(
+                turn, trigger="accompanied_claim", intro=messages.text("accompanied_claim"))
+        return replies
 
     def _render_result(self, eligible: list[dict]) -> list[Reply]:
         if not eligible:
@@ -390,6 +424,9 @@ class DialogueCore:
         conversation = turn.conversation
         conversation.misunderstood = (conversation.misunderstood or 0) + 1
         if conversation.misunderstood >= 2:
+            if conversation.consented and conversation.state != "slot":
+                return self.handoff.open(turn, trigger="not_understood",
+                                         intro=messages.text("not_understood_handoff"))
             return [Reply(messages.text("not_understood_twice")), reask]
         return [reask]
 
@@ -431,6 +468,16 @@ class DialogueCore:
         status = (entities.get("housing_status") or [None])[0]
         if status in questions.HOUSING and "housing" not in turn.answers and current != "housing":
             self._set_answer(turn, "housing", status)
+
+    def _eligible_ids(self, turn: Turn) -> list[str]:
+        """Ids of the rights found by the latest check of this conversation."""
+        latest = turn.session.scalars(
+            select(EligibilityResult).where(
+                EligibilityResult.conversation_id == turn.conversation.id)
+            .order_by(EligibilityResult.id.desc())).first()
+        if latest is None:
+            return []
+        return [b["id"] for b in latest.benefits if b.get("eligible")]
 
     def _answers(self, session: Session, conversation: Conversation) -> dict[str, Any]:
         rows = session.scalars(select(Answer).where(Answer.conversation_id == conversation.id))

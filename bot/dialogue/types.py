@@ -18,6 +18,12 @@ class IncomingMessage:
 class Reply:
     text: str
     choices: list[str] = field(default_factory=list)
+    # Links shown beside the text where the channel can (web, Telegram): a calendar file,
+    # a map. Each: {"kind": "calendar"|"map", "name": ..., "url": ...}. SMS ignores them.
+    attachments: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "choices": list(self.choices)}
+        data: dict[str, Any] = {"text": self.text, "choices": list(self.choices)}
+        if self.attachments:
+            data["attachments"] = [dict(a) for a in self.attachments]
+        return data

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -54,8 +54,13 @@ def _error_message(error: RequestValidationError) -> str:
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
-               eligibility: Any = None, interpreter: Any = None) -> FastAPI:
+               eligibility: Any = None, interpreter: Any = None, territory: Any = None,
+               clock: Any = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    if territory is None:
+        from handoff.territory import load_territory
+
+        territory = load_territory()
     db = db or Database(settings.database_url)
     if eligibility is None:
         from bot.eligibility import EligibilityService
@@ -63,9 +68,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         eligibility = EligibilityService()
     if interpreter is None:
         interpreter = _default_interpreter(settings)
+    options = {"clock": clock} if clock is not None else {}
     core = DialogueCore(db, eligibility, interpreter, secret_key=settings.secret_key,
                         referent_contact=settings.referent_contact,
-                        retention_months=settings.retention_months)
+                        retention_months=settings.retention_months, territory=territory,
+                        **options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -78,6 +85,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.core = core
     app.state.db = db
     app.state.settings = settings
+    app.state.territory = territory
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError):
@@ -101,6 +109,24 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     def chat(body: ChatRequest) -> dict[str, Any]:
         replies = core.handle(IncomingMessage(channel="web", sender=body.user_id, text=body.text))
         return {"replies": [reply.as_dict() for reply in replies]}
+
+    @app.get("/api/appointments/{appointment_id}.ics")
+    def appointment_calendar(appointment_id: int, token: str = "") -> Response:
+        """The calendar file linked from a booking confirmation (web and Telegram)."""
+        import hmac
+
+        from handoff.ics import appointment_ics
+        from handoff.models import Appointment
+
+        if not hmac.compare_digest(token, core.appointment_token(appointment_id)):
+            return JSONResponse({"error": "not found"}, status_code=404)
+        with db.session() as session:
+            appointment = session.get(Appointment, appointment_id)
+            if appointment is None:
+                return JSONResponse({"error": "not found"}, status_code=404)
+            body = appointment_ics(appointment, territory)
+        return Response(body, media_type="text/calendar; charset=utf-8", headers={
+            "Content-Disposition": 'attachment; filename="rendez-vous.ics"'})
 
     return app
 

@@ -1,0 +1,236 @@
+"""The hand-off in the conversation: offer three slots, book one, then cancel or move it.
+
+States it adds to the core's table:
+    slot     a slot number, « autres dates » or « non merci »   -> choose
+    booked   ANNULER, CHANGER/DÉPLACER, or a message for the referent -> after_booking
+
+One Handoff row (handoff.models) ties the conversation, its answers and results, the
+appointment and the referent. Slots are computed (handoff.slots), never stored: the
+conversation keeps only the few it just offered, to read the digit that comes back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from bot import messages, parsing
+from bot.dialogue.types import Reply
+from handoff import booking
+from handoff.display import describe_slot
+from handoff.models import Appointment, Handoff
+from handoff.slots import Slot, offer
+from handoff.territory import Territory
+
+if TYPE_CHECKING:
+    from bot.dialogue.core import DialogueCore, Turn
+
+# The appointment reason for a right whose claim a referent should help with.
+REASON_FOR_BENEFIT = {"rsa": "rsa", "aah": "handicap", "aspa": "retraite_aspa"}
+REASON_FOR_MOMENT = {"child": "naissance", "senior": "retraite_aspa"}
+GENERAL_REASON = "acces_droits"
+URGENT_REASON = "urgence"
+DEFAULT_DOCUMENTS = ["une pièce d'identité", "un justificatif de domicile"]
+
+CANCEL_WORDS = {"annuler", "annule", "annulation", "annuler le rdv", "annuler rdv",
+                "annuler le rendez-vous", "annuler mon rdv", "annuler mon rendez-vous"}
+MOVE_WORDS = {"changer", "deplacer", "change", "deplace", "modifier", "reporter",
+              "changer de date", "changer le rdv", "deplacer le rdv", "autre date"}
+
+
+def _slot_to_dict(slot: Slot) -> dict[str, str]:
+    return {"start": slot.start.isoformat(), "end": slot.end.isoformat(),
+            "referent_id": slot.referent_id, "place_id": slot.place_id,
+            "reason_id": slot.reason_id}
+
+
+def _slot_from_dict(data: dict[str, str]) -> Slot:
+    return Slot(start=datetime.fromisoformat(data["start"]),
+                end=datetime.fromisoformat(data["end"]), referent_id=data["referent_id"],
+                place_id=data["place_id"], reason_id=data["reason_id"])
+
+
+class HandoffFlow:
+    def __init__(self, core: DialogueCore, territory: Territory):
+        self.core = core
+        self.territory = territory
+
+    # ------------------------------------------------------------- opening a hand-off
+    def open(self, turn: Turn, *, trigger: str, reason_id: str | None = None,
+             intro: str | None = None) -> list[Reply]:
+        """Opens (or reuses) the hand-off and offers slots, or the booked one if any."""
+        conversation = turn.conversation
+        urgent = trigger == "urgent"
+        reason_id = reason_id or (URGENT_REASON if urgent else self.reason_for(turn))
+        existing = self.open_handoff(turn)
+        handoff = booking.open_handoff(turn.session, conversation_id=conversation.id,
+                                       trigger=trigger, reason_id=reason_id, urgent=urgent)
+        if existing is None:
+            self.core._event(turn, "handoff")
+            if urgent:
+                self.core._event(turn, "handoff_urgent")
+        elif urgent and not existing.urgent:
+            self.core._event(turn, "handoff_urgent")
+        replies = [Reply(intro)] if intro else []
+        appointment = handoff.booked
+        if appointment is not None and not urgent:
+            conversation.state = "booked"
+            return replies + [Reply(self._booked_text(appointment), self._booked_choices())]
+        return replies + self.offer(turn, handoff, after=None)
+
+    def reason_for(self, turn: Turn) -> str:
+        """The appointment's reason: the right that needs help to claim, else the moment."""
+        for benefit_id in self.core._eligible_ids(turn):
+            if benefit_id in REASON_FOR_BENEFIT:
+                return REASON_FOR_BENEFIT[benefit_id]
+        return REASON_FOR_MOMENT.get(turn.conversation.moment or "", GENERAL_REASON)
+
+    def open_handoff(self, turn: Turn) -> Handoff | None:
+        return turn.session.scalars(select(Handoff).where(
+            Handoff.conversation_id == turn.conversation.id, Handoff.status == "open")).first()
+
+    # ------------------------------------------------------------- offering slots
+    def offer(self, turn: Turn, handoff: Handoff, *, after: datetime | None) -> list[Reply]:
+        """Three slots on different half-days, « autres dates » and « pas de rendez-vous »."""
+        found = offer(turn.session, self.territory, handoff.reason_id, self.core.clock(),
+                      count=3, after=after)
+        conversation = turn.conversation
+        if not found.slots:
+            conversation.state = "booked" if handoff.booked else "result"
+            return [Reply(messages.text("no_slot", contact=self.core.contact))]
+        labels = [self.slot_label(slot) for slot in found.slots]
+        extra = [messages.CHOICES["slot_more"][0]] if found.more_after else []
+        conversation.context = {
+            "offered": [_slot_to_dict(s) for s in found.slots],
+            "more_after": found.more_after.isoformat() if found.more_after else None,
+            "handoff_id": handoff.id,
+        }
+        conversation.state = "slot"
+        first = describe_slot(found.slots[0], self.territory)
+        key = "slot_offer_urgent" if handoff.urgent else "slot_offer"
+        return [Reply(messages.text(key, place=first["place"]),
+                      labels + extra + [messages.CHOICES["slot_none"][0]])]
+
+    def slot_label(self, slot: Slot) -> str:
+        parts = describe_slot(slot, self.territory)
+        return messages.text("slot_label", day=messages.short_day(parts["day"]),
+                             time=parts["time"], place=parts["place"])
+
+    def choose(self, turn: Turn) -> list[Reply]:
+        """Books the slot picked by its number, or offers other dates."""
+        context = turn.conversation.context or {}
+        offered = [_slot_from_dict(s) for s in context.get("offered", [])]
+        handoff = turn.session.get(Handoff, context.get("handoff_id")) if context else None
+        if handoff is None or handoff.status != "open":
+            turn.conversation.state = "result"
+            return self.core._after_result(turn)
+        choices = [self.slot_label(s) for s in offered]
+        more = bool(context.get("more_after"))
+        if more:
+            choices.append(messages.CHOICES["slot_more"][0])
+        choices.append(messages.CHOICES["slot_none"][0])
+        index = parsing.parse_choice(turn.text, choices)
+        words = parsing.normalize(turn.text)
+        if index is None and words in ("autres", "autre", "autres dates", "plus", "suite"):
+            index = len(offered) if more else None
+        if index is None and parsing.parse_yes_no(turn.text) is False:
+            index = len(choices) - 1
+        if index is None:
+            return self.core._misunderstood(turn, Reply(messages.text("slot_reask"), choices))
+        if index < len(offered):
+            return self._book(turn, handoff, offered[index])
+        if more and index == len(offered):
+            return self.offer(turn, handoff, after=datetime.fromisoformat(context["more_after"]))
+        turn.conversation.state = "booked" if handoff.booked else "result"
+        turn.conversation.context = {}
+        return [Reply(messages.text("slot_declined", contact=self.core.contact))]
+
+    def _book(self, turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
+        now = self.core.clock()
+        held = handoff.booked
+        if held is not None:
+            appointment = booking.reschedule(turn.session, appointment_id=held.id, slot=slot,
+                                             now=now, territory=self.territory)
+        else:
+            appointment = booking.book(turn.session, handoff_id=handoff.id, slot=slot, now=now,
+                                       territory=self.territory)
+        if appointment is None:
+            # Someone else took it a moment ago: offer what is still free.
+            return [Reply(messages.text("slot_taken"))] + self.offer(turn, handoff, after=None)
+        self.core._event(turn, "appointment_booked")
+        turn.conversation.state = "booked"
+        turn.conversation.context = {}
+        return [self.confirmation(turn, appointment)]
+
+    def confirmation(self, turn: Turn, appointment: Appointment) -> Reply:
+        parts = describe_slot(appointment.slot, self.territory)
+        documents = self.documents(turn)
+        text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
+                             place=parts["place"], address=parts["address"],
+                             referent=parts["referent"], documents=", ".join(documents))
+        attachments = [{"kind": "calendar", "name": "rendez-vous.ics",
+                        "url": f"/api/appointments/{appointment.id}.ics?token="
+                               f"{self.core.appointment_token(appointment.id)}"}]
+        if parts["map"]:
+            attachments.append({"kind": "map", "name": "Plan", "url": parts["map"]})
+        return Reply(text, self._booked_choices(), attachments=attachments)
+
+    def documents(self, turn: Turn) -> list[str]:
+        """What to bring: the documents of every right found, without repeats."""
+        seen: list[str] = []
+        for benefit_id in self.core._eligible_ids(turn):
+            for document in self.core.eligibility.benefit(benefit_id).documents:
+                if document not in seen:
+                    seen.append(document)
+        return seen or list(DEFAULT_DOCUMENTS)
+
+    # ------------------------------------------------------------- afterwards
+    def after_booking(self, turn: Turn) -> list[Reply]:
+        """ANNULER cancels, CHANGER moves; anything else goes to the referent."""
+        handoff = self.open_handoff(turn)
+        words = parsing.normalize(turn.text).strip(" .!?")
+        appointment = handoff.booked if handoff else None
+        intent = getattr(turn.interpretation, "intent", None)
+        if appointment is not None and (words in CANCEL_WORDS or intent == "cancel_appointment"):
+            booking.cancel(turn.session, appointment_id=appointment.id, status="excused")
+            self.core._event(turn, "appointment_excused")
+            return [Reply(messages.text("booking_cancelled"))] + self.offer(turn, handoff,
+                                                                             after=None)
+        if handoff is not None and (words in MOVE_WORDS or intent == "reschedule_appointment"):
+            return self.offer(turn, handoff, after=None)
+        if handoff is not None and parsing.parse_choice(turn.text, self._booked_choices()) == 1:
+            return self.offer(turn, handoff, after=None)
+        if handoff is not None and parsing.parse_choice(turn.text, self._booked_choices()) == 0:
+            booking.cancel(turn.session, appointment_id=appointment.id, status="excused") \
+                if appointment else None
+            if appointment:
+                self.core._event(turn, "appointment_excused")
+            return [Reply(messages.text("booking_cancelled"))] + self.offer(turn, handoff,
+                                                                             after=None)
+        if handoff is None:
+            turn.conversation.state = "result"
+            return self.core._after_result(turn)
+        # Kept in the transcript for the referent; the bot does not answer in their place.
+        referent = self.territory.referents.get(handoff.referent_id or "")
+        name = referent.first_name if referent else messages.text("the_referent")
+        return [Reply(messages.text("forwarded", referent=name))]
+
+    def held(self, turn: Turn) -> bool:
+        """A referent holds the conversation: the bot keeps quiet."""
+        handoff = self.open_handoff(turn)
+        return bool(handoff and handoff.held_by_referent)
+
+    def _booked_text(self, appointment: Appointment) -> str:
+        parts = describe_slot(appointment.slot, self.territory)
+        return messages.text("booking_reminder_inline", day=parts["day"], time=parts["time"],
+                             place=parts["place"])
+
+    @staticmethod
+    def _booked_choices() -> list[str]:
+        return list(messages.CHOICES["booked"])
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
