@@ -74,11 +74,13 @@ class HandoffFlow:
         elif urgent and not existing.urgent:
             self.core._event(turn, "handoff_urgent")
         replies = [Reply(intro)] if intro else []
+        # Where to come back to if the person declines a slot: the question they were at.
+        resume = conversation.state if conversation.state.startswith("ask:") else None
         appointment = handoff.booked
         if appointment is not None and not urgent:
             conversation.state = "booked"
             return replies + [Reply(self._booked_text(appointment), self._booked_choices())]
-        return replies + self.offer(turn, handoff, after=None)
+        return replies + self.offer(turn, handoff, after=None, resume=resume)
 
     def reason_for(self, turn: Turn) -> str:
         """The appointment's reason: the right that needs help to claim, else the moment."""
@@ -92,11 +94,13 @@ class HandoffFlow:
             Handoff.conversation_id == turn.conversation.id, Handoff.status == "open")).first()
 
     # ------------------------------------------------------------- offering slots
-    def offer(self, turn: Turn, handoff: Handoff, *, after: datetime | None) -> list[Reply]:
+    def offer(self, turn: Turn, handoff: Handoff, *, after: datetime | None,
+              resume: str | None = None) -> list[Reply]:
         """Three slots on different half-days, « autres dates » and « pas de rendez-vous »."""
         found = offer(turn.session, self.territory, handoff.reason_id, self.core.clock(),
                       count=3, after=after)
         conversation = turn.conversation
+        resume = resume or (conversation.context or {}).get("resume")
         if not found.slots:
             conversation.state = "booked" if handoff.booked else "result"
             return [Reply(messages.text("no_slot", contact=self.core.contact))]
@@ -106,6 +110,7 @@ class HandoffFlow:
             "offered": [_slot_to_dict(s) for s in found.slots],
             "more_after": found.more_after.isoformat() if found.more_after else None,
             "handoff_id": handoff.id,
+            "resume": resume,
         }
         conversation.state = "slot"
         first = describe_slot(found.slots[0], self.territory)
@@ -143,9 +148,21 @@ class HandoffFlow:
             return self._book(turn, handoff, offered[index])
         if more and index == len(offered):
             return self.offer(turn, handoff, after=datetime.fromisoformat(context["more_after"]))
-        turn.conversation.state = "booked" if handoff.booked else "result"
-        turn.conversation.context = {}
-        return [Reply(messages.text("slot_declined", contact=self.core.contact))]
+        return self._decline(turn, handoff, context.get("resume"))
+
+    def _decline(self, turn: Turn, handoff: Handoff, resume: str | None) -> list[Reply]:
+        """No slot: the hand-off stays open for the referents; the check goes on if it was on."""
+        conversation = turn.conversation
+        conversation.context = {}
+        replies = [Reply(messages.text("slot_declined", contact=self.core.contact))]
+        if handoff.booked:
+            conversation.state = "booked"
+        elif resume:
+            conversation.state = resume
+            replies.append(self.core._prompt(resume.split(":", 1)[1]))
+        else:
+            conversation.state = "result"
+        return replies
 
     def _book(self, turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
         now = self.core.clock()

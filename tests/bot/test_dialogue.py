@@ -61,12 +61,20 @@ def test_every_question_re_asks_with_an_example_then_accepts_a_good_answer(chat,
 def test_two_misunderstandings_in_a_row_offer_a_person(chat):
     drive_to(chat, "age")
     chat.say("blabla")
-    assert messages.text("not_understood_twice") not in chat.text
+    assert chat.last == messages.text("reask_age")
     chat.say("toujours pas")
-    assert messages.text("not_understood_twice") in chat.text
+    assert messages.text("not_understood_handoff") in chat.text
+    assert chat.replies[-1]["choices"][-1] == messages.CHOICES["slot_none"][0]
+    chat.say("Pas de rendez-vous")  # declined: back to the question where it stopped
+    assert chat.last == messages.text("ask_age")
+
+
+def test_the_misunderstanding_streak_ends_with_a_good_answer(chat):
+    drive_to(chat, "age")
+    chat.say("blabla")
     chat.say("30")
-    chat.say("zzz")  # the streak restarted after a good answer
-    assert messages.text("not_understood_twice") not in chat.text
+    chat.say("zzz")
+    assert chat.last == messages.text("reask_postcode")
 
 
 def test_consent_and_moment_re_ask(chat):
@@ -81,15 +89,15 @@ def test_consent_and_moment_re_ask(chat):
     assert chat.last == messages.text("ask_age")
 
 
-def test_out_of_range_answers_are_re_asked(chat):
-    drive_to(chat, "age")
-    for bad in ["200", "-3", "12", "30 ou 40"]:
-        chat.say(bad)
-        assert chat.last == messages.text("reask_age"), bad
-    chat.say("30")
-    for bad in ["6710", "abcde", "00000"]:
-        chat.say(bad)
-        assert chat.last == messages.text("reask_postcode"), bad
+@pytest.mark.parametrize("question, bad", [
+    ("age", "200"), ("age", "-3"), ("age", "12"), ("age", "30 ou 40"),
+    ("postcode", "6710"), ("postcode", "abcde"), ("postcode", "00000"),
+    ("rent", "-50"), ("salary", "beaucoup"), ("children_ages", "3 et 40"),
+])
+def test_out_of_range_answers_are_re_asked(chat, question, bad):
+    drive_to(chat, question)
+    chat.say(bad)
+    assert chat.last == messages.text(f"reask_{question}")
 
 
 # ------------------------------------------------------------------ navigation
@@ -130,23 +138,34 @@ def test_changing_an_answer_with_retour_asks_the_questions_it_now_needs(chat):
     assert chat.last == messages.text("ask_disability")
 
 
-def test_conseiller_at_any_step_gives_a_contact_and_resumes(chat):
+def test_conseiller_at_any_step_offers_slots_and_the_check_resumes_if_declined(chat):
     drive_to(chat, "rent")
     chat.say("CONSEILLER")
+    assert chat.last == messages.text("slot_offer")
+    chat.say(str(len(chat.replies[-1]["choices"])))  # the last choice: no appointment
     assert "CCAS Neudorf, 03 88 11 22 33" in chat.text
     assert chat.last == messages.text("ask_rent")
     chat.say("500")
     assert chat.last == messages.text("ask_disability")
 
 
-def test_after_the_result_one_talks_to_a_person(chat):
+def test_conseiller_before_consent_gives_the_contact(chat):
+    chat.say("bonjour")
+    chat.say("conseiller")
+    assert "CCAS Neudorf, 03 88 11 22 33" in chat.text
+    assert chat.replies[-1]["choices"] == messages.CHOICES["consent"]
+
+
+def test_after_the_result_one_talks_to_a_person_or_starts_again(chat):
     chat.say("bonjour")
     chat.say("oui")
-    chat.say("4")
-    for answer in SENIOR_ROUTE.values():
+    chat.say("5")
+    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0"]:
         chat.say(answer)
     assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]
     chat.say("1")
+    assert chat.last == messages.text("slot_offer")
+    chat.say("pas de rendez-vous")
     assert "CCAS Neudorf" in chat.text
     chat.say("2")
     assert chat.last == messages.text("ask_moment")
