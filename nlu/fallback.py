@@ -1,0 +1,312 @@
+"""Keyword and regex understanding, used when the Rasa service is down (and as a safety net).
+
+Accent- and case-insensitive. Deliberately conservative: it only says opt_out or delete_my_data
+when the words are unambiguous, because unsubscribing or erasing someone who did not ask is one
+of the two worst mistakes; and it errs on the side of urgent_help, the other one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+try:  # text2num is a dependency of the application (pyproject.toml)
+    from text_to_num import alpha2digit
+except ImportError:  # pragma: no cover - keeps the fallback usable without it
+    alpha2digit = None
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    intent: str | None  # None if nothing reliable
+    confidence: float
+    entities: dict[str, list] = field(default_factory=dict)  # name -> normalised values
+    source: str = "fallback"  # "rasa" or "fallback"
+
+
+def normalize(text: str) -> str:
+    """Lower case, no accents, apostrophes and punctuation turned into spaces, spaces squeezed."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("\u2019", "'").replace("œ", "oe")
+    text = re.sub(r"[^\w€'%.,\s-]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --------------------------------------------------------------------------- vocabularies
+
+# benefit id -> words as people write them (normalised form, no accents)
+BENEFIT_SYNONYMS: dict[str, list[str]] = {
+    "rsa": ["rsa", "revenu de solidarite active", "rmi"],
+    "prime_activite": ["prime d'activite", "prime d activite", "prime activite", "ppa", "la prime"],
+    "aide_logement": ["apl", "aide au logement", "aides au logement", "aide logement",
+                      "allocation logement", "als", "alf"],
+    "css": ["css", "complementaire sante solidaire", "mutuelle gratuite", "cmu", "cmuc", "cmu c",
+            "acs"],
+    "allocations_familiales": ["allocations familiales", "allocation familiale", "allocs familiales",
+                               "alloc familiale", "allocs", "alloc", "caf", "af"],
+    "asf": ["asf", "allocation de soutien familial", "soutien familial"],
+    "paje": ["paje", "prime de naissance", "prime a la naissance", "allocation de base",
+             "allocation jeune enfant"],
+    "aspa": ["aspa", "minimum vieillesse", "minimum vieillese",
+             "allocation de solidarite aux personnes agees"],
+    "aah": ["aah", "allocation adulte handicape", "allocation aux adultes handicapes",
+            "allocation handicap"],
+    "cheque_energie": ["cheque energie", "chek energie", "cheque energy", "cheque gaz electricite"],
+    "strasbourg_tarification_solidaire_transport": [
+        "tarification solidaire", "tarif solidaire", "abonnement solidaire", "cts",
+        "pass cts solidaire", "tarif reduit tram"],
+}
+
+HOUSING_SYNONYMS: dict[str, list[str]] = {
+    "social_tenant": ["hlm", "logement social", "locataire hlm"],
+    "tenant": ["locataire", "en location", "je loue"],
+    "owner": ["proprietaire", "proprio"],
+    "hosted": ["heberge", "hebergee", "chez mes parents", "chez un ami", "chez une amie",
+               "chez un pote", "chez ma soeur", "chez mon frere", "heberge gratuitement"],
+    "homeless": ["sans domicile fixe", "sdf", "pas de logement", "sans logement", "sans abri",
+                 "a la rue"],
+}
+
+_ARTICLES = re.compile(r"^(le |la |les |l'|l |du |des |au |aux |d'|d |un |une )")
+
+
+def _lookup(table: dict[str, list[str]], value: str) -> str | None:
+    v = normalize(value).replace("'", " ")
+    v = re.sub(r"\s+", " ", v).strip()
+    if v in table:
+        return v
+    stripped = _ARTICLES.sub("", v).strip()
+    for key, words in table.items():
+        forms = {normalize(w).replace("'", " ") for w in words}
+        if v in forms or stripped in forms or stripped == key:
+            return key
+    return None
+
+
+def benefit_id(value: str) -> str | None:
+    """Benefit id for a name as written ("l'apl" -> "aide_logement"), or None."""
+    return _lookup(BENEFIT_SYNONYMS, value)
+
+
+def housing_status(value: str) -> str | None:
+    return _lookup(HOUSING_SYNONYMS, value)
+
+
+# --------------------------------------------------------------------------- numbers
+
+_WORD_NUMBERS = {"un": 1, "une": 1, "zero": 0}
+
+
+def to_number(value) -> int | float | None:
+    """'mille deux cents' / '1200€' / '1 200 euros' / '1.200' / '900,50' / 'deux' -> number."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    text = normalize(str(value))
+    if not text:
+        return None
+    if alpha2digit is not None:
+        try:
+            text = alpha2digit(text, "fr", threshold=0)
+        except Exception:  # noqa: BLE001 - text2num raises on odd input; keep the raw text
+            pass
+    words = text.split()
+    if len(words) == 1 and words[0] in _WORD_NUMBERS:
+        return _WORD_NUMBERS[words[0]]
+    m = re.search(r"\d{1,3}(?:[ .]\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?", text)
+    if not m:
+        return None
+    raw = m.group(0)
+    if re.fullmatch(r"\d{1,3}(?:[ .]\d{3})+(?:,\d+)?", raw):
+        raw = raw.replace(" ", "").replace(".", "")
+    raw = raw.replace(",", ".")
+    num = float(raw)
+    if re.search(rf"{re.escape(m.group(0))}\s?k\b", text):
+        num *= 1000
+    return int(num) if num.is_integer() else num
+
+
+_CURRENCY = r"(?:€|e|eur|euro|euros|balles)\b"
+_NUM = r"\d{1,3}(?:[ .]\d{3})+|\d+(?:[.,]\d+)?"
+
+
+def extract_entities(text: str) -> dict[str, list]:
+    """Amounts, ages, numbers, benefits and housing statuses found with regexes and keywords."""
+    norm = normalize(text)
+    spelled = norm
+    if alpha2digit is not None:
+        try:
+            spelled = alpha2digit(norm, "fr", threshold=0)
+        except Exception:  # noqa: BLE001
+            spelled = norm
+    ents: dict[str, list] = {}
+    used: list[tuple[int, int]] = []
+
+    def add(name, value, span):
+        ents.setdefault(name, [])
+        if value not in ents[name]:
+            ents[name].append(value)
+        used.append(span)
+
+    for m in re.finditer(rf"({_NUM})\s?(?:ans|an)\b", spelled):
+        add("age", to_number(m.group(1)), m.span(1))
+    for m in re.finditer(rf"({_NUM})\s?{_CURRENCY}", spelled):
+        add("amount", to_number(m.group(1)), m.span(1))
+    for m in re.finditer(
+        rf"(?:gagne|touche|salaire|revenu|revenus|loyer|pension|retraite|percois|recois)"
+        rf"(?:\s+\w+){{0,3}}?\s+({_NUM})\b", spelled):
+        if not any(s <= m.start(1) < e for s, e in used):
+            add("amount", to_number(m.group(1)), m.span(1))
+    for m in re.finditer(rf"\b({_NUM})\b", spelled):
+        if not any(s <= m.start(1) < e for s, e in used):
+            add("number", to_number(m.group(1)), m.span(1))
+    padded = " " + re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", norm)) + " "
+    for key, words in BENEFIT_SYNONYMS.items():
+        for w in words:
+            if " " + re.sub(r"[^\w\s]", " ", normalize(w)) + " " in padded:
+                ents.setdefault("benefit", [])
+                if key not in ents["benefit"]:
+                    ents["benefit"].append(key)
+                break
+    for key, words in HOUSING_SYNONYMS.items():
+        for w in words:
+            if " " + re.sub(r"[^\w\s]", " ", normalize(w)) + " " in padded:
+                ents.setdefault("housing_status", [])
+                if key not in ents["housing_status"]:
+                    ents["housing_status"].append(key)
+                break
+    if "social_tenant" in ents.get("housing_status", []) and "tenant" in ents["housing_status"]:
+        ents["housing_status"].remove("tenant")
+    return ents
+
+
+# --------------------------------------------------------------------------- intents
+
+# Checked in this order; the first rule that matches wins. Patterns run on normalize(text)
+# with apostrophes replaced by spaces.
+URGENT_PATTERNS = [
+    r"\burgen(ce|t|te)\b", r"\b115\b", r"\bsos\b", r"\bau secours\b", r"\bviolen(ce|ces|t|te)\b",
+    r"\bfrapp\w*", r"\bbat\b", r"\bbattu\w*", r"\bbattre\b", r"\btape dessus\b",
+    r"\bcogne\w*", r"\bmenac\w*", r"\bviol(e|ee)?\b", r"\bagress\w*", r"\bmaltrait\w*",
+    r"\bsuicid\w*", r"\bme tuer\b", r"\bva me tuer\b", r"\ben finir\b", r"\bveux mourir\b",
+    r"\bplus envie de vivre\b", r"\bveux plus vivre\b", r"\bmettre fin a mes jours\b",
+    r"\ben danger\b", r"\b(dors|dormir|dort)\s+(dehors|dans la rue|a la rue|dans (ma|la) voiture)",
+    r"\ba la rue\b", r"\bnulle part ou dormir\b", r"\bpas (d endroit|de toit|ou dormir)\b",
+    r"\brien a manger\b", r"\bpas mange\b", r"\brien mange\b", r"\bont faim\b", r"\bj ai faim\b",
+]
+
+# These three act on the person's data or subscription: only on clear words.
+DELETE_PATTERNS = [
+    r"\b(supprim\w*|effac\w*|detrui\w*|vid\w*)\b.*\b(donnee|donnees|infos?|informations?|compte|"
+    r"profil|dossier|historique|conversation|coordonnees|numero|reponses)\b",
+    r"\b(efface|effacez|supprime|supprimez|tout effacer|tout supprimer)\s+tout\b",
+    r"^(tout effacer|tout supprimer|efface tout|supprime tout)$",
+    r"\bdroit a l (oubli|effacement)\b", r"\brgpd\b", r"\bdelete my data\b", r"\berase my data\b",
+]
+CANCEL_PATTERNS = [
+    r"\bannul\w*", r"\b(peux|pourrai|pourrais) (pas|plus) venir\b", r"\bviendrai pas\b",
+    r"\b(supprim\w*|effac\w*|enlev\w*|retir\w*)\b.*\b(rdv|rendez vous|rendez-vous|creneau)\b",
+    r"\bcancel\b", r"\bme desiste\b",
+]
+RESCHEDULE_PATTERNS = [
+    r"\b(decal\w*|deplac\w*|report\w*|repouss\w*|avancer|modifi\w*|chang\w*)\b.*"
+    r"\b(rdv|rendez vous|rendez-vous|creneau|date|heure)\b",
+    r"\bautre (creneau|date|jour|heure|horaire)\b", r"\breschedule\b",
+]
+OPT_OUT_PATTERNS = [
+    r"^(stop|stopp?|arret|arrete|arretez|stoppez)( (svp|sms|messages?|stp|merci|les sms|"
+    r"les messages|textos?))*$",
+    r"\bdesabonn\w*", r"\bdesinscri\w*", r"\bunsubscribe\b",
+    r"\b(veux|veut|souhaite) (plus|pas) (de|recevoir|etre)\b.*\b(message|messages|sms|texto|textos|"
+    r"contacte|contactee|relance|relancee)\b",
+    r"\b(ne|n) (m|me) (ecrivez|envoyez|contactez|relancez) plus\b",
+    r"\b(arretez|arrete|stop|cessez)\b.*\b(ecrire|messages?|sms|textos?|envo\w*|spam\w*)\b",
+    r"\bplus de (messages?|sms|textos?)\b",
+]
+HUMAN_PATTERNS = [
+    r"\bconseill\w*", r"\bhumain\b", r"\bquelqu un\b", r"\bvraie personne\b", r"\breferent\w*",
+    r"\bassistante? sociale?\b", r"\btravailleur social\b", r"\brappel\w* moi\b", r"\bhuman\b",
+]
+BOOK_PATTERNS = [r"\brdv\b", r"\brendez vous\b", r"\brendez-vous\b", r"\bcreneau\b",
+                 r"\bappointment\b"]
+GREET_PATTERNS = [r"^(bonjour|bonsoir|salut|slt|bjr|bsr|coucou|cc|hello|hi|hey|salam)\b"]
+GOODBYE_PATTERNS = [r"\bau revoir\b", r"\baurevoir\b", r"^(bye|ciao|tchao|a plus|a\+|a bientot|"
+                    r"bonne (journee|soiree|nuit))\b"]
+THANKS_PATTERNS = [r"\bmerci\w*", r"\bthanks?\b", r"\bthx\b", r"\bremercie\b"]
+AFFIRM_PATTERNS = [r"^(oui|ouais|ouai|yes|ok|okay|oki|d accord|daccord|dac|ca marche|exact|"
+                   r"tout a fait|bien sur|parfait|c est bon|c bon)\b"]
+DENY_PATTERNS = [r"^(non|nan|nn|no|nope|pas du tout|pas vraiment|jamais)\b"]
+HELP_PATTERNS = [r"^(aide|help|menu|info|\?+)$", r"\bcomment ca marche\b", r"\bcomprends? (pas|rien)\b",
+                 r"\bperdue?\b"]
+RIGHTS_PATTERNS = [r"\bdroits?\b", r"\baides?\b", r"\ballocations?\b"]
+LIFE_PATTERNS = [
+    ("life_event_child", [r"\benceinte\b", r"\bbebe\b", r"\baccouch\w*", r"\bnaissance\b",
+                          r"\bgrossesse\b"]),
+    ("life_event_single_parent", [r"\b(seule?|celibataire|separee?|divorcee?|solo|isolee?)\b.*"
+                                  r"\b(enfants?|fils|fille|gosses|petits)\b",
+                                  r"\bparent isole\b", r"\bmonoparental\w*"]),
+    ("life_event_senior", [r"\bretraite\w*", r"\bminimum vieillesse\b", r"\bpersonne agee\b",
+                           r"\bpension de retraite\b"]),
+    ("life_event_adult", [r"\b18 ans\b", r"\bmajeure?\b", r"\betudiante?\b", r"\bapprenti\w*"]),
+]
+
+
+def _any(patterns: list[str], text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
+
+
+def is_urgent(text: str) -> bool:
+    """True if the text holds words of danger (violence, suicide, street, hunger...)."""
+    return _any(URGENT_PATTERNS, normalize(text).replace("'", " "))
+
+
+def fallback_parse(text: str) -> Interpretation:
+    """Understand `text` with keywords and regexes only (no Rasa)."""
+    t = normalize(text).replace("'", " ")
+    t = re.sub(r"\s+", " ", t).strip()
+    entities = extract_entities(text)
+    if not t:
+        return Interpretation(None, 0.0, {}, "fallback")
+
+    def hit(intent: str, conf: float = 0.9) -> Interpretation:
+        return Interpretation(intent, conf, entities, "fallback")
+
+    if _any(URGENT_PATTERNS, t):
+        return hit("urgent_help")
+    if _any(DELETE_PATTERNS, t) and not re.search(r"\b(rdv|rendez vous|rendez-vous|creneau)\b", t):
+        return hit("delete_my_data")
+    if _any(CANCEL_PATTERNS, t):
+        return hit("cancel_appointment")
+    if _any(RESCHEDULE_PATTERNS, t):
+        return hit("reschedule_appointment")
+    if _any(OPT_OUT_PATTERNS, t):
+        return hit("opt_out")
+    if _any(HUMAN_PATTERNS, t):
+        return hit("request_human")
+    if _any(BOOK_PATTERNS, t):
+        return hit("book_appointment")
+    for intent, pats in LIFE_PATTERNS:
+        if _any(pats, t):
+            return hit(intent, 0.7)
+    if _any(THANKS_PATTERNS, t):
+        return hit("thanks")
+    if _any(GOODBYE_PATTERNS, t):
+        return hit("goodbye")
+    if _any(GREET_PATTERNS, t):
+        return hit("greet")
+    if _any(DENY_PATTERNS, t):
+        return hit("deny")
+    if _any(AFFIRM_PATTERNS, t):
+        return hit("affirm")
+    if _any(HELP_PATTERNS, t):
+        return hit("help")
+    if "benefit" in entities and len(t.split()) <= 8:
+        return hit("ask_benefit", 0.6)
+    if _any(RIGHTS_PATTERNS, t):
+        return hit("ask_rights", 0.6)
+    if entities:
+        return hit("inform", 0.6)
+    return Interpretation(None, 0.0, entities, "fallback")
