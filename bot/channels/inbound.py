@@ -1,0 +1,61 @@
+"""The path every messaging channel shares: one inbound message processed once, its replies
+queued in the outbox in the same transaction as the turn."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from bot import outbox
+from bot.dialogue.core import DialogueCore
+from bot.dialogue.types import IncomingMessage, Reply
+from bot.storage.db import Database
+from bot.storage.models import ProcessedInbound
+
+
+def already_processed(db: Database, inbound_id: str) -> bool:
+    with db.session() as session:
+        return session.get(ProcessedInbound, inbound_id) is not None
+
+
+def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | None,
+            recipient: str | None = None) -> list[Reply] | None:
+    """Runs the turn and queues its replies; None if this inbound id was handled already.
+
+    The id is recorded in the turn's own transaction: a second delivery racing the first
+    fails on the table's primary key and its whole turn is rolled back.
+    """
+    db: Database = core.db
+    if inbound_id and already_processed(db, inbound_id):
+        return None
+    key = core.address_key(message.channel, message.sender)
+
+    def queue(session, replies: list[Reply]) -> None:
+        if inbound_id:
+            session.add(ProcessedInbound(id=inbound_id))
+            session.flush()
+        outbox.enqueue(session, channel=message.channel, recipient=recipient or message.sender,
+                       address_key=key, replies=replies)
+
+    try:
+        return core.handle(message, then=queue)
+    except IntegrityError:
+        if inbound_id and already_processed(db, inbound_id):
+            return None
+        raise
+
+
+def send_now(core: DialogueCore, *, channel: str, sender: str, replies: list[Reply]) -> None:
+    """Queues messages that are not a turn of the dialogue (Telegram's /aide)."""
+    with core.db.session() as session:
+        outbox.enqueue(session, channel=channel, recipient=sender,
+                       address_key=core.address_key(channel, sender), replies=replies)
+
+
+def is_opted_out(core: DialogueCore, channel: str, sender: str) -> bool:
+    from bot.dialogue.optout import is_opted_out as flag
+
+    with core.db.session() as session:
+        return flag(session, core.address_key(channel, sender))
+
+
+__all__ = ["process", "send_now", "already_processed", "is_opted_out"]

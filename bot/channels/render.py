@@ -1,0 +1,224 @@
+"""How the core's neutral replies look on each channel, before they enter the outbox.
+
+SMS: choices as numbered lines, the turn's replies joined then cut at sentence boundaries into
+parts of at most 160 GSM-7 characters (one SMS each), with characters outside GSM-7 replaced so
+that no part switches to UCS-2 (70 characters a part). WhatsApp: numbered lines too, full
+Unicode, one message per turn. Telegram and web: one message per reply, choices kept apart
+(a reply keyboard, buttons).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from bot import messages
+from bot.dialogue.types import Reply
+
+SMS_LIMIT = 160
+WHATSAPP_LIMIT = 1600  # Twilio's limit for one WhatsApp message body
+
+# GSM 03.38 default alphabet (one septet each) and its extension table (escape + one: two).
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENDED = set("^{}\\[~]|€\f")
+
+# What French texts hold that GSM-7 lacks, and the nearest GSM-7 spelling.
+_REPLACEMENTS = {
+    "’": "'", "‘": "'", "‚": "'", "`": "'", "´": "'",
+    "«": '"', "»": '"', "“": '"', "”": '"', "„": '"',
+    "–": "-", "—": "-", "‑": "-", "−": "-",
+    "…": "...", "•": "-", "·": ".",
+    "œ": "oe", "Œ": "OE", "æ": "æ",
+    "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " ",
+    "ç": "c",  # GSM-7 has the capital Ç only
+    "°": "o",
+}
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message as it will be sent: what the outbox stores."""
+
+    body: str
+    choices: list[str] = field(default_factory=list)
+
+
+def numbered(reply: Reply) -> str:
+    """The reply's text with its choices as numbered lines (« 1. Oui »)."""
+    if not reply.choices:
+        return reply.text
+    lines = "\n".join(f"{i}. {choice}" for i, choice in enumerate(reply.choices, 1))
+    return f"{reply.text}\n{lines}"
+
+
+# ---------------------------------------------------------------------------- GSM-7
+
+def to_gsm7(text: str) -> str:
+    """The text with every character outside GSM-7 replaced by its nearest GSM-7 spelling."""
+    out = []
+    for char in text:
+        if char in GSM_BASIC or char in GSM_EXTENDED:
+            out.append(char)
+        elif char in _REPLACEMENTS:
+            out.append(_REPLACEMENTS[char])
+        else:
+            base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                           if not unicodedata.combining(c))
+            if base and all(c in GSM_BASIC for c in base):
+                out.append(base)  # â -> a, Ê -> E, ï -> i
+            elif unicodedata.category(char) in ("So", "Sk", "Cf", "Mn", "Cs", "Co"):
+                continue  # emoji and invisible marks: dropped
+            else:
+                out.append("?")
+    return "".join(out)
+
+
+def gsm7_length(text: str) -> int:
+    """Septets the text takes in one SMS: extension characters (€ [ ] …) count twice."""
+    return sum(2 if char in GSM_EXTENDED else 1 for char in text)
+
+
+def is_gsm7(text: str) -> bool:
+    return all(char in GSM_BASIC or char in GSM_EXTENDED for char in text)
+
+
+# ---------------------------------------------------------------------------- splitting
+
+# A sentence ends with . ! ? : ; and a space, but not « 3. » (a numbered choice) nor an
+# abbreviation (« lun. 30 nov. »): those would cut a line in the middle.
+_SENTENCE_END = re.compile(r"(?<=[.!?:;])(?<!\b\d\.)(?<!\b\d\d\.)(?<!\b[a-zé]{3}\.)\s+")
+
+
+def _units(text: str) -> list[tuple[str, str]]:
+    """(separator before it, piece): lines, then sentences, the only places we like to cut."""
+    units: list[tuple[str, str]] = []
+    for line_number, line in enumerate(text.split("\n")):
+        sentences = [s for s in _SENTENCE_END.split(line.strip()) if s]
+        for index, sentence in enumerate(sentences):
+            separator = ("\n" if line_number and index == 0 else " ") if units else ""
+            units.append((separator, sentence))
+    return units
+
+
+def _cut_long(piece: str, limit: int) -> list[str]:
+    """A sentence longer than one part: cut between words, or inside a word if it must."""
+    parts, current = [], ""
+    for word in piece.split(" "):
+        while gsm7_length(word) > limit:
+            room = limit - gsm7_length(current) - (1 if current else 0)
+            if room <= 0:
+                parts.append(current)
+                current = ""
+                continue
+            head, word = _take(word, room)
+            current = f"{current} {head}" if current else head
+            parts.append(current)
+            current = ""
+        candidate = f"{current} {word}" if current else word
+        if gsm7_length(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = word
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _take(word: str, room: int) -> tuple[str, str]:
+    taken, size = "", 0
+    for char in word:
+        width = gsm7_length(char)
+        if size + width > room:
+            break
+        taken += char
+        size += width
+    return taken, word[len(taken):]
+
+
+def split_parts(text: str, limit: int = SMS_LIMIT) -> list[str]:
+    """Cut the text into as few parts of at most `limit` septets as whole sentences allow.
+
+    Greedy filling in order is optimal for the number of parts, and a part ends at a line
+    or sentence end whenever the next sentence would not fit.
+    """
+    parts: list[str] = []
+    current = ""
+    for separator, piece in _units(text):
+        if gsm7_length(piece) > limit:
+            pieces = _cut_long(piece, limit)
+        else:
+            pieces = [piece]
+        for sub in pieces:
+            candidate = f"{current}{separator}{sub}" if current else sub
+            if gsm7_length(candidate) <= limit:
+                current = candidate
+            else:
+                parts.append(current)
+                current = sub
+            separator = " "
+    if current:
+        parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
+# ---------------------------------------------------------------------------- per channel
+
+def render_sms(replies: list[Reply]) -> list[Outbound]:
+    """The turn's replies as SMS parts of at most 160 GSM-7 characters.
+
+    Every part is paid for: details (how to claim each right) are left out and the person
+    is told how to ask for them, which the dialogue core answers in full.
+    """
+    kept = [reply for reply in replies if not reply.detail]
+    if len(kept) < len(replies):
+        kept.insert(len(kept) - 1 if len(kept) > 1 else len(kept),
+                    Reply(messages.text("details_hint")))
+    text = to_gsm7("\n".join(numbered(reply) for reply in kept))
+    return [Outbound(part) for part in split_parts(text, SMS_LIMIT)]
+
+
+def render_whatsapp(replies: list[Reply]) -> list[Outbound]:
+    """The turn's replies as one WhatsApp message (more only past Twilio's 1600 characters)."""
+    text = "\n\n".join(numbered(reply) for reply in replies)
+    if len(text) <= WHATSAPP_LIMIT:
+        return [Outbound(text)]
+    return [Outbound(part) for part in _split_by_len(text, WHATSAPP_LIMIT)]
+
+
+def _split_by_len(text: str, limit: int) -> list[str]:
+    parts, current = [], ""
+    for paragraph in text.split("\n\n"):
+        while len(paragraph) > limit:
+            parts.append(paragraph[:limit])
+            paragraph = paragraph[limit:]
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = paragraph
+    if current:
+        parts.append(current)
+    return parts
+
+
+def render_separate(replies: list[Reply]) -> list[Outbound]:
+    """Telegram and web: one message per reply, its choices kept for buttons."""
+    return [Outbound(reply.text, list(reply.choices)) for reply in replies]
+
+
+RENDERERS = {
+    "sms": render_sms,
+    "whatsapp": render_whatsapp,
+    "telegram": render_separate,
+    "web": render_separate,
+}
+
+
+def render(channel: str, replies: list[Reply]) -> list[Outbound]:
+    return RENDERERS.get(channel, render_separate)(replies)

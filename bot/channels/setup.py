@@ -1,0 +1,95 @@
+"""Which channels run, from the settings, and their place in the application's lifespan.
+
+Twilio (SMS, WhatsApp) is on when TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set, Telegram
+when TELEGRAM_BOT_TOKEN is. The web chat always is. The outbox dispatcher runs in the app
+process whenever a channel sends through it (OUTBOX_INTERVAL=0 turns it off, for tests that
+dispatch by hand or a deployment with a separate worker).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from bot import outbox
+from bot.channels import telegram_bot, twilio_sms
+from bot.dialogue.core import DialogueCore
+from bot.settings import Settings
+from bot.worker import Dispatcher, Transport
+
+log = logging.getLogger(__name__)
+web_router = APIRouter()
+
+
+def build_transports(settings: Settings) -> dict[str, Transport]:
+    transports: dict[str, Transport] = {}
+    if settings.twilio_account_sid and settings.twilio_auth_token:
+        twilio = twilio_sms.TwilioTransport(settings)
+        if settings.twilio_sms_from or settings.twilio_messaging_service_sid:
+            transports["sms"] = twilio
+        if settings.twilio_whatsapp_from:
+            transports["whatsapp"] = twilio
+    if settings.telegram_bot_token:
+        transports["telegram"] = telegram_bot.TelegramTransport(settings)
+    return transports
+
+
+class Channels:
+    def __init__(self, settings: Settings, core: DialogueCore,
+                 transports: Mapping[str, Transport] | None = None):
+        self.settings = settings
+        self.core = core
+        self.transports = dict(build_transports(settings) if transports is None else transports)
+        self.dispatcher = Dispatcher(core.db, self.transports,
+                                     interval=max(settings.outbox_interval, 0.05))
+        self.telegram = (telegram_bot.TelegramChannel(settings, core, self.wake)
+                         if settings.telegram_bot_token else None)
+
+    def wake(self) -> None:
+        self.dispatcher.wake()
+
+    async def start(self) -> None:
+        if self.settings.outbox_interval > 0:
+            self.dispatcher.start()
+        if self.telegram is not None:
+            try:
+                await self.telegram.start()
+            except Exception:  # noqa: BLE001 - the other channels keep working
+                log.exception("Telegram could not start")
+
+    async def stop(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop()
+        await self.dispatcher.stop()
+        closed = set()
+        for transport in self.transports.values():
+            if id(transport) not in closed and hasattr(transport, "close"):
+                transport.close()
+                closed.add(id(transport))
+
+
+def install(app: FastAPI, settings: Settings, core: DialogueCore) -> Channels:
+    """Adds the channels' routes to the app; the lifespan calls start() and stop()."""
+    channels = Channels(settings, core)
+    app.state.channels = channels
+    app.include_router(twilio_sms.router)
+    app.include_router(telegram_bot.router)
+    app.include_router(web_router)
+    return channels
+
+
+@web_router.get("/api/chat/messages")
+async def web_messages(request: Request,
+                       user_id: str = Query(min_length=1, max_length=200)) -> dict:
+    """Messages waiting for a web chat person (a referent's reply); the page polls this."""
+    core: DialogueCore = request.app.state.core
+
+    def take() -> list:
+        with core.db.session() as session:
+            return outbox.take_web(session, address_key=core.address_key("web", user_id))
+
+    waiting = await run_in_threadpool(take)
+    return {"replies": [{"text": m.body, "choices": list(m.choices)} for m in waiting]}

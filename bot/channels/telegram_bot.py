@@ -1,0 +1,194 @@
+"""Telegram with python-telegram-bot: polling (the default, no public address needed) or a
+webhook (TELEGRAM_MODE=webhook, POST /webhooks/telegram, checked against
+TELEGRAM_WEBHOOK_SECRET). Choices become a reply keyboard. /start begins like « bonjour »,
+/aide gives help, /stop opts out. An update delivered twice is processed once.
+
+The dialogue core is synchronous (database, OpenFisca): handlers run it in a thread. Replies
+leave through the outbox like every channel's, so a referent's reply reaches Telegram the
+same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import threading
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from bot import messages
+from bot.channels import inbound
+from bot.dialogue.core import DialogueCore
+from bot.dialogue.types import IncomingMessage, Reply
+from bot.outbox import Claimed, PermanentError, TransientError
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+WEBHOOK_PATH = "/webhooks/telegram"
+MAX_TEXT = 1000
+
+
+def _bot_url(settings: Settings) -> str:
+    return f"{settings.telegram_api_base}/bot"
+
+
+class TelegramChannel:
+    """The inbound side: a PTB Application whose handlers run turns of the dialogue."""
+
+    def __init__(self, settings: Settings, core: DialogueCore, wake: Callable[[], None]):
+        from telegram.ext import Application, CommandHandler, MessageHandler, filters
+
+        self.settings = settings
+        self.core = core
+        self.wake = wake
+        self.webhook = settings.telegram_mode == "webhook"
+        builder = (Application.builder().token(settings.telegram_bot_token)
+                   .base_url(_bot_url(settings))
+                   .base_file_url(f"{settings.telegram_api_base}/file/bot"))
+        if self.webhook:
+            builder = builder.updater(None)  # updates arrive through our own route
+        self.application = builder.build()
+        self.application.add_handler(CommandHandler("start", self._on_start))
+        self.application.add_handler(CommandHandler(["aide", "help"], self._on_help))
+        self.application.add_handler(CommandHandler("stop", self._on_stop))
+        self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND,
+                                                    self._on_text))
+        self.started = False
+
+    async def start(self) -> None:
+        await self.application.initialize()
+        if self.webhook:
+            if self.settings.public_base_url:
+                await self.application.bot.set_webhook(
+                    url=self.settings.public_base_url + WEBHOOK_PATH,
+                    secret_token=self.settings.telegram_webhook_secret or None,
+                    allowed_updates=["message"])
+        else:
+            await self.application.start()
+            await self.application.updater.start_polling(allowed_updates=["message"])
+        self.started = True
+
+    async def stop(self) -> None:
+        if not self.started:
+            return
+        if not self.webhook:
+            if self.application.updater and self.application.updater.running:
+                await self.application.updater.stop()
+            if self.application.running:
+                await self.application.stop()
+        await self.application.shutdown()
+        self.started = False
+
+    async def process_webhook(self, data: dict) -> None:
+        from telegram import Update
+
+        await self.application.process_update(Update.de_json(data, self.application.bot))
+
+    # ------------------------------------------------------------------ handlers
+    async def _turn(self, update, text: str) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        message = IncomingMessage(channel="telegram", sender=str(chat.id), text=text[:MAX_TEXT])
+        await asyncio.to_thread(inbound.process, self.core, message,
+                                inbound_id=f"telegram:{update.update_id}")
+        self.wake()
+
+    async def _on_text(self, update, _context) -> None:
+        """Any text: one turn of the dialogue."""
+        if update.effective_message and update.effective_message.text:
+            await self._turn(update, update.effective_message.text)
+
+    async def _on_start(self, update, _context) -> None:
+        """/start begins the conversation, or resubscribes someone who sent /stop."""
+        sender = str(update.effective_chat.id)
+        opted_out = await asyncio.to_thread(inbound.is_opted_out, self.core, "telegram", sender)
+        await self._turn(update, "START" if opted_out else "bonjour")
+
+    async def _on_stop(self, update, _context) -> None:
+        """/stop opts out, like STOP on SMS."""
+        await self._turn(update, "STOP")
+
+    async def _on_help(self, update, _context) -> None:
+        """/aide: what the bot does and the words that work at any time."""
+        if inbound.already_processed(self.core.db, f"telegram:{update.update_id}"):
+            return
+        await asyncio.to_thread(inbound.send_now, self.core, channel="telegram",
+                                sender=str(update.effective_chat.id),
+                                replies=[Reply(messages.text("help"))])
+        self.wake()
+
+
+class TelegramTransport:
+    """The outbound side: sends outbox messages with telegram.Bot, from the dispatcher's thread.
+
+    The Bot lives on an event loop of its own, so sending does not depend on the app's loop.
+    """
+
+    def __init__(self, settings: Settings, *, timeout: float = 30.0):
+        from telegram import Bot
+
+        self.timeout = timeout
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="telegram-send",
+                                        daemon=True)
+        self._thread.start()
+        self.bot = Bot(settings.telegram_bot_token, base_url=_bot_url(settings))
+
+    def send(self, message: Claimed) -> str | None:
+        from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove
+        from telegram.error import (BadRequest, Forbidden, InvalidToken, NetworkError,
+                                    RetryAfter, TelegramError, TimedOut)
+
+        if message.choices:
+            markup = ReplyKeyboardMarkup([[choice] for choice in message.choices],
+                                         resize_keyboard=True, one_time_keyboard=True)
+        else:
+            markup = ReplyKeyboardRemove()
+        coroutine = self.bot.send_message(chat_id=message.recipient, text=message.body,
+                                          reply_markup=markup)
+        try:
+            sent = asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(self.timeout)
+        except (BadRequest, Forbidden) as error:  # BadRequest first: it is a NetworkError
+            raise PermanentError(f"Telegram: {error}") from error
+        except (RetryAfter, TimedOut, NetworkError, InvalidToken, TelegramError) as error:
+            raise TransientError(f"Telegram: {error}") from error
+        except Exception as error:  # noqa: BLE001 - a timeout of the future, a closed loop
+            raise TransientError(f"{type(error).__name__}: {error}") from error
+        return str(sent.message_id)
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.bot.shutdown(), self._loop).result(5)
+        except Exception:  # noqa: BLE001 - closing is best effort
+            pass
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+        self._loop.close()
+
+
+@router.post(WEBHOOK_PATH)
+async def telegram_webhook(request: Request) -> Response:
+    """An update pushed by Telegram (webhook mode), authenticated by its secret header."""
+    settings: Settings = request.app.state.settings
+    channel: TelegramChannel | None = request.app.state.channels.telegram
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    secret = settings.telegram_webhook_secret
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        return JSONResponse({"error": "invalid secret token"}, status_code=403)
+    if channel is None or not channel.webhook:
+        return JSONResponse({"error": "Telegram webhook mode is off"}, status_code=404)
+    try:
+        data = await request.json()
+    except ValueError:
+        return JSONResponse({"error": "invalid JSON body"}, status_code=400)
+    if not isinstance(data, dict) or "update_id" not in data:
+        return JSONResponse({"error": "not a Telegram update"}, status_code=400)
+    await channel.process_webhook(data)
+    return Response(status_code=200)

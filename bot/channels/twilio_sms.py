@@ -1,0 +1,132 @@
+"""SMS and WhatsApp through Twilio: the signed webhooks in, the REST API out (via the outbox).
+
+Inbound requests count only with a valid X-Twilio-Signature computed over PUBLIC_BASE_URL +
+path and the form fields; anything else gets 403 and is not processed. A MessageSid Twilio
+delivers twice is processed once. The webhook answers with empty TwiML: the replies leave
+through the outbox, so a Twilio outage delays them instead of losing them.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.channels import inbound
+from bot.dialogue.types import IncomingMessage
+from bot.outbox import Claimed, PermanentError, TransientError, record_status
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+MAX_TEXT = 1000
+STATUS_PATH = "/webhooks/twilio/status"
+
+
+def _rebased_http_client(api_base: str, timeout: float):
+    """Twilio's own HTTP client, sending to `api_base` instead of api.twilio.com (fakes, proxies)."""
+    from twilio.http.http_client import TwilioHttpClient
+
+    class RebasedHttpClient(TwilioHttpClient):
+        def request(self, method, url, *args, **kwargs):
+            parts = urlsplit(url)
+            url = api_base + parts.path + (f"?{parts.query}" if parts.query else "")
+            return super().request(method, url, *args, **kwargs)
+
+    return RebasedHttpClient(timeout=timeout)
+
+
+class TwilioTransport:
+    """Sends outbox messages with twilio.rest.Client (one SMS part or WhatsApp message each)."""
+
+    def __init__(self, settings: Settings, *, http_client=None, timeout: float = 15.0):
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        if http_client is None:
+            http_client = (_rebased_http_client(settings.twilio_api_base, timeout)
+                           if settings.twilio_api_base else TwilioHttpClient(timeout=timeout))
+        self.settings = settings
+        self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
+                             http_client=http_client)
+
+    def send(self, message: Claimed) -> str | None:
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        settings = self.settings
+        options: dict = {"to": message.recipient, "body": message.body}
+        if message.channel == "whatsapp":
+            sender = settings.twilio_whatsapp_from
+            options["from_"] = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+        elif settings.twilio_messaging_service_sid:
+            options["messaging_service_sid"] = settings.twilio_messaging_service_sid
+        else:
+            options["from_"] = settings.twilio_sms_from
+        if settings.public_base_url:
+            options["status_callback"] = settings.public_base_url + STATUS_PATH
+        try:
+            return self.client.messages.create(**options).sid
+        except TwilioRestException as error:
+            if error.status == 429 or error.status >= 500:
+                raise TransientError(f"Twilio {error.status}: {error.msg}") from error
+            raise PermanentError(f"Twilio {error.status} ({error.code}): {error.msg}") from error
+        except (TwilioException, OSError) as error:
+            raise TransientError(str(error)) from error
+        except Exception as error:  # requests' connection errors and timeouts
+            raise TransientError(f"{type(error).__name__}: {error}") from error
+
+
+def _signed(request: Request, form, settings: Settings) -> bool:
+    from twilio.request_validator import RequestValidator
+
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not settings.twilio_auth_token or not signature:
+        return False
+    base = settings.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
+    url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RequestValidator(settings.twilio_auth_token).validate(url, form, signature)
+
+
+def _forbidden() -> Response:
+    return JSONResponse({"error": "invalid Twilio signature"}, status_code=403)
+
+
+@router.post("/webhooks/twilio")
+async def twilio_inbound(request: Request) -> Response:
+    """An SMS or WhatsApp message from a person."""
+    settings: Settings = request.app.state.settings
+    form = await request.form()
+    if not _signed(request, form, settings):
+        return _forbidden()
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    sender = form.get("From", "")
+    text = (form.get("Body") or "").strip()[:MAX_TEXT]
+    if not sid or not sender or not text:
+        return Response(EMPTY_TWIML, media_type="application/xml")
+    channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
+    message = IncomingMessage(channel=channel, sender=sender, text=text)
+    await run_in_threadpool(inbound.process, request.app.state.core, message,
+                            inbound_id=f"twilio:{sid}")
+    request.app.state.channels.wake()
+    return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+@router.post(STATUS_PATH)
+async def twilio_status(request: Request) -> Response:
+    """Twilio's delivery report for a message we sent."""
+    settings: Settings = request.app.state.settings
+    form = await request.form()
+    if not _signed(request, form, settings):
+        return _forbidden()
+    sid, status = form.get("MessageSid"), form.get("MessageStatus")
+    if sid and status:
+        def update() -> None:
+            with request.app.state.db.session() as session:
+                record_status(session, provider_id=sid, status=status)
+
+        await run_in_threadpool(update)
+    return Response(status_code=204)

@@ -1,0 +1,260 @@
+"""The persistent outbox: every message to a person on SMS, WhatsApp, Telegram (and web
+messages the person did not ask for, like a referent's reply) is a row here first.
+
+Queued in the same transaction as the turn that produced it, so nothing is lost when the
+provider or our process is down. Dispatchers (bot/worker.py) claim rows, send them, and
+retry failures with exponential backoff. Claiming is safe with several workers on one
+database: PostgreSQL claims with SELECT … FOR UPDATE SKIP LOCKED, SQLite (one writer at a
+time) with a conditional UPDATE. A row is claimable only when no earlier row to the same
+address is still waiting, so the parts of a long SMS go out in order. An address that opted
+out gets nothing but the opt-out confirmation (`always_send`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from bot.channels.render import Outbound, render
+from bot.dialogue.types import Reply
+from bot.storage.db import Database
+from bot.storage.models import ChannelAddress, OutboxMessage
+
+BACKOFF_BASE = timedelta(seconds=10)
+BACKOFF_CAP = timedelta(hours=1)
+MAX_ATTEMPTS = 12  # about five hours of retries before a message is given up
+LEASE = timedelta(seconds=90)  # a claim older than this belongs to a dead worker
+WAITING = ("pending", "sending")
+FINAL_STATUSES = {"delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
+                  "failed": "failed", "sent": "sent"}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed message, detached from its session: what a transport needs to send it."""
+
+    id: int
+    channel: str
+    recipient: str
+    body: str
+    choices: list[str] = field(default_factory=list)
+    attempts: int = 1
+
+
+class TransientError(Exception):
+    """The provider could not take the message now (down, 5xx, rate limit): retry later."""
+
+
+class PermanentError(Exception):
+    """The provider refused the message for good (bad number, bot blocked): do not retry."""
+
+
+# ---------------------------------------------------------------------------- queueing
+
+def enqueue(session: Session, *, channel: str, recipient: str, address_key: str,
+            replies: Iterable[Reply], always_send: bool = False,
+            now: datetime | None = None) -> list[OutboxMessage]:
+    """Queue the replies of one turn, rendered for the channel (SMS parts, Telegram messages)."""
+    replies = list(replies)
+    always_send = always_send or any(getattr(r, "always_send", False) for r in replies)
+    return enqueue_rendered(session, channel=channel, recipient=recipient,
+                            address_key=address_key, messages=render(channel, replies),
+                            always_send=always_send, now=now)
+
+
+def enqueue_rendered(session: Session, *, channel: str, recipient: str, address_key: str,
+                     messages: Iterable[Outbound], always_send: bool = False,
+                     now: datetime | None = None) -> list[OutboxMessage]:
+    now = now or _now()
+    rows = [OutboxMessage(channel=channel, recipient=recipient, address_key=address_key,
+                          body=message.body, choices=list(message.choices),
+                          always_send=always_send, status="pending", attempts=0,
+                          next_attempt_at=now, created_at=now)
+            for message in messages]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def enqueue_for_address(session: Session, address: ChannelAddress, replies: Iterable[Reply],
+                        *, now: datetime | None = None) -> list[OutboxMessage]:
+    """Queue messages the person did not just ask for (a referent's reply, a reminder).
+
+    The address must be known in clear, which it is only after consent.
+    """
+    if not address.address:
+        raise ValueError("this address is not kept (no consent): nothing can be sent to it")
+    return enqueue(session, channel=address.channel, recipient=address.address,
+                   address_key=address.key, replies=replies, now=now)
+
+
+# ---------------------------------------------------------------------------- claiming
+
+def _claimable(channels: Iterable[str], now: datetime):
+    earlier = aliased(OutboxMessage)
+    blocked = exists().where(earlier.address_key == OutboxMessage.address_key,
+                             earlier.channel == OutboxMessage.channel,
+                             earlier.id < OutboxMessage.id,
+                             earlier.status.in_(WAITING))
+    due = or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+              and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now))
+    return and_(OutboxMessage.channel.in_(list(channels)), due, ~blocked)
+
+
+def claim(db: Database, *, channels: Iterable[str], worker: str, now: datetime | None = None,
+          limit: int = 50) -> list[Claimed]:
+    """Take up to `limit` due messages for this worker; no other worker gets the same ones.
+
+    Messages to an address that opted out are marked refused on the way, not returned.
+    """
+    now = now or _now()
+    channels = list(channels)
+    if not channels:
+        return []
+    for _ in range(1000):
+        claimed, refused = _claim_once(db, channels, worker, now, limit)
+        if claimed or not refused:
+            return claimed
+    return []
+
+
+def _claim_once(db: Database, channels: list[str], worker: str, now: datetime,
+                limit: int) -> tuple[list[Claimed], int]:
+    with db.session() as session:
+        query = (select(OutboxMessage).where(_claimable(channels, now))
+                 .order_by(OutboxMessage.id).limit(limit))
+        if session.bind.dialect.name == "postgresql":
+            rows = list(session.scalars(
+                query.with_for_update(skip_locked=True, of=OutboxMessage)))
+            ids = [row.id for row in rows]
+            if ids:
+                session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
+                    status="sending", claimed_by=worker, lease_until=now + LEASE,
+                    attempts=OutboxMessage.attempts + 1))
+        else:
+            ids = []
+            for row in session.scalars(query).all():
+                # One writer at a time on SQLite: the UPDATE that still finds the row as we
+                # saw it is the claim; another worker's claim changes `attempts`.
+                result = session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row.id, OutboxMessage.attempts == row.attempts,
+                           OutboxMessage.status.in_(WAITING))
+                    .values(status="sending", claimed_by=worker, lease_until=now + LEASE,
+                            attempts=OutboxMessage.attempts + 1)
+                    .execution_options(synchronize_session=False))
+                if result.rowcount == 1:
+                    ids.append(row.id)
+        if not ids:
+            return [], 0
+        session.expire_all()
+        rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                    .order_by(OutboxMessage.id)))
+        refused = _opted_out_keys(session, {r.address_key for r in rows if not r.always_send})
+        claimed = []
+        for row in rows:
+            if row.address_key in refused and not row.always_send:
+                _finish(row, "refused", now)
+                row.last_error = "opted out"
+                continue
+            claimed.append(Claimed(row.id, row.channel, row.recipient or "", row.body,
+                                   list(row.choices or []), row.attempts))
+        return claimed, len(rows) - len(claimed)
+
+
+def _opted_out_keys(session: Session, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    return set(session.scalars(select(ChannelAddress.key).where(
+        ChannelAddress.key.in_(keys), ChannelAddress.opted_out.is_(True))))
+
+
+def _finish(row: OutboxMessage, status: str, now: datetime) -> None:
+    """Keeps the delivery record, not the words nor the number."""
+    row.status = status
+    row.lease_until = None
+    row.body = ""
+    row.recipient = None
+    if status in ("sent", "delivered"):
+        row.sent_at = now
+
+
+# ---------------------------------------------------------------------------- outcomes
+
+def mark_sent(db: Database, message_id: int, *, provider_id: str | None,
+              now: datetime | None = None) -> None:
+    with db.session() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is None:
+            return
+        _finish(row, "sent", now or _now())
+        row.provider_id = provider_id
+        row.last_error = None
+
+
+def mark_failed(db: Database, message_id: int, *, error: str, permanent: bool,
+                now: datetime | None = None) -> str:
+    """Schedule a retry with backoff, or give up; returns the new status."""
+    now = now or _now()
+    with db.session() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is None:
+            return "gone"
+        row.last_error = error[:300]
+        if permanent or row.attempts >= MAX_ATTEMPTS:
+            _finish(row, "failed", now)
+            return "failed"
+        row.status = "pending"
+        row.lease_until = None
+        row.next_attempt_at = now + backoff(row.attempts)
+        return "pending"
+
+
+def backoff(attempts: int) -> timedelta:
+    """10 s, 20 s, 40 s … up to an hour between two tries."""
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+
+
+def record_status(session: Session, *, provider_id: str, status: str) -> bool:
+    """A delivery report from the provider (Twilio status callback)."""
+    status = FINAL_STATUSES.get(status)
+    if status is None:
+        return False
+    row = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.provider_id == provider_id)).first()
+    if row is None:
+        return False
+    if row.status == "delivered" and status == "sent":
+        return True  # reports can arrive out of order
+    row.status = status
+    return True
+
+
+# ---------------------------------------------------------------------------- web pull
+
+def take_web(session: Session, *, address_key: str, now: datetime | None = None) -> list[Outbound]:
+    """The web person's waiting messages, marked delivered (the page polls for them)."""
+    now = now or _now()
+    rows = list(session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == "web", OutboxMessage.address_key == address_key,
+               OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.id)
+        .with_for_update(skip_locked=True)))
+    opted_out = bool(_opted_out_keys(session, {address_key}))
+    messages = []
+    for row in rows:
+        if opted_out and not row.always_send:
+            _finish(row, "refused", now)
+            continue
+        messages.append(Outbound(row.body, list(row.choices or [])))
+        _finish(row, "delivered", now)
+    return messages

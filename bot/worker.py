@@ -1,0 +1,138 @@
+"""The outbox dispatcher: sends queued messages through each channel's transport.
+
+`dispatch_once` is one pass (the tests call it with a moved clock); `Dispatcher` runs passes
+in the background of the application process, started and stopped by the app's lifespan,
+and can be woken up right after a turn queued something. Several processes may run it on
+one database: claiming (bot/outbox.py) gives each message to one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+from bot import outbox
+from bot.outbox import Claimed, PermanentError, TransientError
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+class Transport(Protocol):
+    def send(self, message: Claimed) -> str | None:
+        """Sends one message; returns the provider's id for it. Raises TransientError or
+        PermanentError."""
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+    def __int__(self) -> int:
+        return self.sent
+
+
+def default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def dispatch_once(db: Database, transports: Mapping[str, Transport], *,
+                  now: datetime | None = None, worker: str | None = None,
+                  limit: int = 50, max_rounds: int = 50) -> DispatchReport:
+    """Claims due messages and sends them, until none is left to claim now."""
+    now = now or datetime.now(timezone.utc)
+    worker = worker or default_worker_id()
+    report = DispatchReport()
+    for _ in range(max_rounds):
+        claimed = outbox.claim(db, channels=transports.keys(), worker=worker, now=now,
+                               limit=limit)
+        if not claimed:
+            break
+        for message in claimed:
+            _send(db, transports[message.channel], message, now, report)
+    return report
+
+
+def _send(db: Database, transport: Transport, message: Claimed, now: datetime,
+          report: DispatchReport) -> None:
+    try:
+        provider_id = transport.send(message)
+    except PermanentError as error:
+        log.warning("outbox %s refused by %s: %s", message.id, message.channel, error)
+        outbox.mark_failed(db, message.id, error=str(error), permanent=True, now=now)
+        report.failed += 1
+        return
+    except Exception as error:  # noqa: BLE001 - anything else is worth another try
+        if not isinstance(error, TransientError):
+            log.warning("outbox %s: unexpected error from %s", message.id, message.channel,
+                        exc_info=True)
+        status = outbox.mark_failed(db, message.id, error=f"{type(error).__name__}: {error}",
+                                    permanent=False, now=now)
+        if status == "failed":
+            report.failed += 1
+        else:
+            report.retried += 1
+        return
+    outbox.mark_sent(db, message.id, provider_id=provider_id, now=now)
+    report.sent += 1
+
+
+class Dispatcher:
+    """Runs `dispatch_once` every `interval` seconds, off the event loop, until stopped."""
+
+    def __init__(self, db: Database, transports: Mapping[str, Transport], *,
+                 interval: float = 1.0, clock: Callable[[], datetime] | None = None):
+        self.db = db
+        self.transports = dict(transports)
+        self.interval = interval
+        self.clock = clock
+        self.worker = default_worker_id()
+        self._task: asyncio.Task | None = None
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self) -> None:
+        if not self.transports or self._task is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+
+    def wake(self) -> None:
+        """Asks for a pass now (callable from any thread)."""
+        if self._loop is not None and self._wake is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                now = self.clock() if self.clock else None
+                await asyncio.to_thread(dispatch_once, self.db, self.transports, now=now,
+                                        worker=self.worker)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the loop must survive a bad pass (DB restart)
+                log.exception("outbox dispatch pass failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except asyncio.TimeoutError:
+                pass
+            self._wake.clear()
