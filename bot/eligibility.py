@@ -1,59 +1,273 @@
-"""The eligibility check as the application uses it: warmed up in the background at start.
+"""The eligibility check as the application uses it: batched, computed in a worker process.
 
 Loading OpenFisca and its first computation take about 11 s; the web server must answer
-meanwhile, so the engine warms up in a thread and `/healthz` says "warming" until then. A
-check asked during warm-up waits for it rather than failing.
+meanwhile, so the engine warms up in the background and `/healthz` says "warming" until then.
+A check asked during warm-up waits for it rather than failing.
+
+One household costs ~2 s of OpenFisca whatever the number of households in the simulation,
+so concurrent checks are merged into one simulation (bot/batching.py) and their results split
+back. The computation runs in a separate worker process with its own warmed engine: OpenFisca
+holds the GIL for most of a computation, and in a thread of the web server it would slow every
+other conversation turn. One worker process: these machines have two cores, one for it and
+one for the web server; a second worker would only compete with the first for the CPU.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
+import multiprocessing
+import os
+import signal
 import threading
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
+from bot.batching import BatcherClosed, MicroBatcher
 from rules.catalogue import Benefit, load_catalogue
 from rules.engine import RulesEngine
+from rules.profile import validate_profile
 
 log = logging.getLogger(__name__)
 
+# A check that has not come back after this long has failed (the worker is stuck or dead).
+CHECK_TIMEOUT = 120.0
+
 
 class EligibilityService:
-    def __init__(self, engine: RulesEngine | None = None):
+    """``evaluate(profile)`` from any thread; checks asked together share one simulation.
+
+    ``worker``: "process" (default; env RULES_WORKER) or "thread" (computes in this process,
+    e.g. for comparison in the benchmark). ``engine_factory``: "module:callable" returning a
+    RulesEngine, built inside the worker process (default: RulesEngine over the catalogue).
+    Passing an ``engine`` instance computes with it in this process.
+    """
+
+    def __init__(self, engine: RulesEngine | None = None, *, worker: str | None = None,
+                 engine_factory: str | None = None, window: float = 0.05,
+                 max_wait: float = 0.5, max_batch: int = 1000):
         self.catalogue = {benefit.id: benefit for benefit in load_catalogue()}
+        worker = worker or ("thread" if engine is not None
+                            else os.environ.get("RULES_WORKER", "process"))
+        # In process mode this engine is never loaded here (cheap); kept for one-off uses.
         self.engine = engine or RulesEngine(list(self.catalogue.values()))
+        if worker == "process":
+            self._worker: _ProcessWorker | _ThreadWorker = _ProcessWorker(engine_factory)
+        elif worker == "thread":
+            self._worker = _ThreadWorker(self.engine)
+        else:
+            raise ValueError(f"worker must be 'process' or 'thread', not {worker!r}")
+        self.worker = worker
+        self._batcher = MicroBatcher(self._run_batch, window=window, max_wait=max_wait,
+                                     max_batch=max_batch, name="rules-batcher")
         self._ready = threading.Event()
+        self._restarting = False
         self._failed: BaseException | None = None
         self._thread: threading.Thread | None = None
-        # OpenFisca's tax-benefit system is shared: one computation at a time keeps it safe.
+        self._closed = False
         self._lock = threading.Lock()
 
+    # -- lifecycle -------------------------------------------------------------------------
     def start_warm_up(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._warm_up, name="rules-warm-up",
-                                            daemon=True)
-            self._thread.start()
+        with self._lock:
+            if self._thread is None and not self._closed:
+                self._thread = threading.Thread(target=self._warm_up, name="rules-warm-up",
+                                                daemon=True)
+                self._thread.start()
 
     def _warm_up(self) -> None:
         try:
-            with self._lock:
-                self.engine.warm_up()
+            self._worker.start()
         except BaseException as error:  # noqa: BLE001 - reported by status and evaluate
-            log.exception("rules engine failed to warm up")
+            if not self._closed:
+                log.exception("rules engine failed to warm up")
             self._failed = error
+            self._batcher.close()  # checks waiting for the warm-up fail now, not at timeout
+        else:
+            self._batcher.start()
         finally:
             self._ready.set()
 
     @property
     def status(self) -> str:
-        return "ready" if self._ready.is_set() and self._failed is None else "warming"
+        ok = self._ready.is_set() and self._failed is None and not self._restarting
+        return "ready" if ok else "warming"
 
+    @property
+    def stats(self) -> dict[str, int]:
+        """How many checks were computed in how many batches (one simulation per period)."""
+        return {"checks": self._batcher.items, "batches": self._batcher.batches}
+
+    def close(self) -> None:
+        """Stop the worker (at application shutdown). Checks still waiting fail."""
+        with self._lock:
+            self._closed = True
+        self._batcher.close()
+        self._worker.close()
+        if self._thread is not None:
+            self._thread.join(10)
+
+    # -- checks ----------------------------------------------------------------------------
     def evaluate(self, profile: dict) -> dict[str, Any]:
+        """The result for one household; ProfileError if the profile is malformed."""
         self.start_warm_up()
-        self._ready.wait()
+        normalised = validate_profile(profile)  # a bad profile fails its caller only
         if self._failed is not None:
             raise RuntimeError("rules engine unavailable") from self._failed
-        with self._lock:
-            return self.engine.evaluate(profile)
+        future = self._batcher.submit(normalised)
+        try:
+            result = future.result(timeout=CHECK_TIMEOUT)
+        except FutureTimeout:
+            future.cancel()
+            raise TimeoutError(f"no eligibility result after {CHECK_TIMEOUT:.0f} s") from None
+        except BatcherClosed as error:
+            raise RuntimeError("rules engine unavailable") from (self._failed or error)
+        if "error" in result:  # this household broke the computation; the others did not
+            raise RuntimeError(f"eligibility check failed: {result['error']}")
+        return result
 
     def benefit(self, benefit_id: str) -> Benefit:
         return self.catalogue[benefit_id]
+
+    def _run_batch(self, profiles: list[dict]) -> list[dict]:
+        try:
+            return self._worker.run(profiles)
+        except WorkerDied:
+            if self._closed:
+                raise
+            # Fail this batch (it may be what killed the worker) and bring a new one up.
+            log.exception("rules worker died; restarting it")
+            self._restarting = True
+            try:
+                self._worker.stop()
+                self._worker.start()
+            finally:
+                self._restarting = False
+            raise
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended while computing (killed, out of memory, crashed)."""
+
+
+class _ThreadWorker:
+    """Computes in this process, in the batcher's thread."""
+
+    def __init__(self, engine: RulesEngine):
+        self.engine = engine
+
+    def start(self) -> None:
+        self.engine.warm_up()
+
+    def run(self, profiles: list[dict]) -> list[dict]:
+        return self.engine.evaluate_many(profiles)
+
+    def stop(self) -> None:
+        pass
+
+    close = stop
+
+
+class _ProcessWorker:
+    """One child process with its own warmed engine, fed batches through a pipe."""
+
+    def __init__(self, engine_factory: str | None):
+        self.engine_factory = engine_factory
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self._conn = None
+        self._ready = False
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the process and wait until its engine is warm (~10 s)."""
+        # spawn, not fork: the web server has threads (a forked lock may be held forever).
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        process = context.Process(target=_worker_main, args=(child, self.engine_factory),
+                                  name="rules-worker", daemon=True)
+        with self._lock:
+            if self._closed:
+                raise WorkerDied("rules worker closed")
+            process.start()
+            self.process, self._conn, self._ready = process, parent, False
+        child.close()
+        kind, payload = self._receive()
+        if kind != "ready":
+            raise RuntimeError(f"rules worker failed to start: {payload}")
+        self._ready = True
+        log.info("rules worker ready (pid %s)", process.pid)
+
+    def run(self, profiles: list[dict]) -> list[dict]:
+        try:
+            self._conn.send(profiles)
+        except (OSError, ValueError) as error:
+            raise WorkerDied("rules worker is gone") from error
+        kind, payload = self._receive()
+        if kind != "ok":
+            raise RuntimeError(f"rules worker: {payload}")
+        return payload
+
+    def _receive(self) -> tuple[str, Any]:
+        try:
+            return self._conn.recv()
+        except (EOFError, OSError) as error:
+            code = self.process.exitcode if self.process is not None else None
+            raise WorkerDied(f"rules worker ended (exit code {code})") from error
+
+    def stop(self, timeout: float = 10) -> None:
+        with self._lock:
+            process, conn, ready = self.process, self._conn, self._ready
+            self.process, self._conn, self._ready = None, None, False
+        if process is None:
+            return
+        if ready and process.is_alive():
+            try:
+                conn.send(None)  # finish cleanly
+            except (OSError, ValueError):
+                pass
+            process.join(timeout)
+        if process.is_alive():  # still warming up, or stuck
+            process.terminate()
+            process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+        conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+        self.stop()
+
+
+def _build_engine(engine_factory: str | None) -> RulesEngine:
+    if not engine_factory:
+        return RulesEngine()
+    module, _, name = engine_factory.partition(":")
+    return getattr(importlib.import_module(module), name)()
+
+
+def _worker_main(conn, engine_factory: str | None) -> None:
+    """The worker process: warm an engine, then compute the batches it is sent."""
+    # Ctrl-C reaches the whole process group: the parent decides when we stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        engine = _build_engine(engine_factory)
+        engine.warm_up()
+    except BaseException as error:  # noqa: BLE001 - reported to the parent
+        conn.send(("failed", f"{type(error).__name__}: {error}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            profiles = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone
+        if profiles is None:
+            return
+        try:
+            reply = ("ok", engine.evaluate_many(profiles))
+        except Exception as error:  # noqa: BLE001 - evaluate_many falls back per household
+            reply = ("error", f"{type(error).__name__}: {error}")
+        conn.send(reply)

@@ -1,0 +1,211 @@
+"""Concurrent eligibility checks are merged into few OpenFisca simulations, in a worker process.
+
+Real OpenFisca everywhere: the service's worker process computes, and an engine in this
+process computes the same households one by one for comparison.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from bot.eligibility import EligibilityService
+from rules.engine import RulesEngine
+from rules.profile import ProfileError
+
+EXPLODING = "tests.bot.test_batching:ExplodingEngine"
+EXPLODING_SALARY = 1234.56
+
+
+class ExplodingEngine(RulesEngine):
+    """The real engine, except that a household earning exactly 1 234,56 € breaks any
+    simulation it is part of, as a household that passes validation but trips OpenFisca
+    would (none is known today: validation is strict)."""
+
+    def _compute(self, profiles: list[dict]) -> list[dict]:
+        if any(p["applicant"]["income"]["salary"] == EXPLODING_SALARY for p in profiles):
+            raise ValueError("this household breaks the simulation")
+        return super()._compute(profiles)
+
+
+def household(i: int) -> dict:
+    """Varied households: ages, incomes, housing, partners, children, pregnancy."""
+    housing = ["tenant", "social_tenant", "owner", "hosted", "homeless"][i % 5]
+    profile = {
+        "period": "2026-03",
+        "commune": ["67482", "67100", "67000"][i % 3],
+        "applicant": {"age": 18 + (i * 7) % 60, "pregnant": i % 11 == 3,
+                      "income": {"salary": (i * 137) % 1900, "pension": 0 if i % 4 else 300}},
+        "children": [{"age": (i + k * 5) % 18} for k in range(i % 3)],
+        "housing": {"status": housing, "rent": 450 + i % 300 if "tenant" in housing else 0},
+    }
+    if i % 6 == 1:
+        profile["partner"] = {"age": 25 + i % 40, "income": {"unemployment": 600}}
+    return profile
+
+
+def amounts(result: dict) -> dict[str, tuple[bool, float | None]]:
+    return {b["id"]: (b["eligible"], b["amount"]) for b in result["benefits"]}
+
+
+def assert_same(batched: dict, alone: dict) -> None:
+    assert batched["period"] == alone["period"]
+    got, expected = amounts(batched), amounts(alone)
+    assert got.keys() == expected.keys()
+    for benefit, (eligible, amount) in expected.items():
+        assert got[benefit][0] == eligible, benefit
+        if amount is None:
+            assert got[benefit][1] is None
+        else:
+            assert got[benefit][1] == pytest.approx(amount, abs=0.01), benefit
+
+
+def concurrently(service: EligibilityService, profiles: list) -> list:
+    """Call evaluate from one thread per profile, all released at once; results or errors."""
+    barrier = threading.Barrier(len(profiles))
+
+    def check(profile):
+        barrier.wait()
+        try:
+            return service.evaluate(profile)
+        except Exception as error:  # noqa: BLE001 - returned to the test
+            return error
+
+    with ThreadPoolExecutor(len(profiles)) as pool:
+        return list(pool.map(check, profiles))
+
+
+@pytest.fixture(scope="module")
+def engine():
+    engine = RulesEngine()
+    engine.warm_up()
+    return engine
+
+
+@pytest.fixture(scope="module")
+def exploding():
+    service = EligibilityService(engine_factory=EXPLODING)
+    service.start_warm_up()
+    assert service._ready.wait(120) and service.status == "ready"
+    yield service
+    service.close()
+
+
+def test_concurrent_checks_match_one_by_one_and_share_simulations(eligibility, engine):
+    profiles = [household(i) for i in range(30)]
+    before = eligibility.stats
+    results = concurrently(eligibility, profiles)
+    after = eligibility.stats
+    together = engine.evaluate_many(profiles)
+    for i, (profile, result) in enumerate(zip(profiles, results)):
+        assert not isinstance(result, Exception), result
+        # Each household on its own (a third of them: ~2 s each) and all in one simulation.
+        assert_same(result, engine.evaluate(profile) if i % 3 == 0 else together[i])
+    assert after["checks"] - before["checks"] == 30
+    assert after["batches"] - before["batches"] < 30
+
+
+def test_an_invalid_profile_fails_its_caller_only(eligibility, engine):
+    profiles = [household(i) for i in range(12)]
+    profiles[5] = {**profiles[5], "applicant": {"age": "trente"}}
+    results = concurrently(eligibility, profiles)
+    assert isinstance(results[5], ProfileError) and results[5].field == "applicant.age"
+    expected = engine.evaluate_many(profiles)
+    for i, result in enumerate(results):
+        if i != 5:
+            assert not isinstance(result, Exception), result
+            assert_same(result, expected[i])
+
+
+def test_a_household_that_breaks_the_simulation_does_not_fail_the_others(exploding, engine):
+    profiles = [household(i) for i in range(10)]
+    profiles[3]["applicant"]["income"]["salary"] = EXPLODING_SALARY
+    before = exploding.stats
+    results = concurrently(exploding, profiles)
+    assert exploding.stats["batches"] - before["batches"] < 10  # they were batched together
+    assert isinstance(results[3], RuntimeError)
+    assert "computation failed" in str(results[3])
+    expected = engine.evaluate_many(profiles[:3] + profiles[4:])
+    for i, result in enumerate(results):
+        if i != 3:
+            assert not isinstance(result, Exception), result
+            assert_same(result, expected[i if i < 3 else i - 1])
+
+
+def test_status_is_warming_until_the_worker_is_ready_and_close_stops_it(engine):
+    service = EligibilityService()
+    try:
+        assert service.status == "warming"
+        started = threading.Event()
+        outcome = {}
+
+        def check():
+            started.set()
+            outcome["result"] = service.evaluate(household(2))  # starts the warm-up itself
+
+        thread = threading.Thread(target=check)
+        thread.start()
+        started.wait()
+        time.sleep(0.5)
+        assert service.status == "warming"  # and the check waits for the worker
+        thread.join(120)
+        assert service.status == "ready"
+        assert_same(outcome["result"], engine.evaluate(household(2)))
+        process = service._worker.process
+        assert process is not None and process.is_alive()
+    finally:
+        service.close()
+    assert not process.is_alive() and process.exitcode == 0
+    with pytest.raises(RuntimeError):
+        service.evaluate(household(0))
+
+
+def test_close_during_warm_up_does_not_leave_a_process():
+    service = EligibilityService()
+    service.start_warm_up()
+    deadline = time.monotonic() + 10
+    while service._worker.process is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process = service._worker.process
+    assert process is not None and service.status == "warming"
+    started = time.monotonic()
+    service.close()
+    assert time.monotonic() - started < 10
+    assert not process.is_alive()
+
+
+def test_a_dead_worker_fails_its_batch_and_is_replaced(exploding, engine):
+    exploding._worker.process.kill()
+    with pytest.raises(RuntimeError):
+        exploding.evaluate(household(4))
+    # The replacement warms up in the batcher's thread; the next check waits for it.
+    assert_same(exploding.evaluate(household(4)), engine.evaluate(household(4)))
+    assert exploding.status == "ready"
+
+
+def test_the_batcher_merges_a_burst_and_hands_a_batch_error_to_each_caller():
+    from bot.batching import BatcherClosed, MicroBatcher
+
+    calls = []
+
+    def run(items):
+        calls.append(list(items))
+        if "bad" in items:
+            raise ValueError("broken batch")
+        return [item * 2 for item in items]
+
+    batcher = MicroBatcher(run, window=0.05, max_wait=0.5)
+    futures = [batcher.submit(i) for i in range(50)]  # queued before the dispatcher starts
+    batcher.start()
+    assert [f.result(5) for f in futures] == [i * 2 for i in range(50)]
+    assert len(calls) == 1
+    failing = [batcher.submit("bad"), batcher.submit("x")]
+    for future in failing:
+        with pytest.raises(ValueError):
+            future.result(5)
+    batcher.close()
+    with pytest.raises(BatcherClosed):
+        batcher.submit(1).result(1)
