@@ -2,8 +2,8 @@
 
 As in rdv-service-public's creneaux calculator: for each referent and place, the weekly
 availability (here intersected with the place's opening hours), minus holidays, absences
-and existing bookings, is cut into slots of the reason's duration from the start of each
-free stretch, and slots starting before the minimum notice are dropped. Every start is on
+(the territory file's and the console's) and existing bookings, is cut into slots of the
+reason's duration from the start of each free stretch, and slots starting before the minimum notice are dropped. Every start is on
 the GRID_MINUTES grid, which the no-overlap guarantee of the database relies on
 (handoff/models.py).
 
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.models import OCCUPYING, Appointment
+from handoff.records import ReferentAbsence
 from handoff.territory import GRID_MINUTES, Territory, TimeRange
 
 GRID = timedelta(minutes=GRID_MINUTES)
@@ -69,6 +70,7 @@ def free_slots(
         if reason.referents is None or r.id in reason.referents
     ]
     busy = _busy(session, [r.id for r in referents], now, window_end)
+    away = _absent_days(session, [r.id for r in referents], first_day, last_day)
 
     slots: list[Slot] = []
     for referent in referents:
@@ -78,7 +80,8 @@ def free_slots(
             place = territory.places[pid]
             day = first_day
             while day <= last_day:
-                if not territory.is_holiday(day) and not referent.absent_on(day):
+                if (not territory.is_holiday(day) and not referent.absent_on(day)
+                        and (referent.id, day) not in away):
                     ranges = _intersect(week.get(day.weekday(), ()),
                                         place.opening_hours.get(day.weekday(), ()))
                     for start, end in ranges:
@@ -151,6 +154,23 @@ def offer(
         if any(s.start >= boundary for s in candidates):
             more_after = boundary
     return Offer(tuple(chosen), more_after)
+
+
+def _absent_days(session: Session, referent_ids: list[str], first: date, last: date
+                 ) -> set[tuple[str, date]]:
+    """(referent, day) pairs of the absences added in the console (the file has others)."""
+    rows = session.execute(
+        select(ReferentAbsence.referent_id, ReferentAbsence.starts_on, ReferentAbsence.ends_on)
+        .where(ReferentAbsence.referent_id.in_(referent_ids))
+        .where(ReferentAbsence.ends_on >= first, ReferentAbsence.starts_on <= last)
+    )
+    days = set()
+    for referent_id, start, end in rows:
+        day = max(start, first)
+        while day <= min(end, last):
+            days.add((referent_id, day))
+            day += timedelta(days=1)
+    return days
 
 
 def _busy(session: Session, referent_ids: list[str], start: datetime, end: datetime

@@ -1,0 +1,112 @@
+"""Command line of the hand-off side.
+
+    python -m handoff add-referent --login amina@ccas.fr --referent-id amina [--password-stdin]
+        creates a console account (or resets its password); without --password-stdin the
+        password is asked twice on the terminal. --role projet adds the project-team role.
+    python -m handoff report --from 2026-01-01 --to 2026-03-31 [--csv]
+        prints the take-up figures of the period, masked as in the console (handoff/indicators.py).
+    python -m handoff purge [--months 12]
+        erases the people silent for RETENTION_MONTHS months (handoff/retention.py); the app
+        also does it once a day.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date, datetime, timezone
+
+from bot.settings import Settings
+from bot.storage.db import Database
+from handoff.accounts import DEFAULT_ROLES, ROLES, add_account
+from handoff.territory import TerritoryError, load_territory
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m handoff")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add-referent", help="create a referent account for the console")
+    add.add_argument("--login", required=True, help="login or e-mail address")
+    add.add_argument("--referent-id", required=True, help="referent id in the territory file")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input")
+    add.add_argument("--role", action="append", choices=ROLES, dest="roles",
+                     help="role to grant (repeatable; default: referent)")
+    report = sub.add_parser("report", help="print the take-up figures of a period")
+    report.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
+                        help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, type=date.fromisoformat,
+                        help="last day, YYYY-MM-DD")
+    report.add_argument("--csv", action="store_true", help="the CSV of the console instead")
+    purge = sub.add_parser("purge", help="erase the people past the retention period")
+    purge.add_argument("--months", type=int, default=None,
+                       help="retention in months (default: RETENTION_MONTHS, 12)")
+    args = parser.parse_args(argv)
+    if args.command == "report":
+        return _report(args)
+    if args.command == "purge":
+        return _purge(args)
+
+    try:
+        territory = load_territory()
+    except TerritoryError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if args.referent_id not in territory.referents:
+        known = ", ".join(territory.referents)
+        print(f"unknown referent id {args.referent_id!r} in {territory.source} (known: {known})",
+              file=sys.stderr)
+        return 2
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Encore une fois : ") != password:
+            print("the two passwords differ", file=sys.stderr)
+            return 2
+    roles = sorted(set(args.roles or DEFAULT_ROLES) | {"referent"})
+    db = Database(Settings.from_env().database_url)
+    db.migrate()
+    try:
+        with db.session() as session:
+            account = add_account(session, login=args.login, password=password,
+                                  referent_id=args.referent_id, roles=roles)
+            login = account.login
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"account {login!r} ready for referent {args.referent_id!r} (roles: {', '.join(roles)})")
+    return 0
+
+
+def _report(args) -> int:
+    from handoff import indicators
+    from handoff.console.figures import benefit_labels
+
+    if args.end < args.start:
+        print("--to is before --from", file=sys.stderr)
+        return 2
+    db = Database(Settings.from_env().database_url)
+    db.migrate()
+    with db.session() as session:
+        report = indicators.build(session, start=args.start, end=args.end,
+                                  labels=benefit_labels())
+    print(indicators.to_csv(report) if args.csv else indicators.to_text(report), end="")
+    return 0
+
+
+def _purge(args) -> int:
+    from handoff.retention import purge
+
+    settings = Settings.from_env()
+    months = settings.retention_months if args.months is None else args.months
+    db = Database(settings.database_url)
+    db.migrate()
+    erased = purge(db, now=datetime.now(timezone.utc), months=months)
+    print(f"{erased} person(s) erased (no message for {months} months)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

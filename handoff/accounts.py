@@ -1,0 +1,223 @@
+"""Referent accounts of the console: passwords, sessions and the limit on failed logins.
+
+Everything lives in the database, not in process memory, so it holds across workers: a
+session is a random token whose SHA-256 is stored (logout deletes the row, so a copied
+cookie dies with it), and failed logins are rows counted over a sliding window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Boolean, ForeignKey, Index, String, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from bot.storage.models import Base, utcnow
+from handoff.models import UTCDateTime
+
+ROLES = ("referent", "projet")  # "projet": the project team's figures (a later issue)
+DEFAULT_ROLES = ["referent"]
+DEMO_LOGIN = "demo"
+DEMO_PASSWORD = "demo-passerelle"
+
+FAILED_LOGIN_WINDOW = timedelta(minutes=15)
+MAX_FAILED_PER_LOGIN = 5
+# Higher per address: several agents of one France Services office share one public IP.
+MAX_FAILED_PER_IP = 20
+SESSION_LIFETIME = timedelta(hours=12)
+SESSION_IDLE = timedelta(hours=2)
+
+_hasher = PasswordHasher()
+
+
+class ReferentAccount(Base):
+    __tablename__ = "referent_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # The referent of the territory file this account acts as (agenda, « mine »).
+    referent_id: Mapped[str] = mapped_column(String(40))
+    roles: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_ROLES))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
+
+
+class LoginAttempt(Base):
+    """One try at the login form; only failures are counted, successes clear nothing."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_login_at", "login", "attempted_at"),
+        Index("ix_login_attempt_ip_at", "ip", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120))
+    ip: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleSession(Base):
+    __tablename__ = "console_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("referent_account.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[ReferentAccount] = relationship()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalize_login(login: str) -> str:
+    return login.strip().lower()
+
+
+def add_account(session: Session, *, login: str, password: str, referent_id: str,
+                roles: list[str] | None = None) -> ReferentAccount:
+    """Create an account (or reset the password and referent of an existing one)."""
+    login = normalize_login(login)
+    if not login:
+        raise ValueError("login is empty")
+    if len(password) < 10:
+        raise ValueError("password must have at least 10 characters")
+    roles = list(roles or DEFAULT_ROLES)
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise ValueError(f"unknown role(s) {unknown}; known: {list(ROLES)}")
+    account = session.scalars(select(ReferentAccount).where(ReferentAccount.login == login)).first()
+    if account is None:
+        account = ReferentAccount(login=login, referent_id=referent_id, roles=roles)
+        session.add(account)
+    account.password_hash = hash_password(password)
+    account.referent_id = referent_id
+    account.roles = roles
+    account.active = True
+    session.flush()
+    return account
+
+
+def ensure_demo_account(db, referent_id: str | None = None) -> tuple[str, str]:
+    """The development demo account (created once): its login and password, to print."""
+    if referent_id is None:
+        from handoff.territory import load_territory
+
+        referent_id = next(iter(load_territory().referents))
+    with db.session() as session:
+        account = session.scalars(
+            select(ReferentAccount).where(ReferentAccount.login == DEMO_LOGIN)).first()
+        if account is None or not _verify(account.password_hash, DEMO_PASSWORD):
+            add_account(session, login=DEMO_LOGIN, password=DEMO_PASSWORD,
+                        referent_id=referent_id)
+    return DEMO_LOGIN, DEMO_PASSWORD
+
+
+@dataclass
+class LoginResult:
+    account: ReferentAccount | None
+    blocked: bool = False
+
+
+def failures(session: Session, *, login: str, ip: str, now: datetime) -> tuple[int, int]:
+    since = now - FAILED_LOGIN_WINDOW
+
+    def count(*where) -> int:
+        return session.scalar(select(func.count()).select_from(LoginAttempt).where(
+            LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at > since, *where)) or 0
+
+    return count(LoginAttempt.login == login), count(LoginAttempt.ip == ip)
+
+
+def authenticate(session: Session, *, login: str, password: str, ip: str,
+                 now: datetime | None = None) -> LoginResult:
+    """Check a login; after too many failures, refuse even the right password.
+
+    The limit is checked before the password, so a blocked attacker learns nothing, and a
+    refused attempt counts as a failure too (keeps the window closed while it goes on).
+    """
+    now = now or utcnow()
+    login = normalize_login(login)[:120]
+    by_login, by_ip = failures(session, login=login, ip=ip, now=now)
+    blocked = by_login >= MAX_FAILED_PER_LOGIN or by_ip >= MAX_FAILED_PER_IP
+    account = None
+    if not blocked:
+        candidate = session.scalars(
+            select(ReferentAccount).where(ReferentAccount.login == login,
+                                          ReferentAccount.active.is_(True))).first()
+        if candidate is not None and _verify(candidate.password_hash, password):
+            account = candidate
+            if _hasher.check_needs_rehash(candidate.password_hash):
+                candidate.password_hash = hash_password(password)
+        elif candidate is None:
+            _verify(_DUMMY_HASH, password)  # same time whether the login exists or not
+    session.add(LoginAttempt(login=login, ip=ip[:64], succeeded=account is not None,
+                             attempted_at=now))
+    # Old rows are of no use past the window: keep the table small.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - timedelta(days=1)))
+    return LoginResult(account, blocked)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, account: ReferentAccount) -> tuple[str, ConsoleSession]:
+    """A new session for the account: the token to put in the cookie, and the row."""
+    token = secrets.token_urlsafe(32)
+    row = ConsoleSession(token_hash=token_hash(token), account_id=account.id,
+                         csrf_token=secrets.token_urlsafe(32))
+    session.add(row)
+    session.flush()
+    return token, row
+
+
+def find_session(session: Session, token: str | None, now: datetime | None = None
+                 ) -> ConsoleSession | None:
+    """The live session for a cookie token, touched; None if unknown, expired or idle."""
+    if not token:
+        return None
+    now = now or utcnow()
+    row = session.scalars(
+        select(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token))).first()
+    if row is None:
+        return None
+    if (now - row.created_at > SESSION_LIFETIME or now - row.last_seen_at > SESSION_IDLE
+            or not row.account.active):
+        session.delete(row)
+        return None
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at = now  # not on every poll: fewer writes
+    return row
+
+
+def close_session(session: Session, token: str | None) -> None:
+    if token:
+        session.execute(delete(ConsoleSession).where(ConsoleSession.token_hash == token_hash(token)))

@@ -1,0 +1,244 @@
+"""What the console pages show, read from the database: the queue, one conversation, the
+agenda. Plain dictionaries for the templates; no HTML here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.storage.models import Answer, Conversation, EligibilityResult, Message
+from handoff.console.summary import MOMENTS, euros, summarize
+from handoff.display import describe_slot, format_day, format_time
+from handoff.models import Appointment, Handoff
+from handoff.records import Outcome, ReferentAbsence, ReferentMessage, ReferentNote
+from handoff.territory import Territory
+
+TRIGGERS = {
+    "asked": "La personne a demandé quelqu'un",
+    "accompanied_claim": "Demande à faire avec quelqu'un",
+    "not_understood": "Le bot n'a pas compris",
+    "urgent": "Situation urgente",
+}
+APPOINTMENT_STATUSES = {
+    "booked": "Prévu", "seen": "Vu", "noshow": "Absent", "excused": "Excusé",
+    "cancelled": "Annulé par le service",
+}
+OUTCOME_LABELS = {
+    "claim_filed": "Demande déposée",
+    "opened": "Droit ouvert",
+    "refused": "Refusé",
+    "not_pursued": "Abandonné",
+}
+CHANNELS = {"web": "chat web", "sms": "SMS", "telegram": "Telegram", "whatsapp": "WhatsApp"}
+PER = {"month": "/mois", "year": "/an", "once": " une fois"}
+
+
+@lru_cache(maxsize=1)
+def _catalogue() -> dict[str, Any]:
+    from rules.catalogue import load_catalogue
+
+    return {b.id: b for b in load_catalogue()}
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive UTC for plain DateTime columns."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def waited(since: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - aware(since)).total_seconds() // 60))
+    if minutes < 1:
+        return "à l'instant"
+    if minutes < 60:
+        return f"depuis {minutes} min"
+    hours = minutes // 60
+    if hours < 48:
+        return f"depuis {hours} h"
+    return f"depuis {hours // 24} jours"
+
+
+def local_text(moment: datetime, territory: Territory) -> str:
+    local = aware(moment).astimezone(territory.timezone)
+    return f"{local:%d/%m/%Y} à {format_time(local)}"
+
+
+def appointment_view(appointment: Appointment | None, territory: Territory) -> dict | None:
+    if appointment is None:
+        return None
+    try:
+        described = describe_slot(appointment.slot, territory)
+    except KeyError:  # a place or referent removed from the territory file since
+        described = {"day": format_day(appointment.starts_at.astimezone(territory.timezone)),
+                     "time": format_time(appointment.starts_at.astimezone(territory.timezone)),
+                     "place": appointment.place_id, "referent": appointment.referent_id,
+                     "address": ""}
+    reason = territory.reasons.get(appointment.reason_id)
+    return {**described, "id": appointment.id, "status": appointment.status,
+            "status_label": APPOINTMENT_STATUSES.get(appointment.status, appointment.status),
+            "reason": reason.label if reason else appointment.reason_id,
+            "handoff_id": appointment.handoff_id, "place_id": appointment.place_id}
+
+
+def _latest_appointment(handoff: Handoff) -> Appointment | None:
+    return handoff.booked or (handoff.appointments[-1] if handoff.appointments else None)
+
+
+def queue(session: Session, territory: Territory, *, now: datetime,
+          referent_id: str | None = None, place_id: str | None = None) -> list[dict]:
+    """Open hand-offs: urgent first, then the longest waiting."""
+    handoffs = session.scalars(
+        select(Handoff).where(Handoff.status == "open")
+        .options(selectinload(Handoff.appointments))
+        .order_by(Handoff.urgent.desc(), Handoff.created_at, Handoff.id)).all()
+    items = []
+    for handoff in handoffs:
+        appointment = _latest_appointment(handoff)
+        if referent_id and referent_id not in (
+                handoff.referent_id, appointment.referent_id if appointment else None):
+            continue
+        if place_id and (appointment is None or appointment.place_id != place_id):
+            continue
+        reason = territory.reasons.get(handoff.reason_id)
+        holder = territory.referents.get(handoff.referent_id or "")
+        items.append({
+            "id": handoff.id,
+            "urgent": handoff.urgent,
+            "reason": reason.label if reason else handoff.reason_id,
+            "trigger": TRIGGERS.get(handoff.trigger, handoff.trigger),
+            "waited": waited(handoff.created_at, now),
+            "created": local_text(handoff.created_at, territory),
+            "held": handoff.held_by_referent,
+            "referent": holder.first_name if holder else None,
+            "appointment": appointment_view(appointment, territory),
+        })
+    return items
+
+
+def conversation_view(session: Session, territory: Territory, handoff: Handoff, *,
+                      now: datetime) -> dict:
+    conversation: Conversation = handoff.conversation
+    answers = {a.key: a.value for a in session.scalars(
+        select(Answer).where(Answer.conversation_id == conversation.id))}
+    result = session.scalars(
+        select(EligibilityResult).where(EligibilityResult.conversation_id == conversation.id)
+        .order_by(EligibilityResult.id.desc())).first()
+    catalogue = _catalogue()
+    rights, documents = [], []
+    outcomes = session.scalars(select(Outcome).where(Outcome.handoff_id == handoff.id)
+                               .order_by(Outcome.happened_on, Outcome.id)).all()
+    by_benefit: dict[str, list[dict]] = {}
+    for outcome in outcomes:
+        by_benefit.setdefault(outcome.benefit_id, []).append({
+            "label": OUTCOME_LABELS[outcome.status], "status": outcome.status,
+            "date": f"{outcome.happened_on:%d/%m/%Y}"})
+    if result is not None:
+        for benefit in result.benefits:
+            if not benefit.get("eligible"):
+                continue
+            info = catalogue.get(benefit["id"])
+            amount = benefit.get("amount")
+            rights.append({
+                "id": benefit["id"],
+                "label": benefit.get("label") or (info.label if info else benefit["id"]),
+                "amount": f"{euros(amount)}{PER.get(benefit.get('per'), '')}" if amount else "",
+                "where": info.apply.get("where", "") if info else "",
+                "link": info.apply.get("link", "") if info else "",
+                "accompanied": bool(info and info.accompanied_claim),
+                "outcomes": by_benefit.get(benefit["id"], []),
+            })
+            for doc in (info.documents if info else []):
+                if doc not in documents:
+                    documents.append(doc)
+    referent_messages = set(session.scalars(
+        select(ReferentMessage.message_id).join(Message, Message.id == ReferentMessage.message_id)
+        .where(Message.conversation_id == conversation.id)))
+    transcript = []
+    for message in conversation.messages:
+        who = ("person" if message.direction == "in"
+               else "referent" if message.id in referent_messages else "bot")
+        transcript.append({"who": who, "text": message.text,
+                           "when": local_text(message.created_at, territory)})
+    notes = [{"text": n.text, "when": local_text(n.created_at, territory),
+              "by": _first_name(territory, n.referent_id)}
+             for n in session.scalars(select(ReferentNote).where(
+                 ReferentNote.conversation_id == conversation.id).order_by(ReferentNote.id))]
+    reason = territory.reasons.get(handoff.reason_id)
+    engine = ", ".join(f"{name} {version}" for name, version in (result.engine or {}).items()
+                       ) if result else ""
+    return {
+        "id": handoff.id,
+        "urgent": handoff.urgent,
+        "open": handoff.status == "open",
+        "held": handoff.held_by_referent,
+        "holder": _first_name(territory, handoff.referent_id) if handoff.referent_id else None,
+        "reason": reason.label if reason else handoff.reason_id,
+        "trigger": TRIGGERS.get(handoff.trigger, handoff.trigger),
+        "waited": waited(handoff.created_at, now),
+        "created": local_text(handoff.created_at, territory),
+        "channel": CHANNELS.get(conversation.channel, conversation.channel),
+        "moment": MOMENTS.get(conversation.moment or "", ""),
+        "summary": summarize(answers),
+        "rights": rights,
+        "computed": local_text(result.computed_at, territory) if result else "",
+        "period": result.period if result else "",
+        "engine": engine,
+        "documents": documents,
+        "transcript": transcript,
+        "notes": notes,
+        "appointments": [appointment_view(a, territory) for a in handoff.appointments],
+        "outcome_labels": OUTCOME_LABELS,
+    }
+
+
+def _first_name(territory: Territory, referent_id: str | None) -> str:
+    referent = territory.referents.get(referent_id or "")
+    return referent.first_name if referent else (referent_id or "")
+
+
+def agenda(session: Session, territory: Territory, *, referent_id: str, first: date,
+           days: int) -> list[dict]:
+    """The referent's appointments day by day, from `first` for `days` days."""
+    tz = territory.timezone
+    start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+    end = start + timedelta(days=days)
+    appointments = session.scalars(
+        select(Appointment).where(Appointment.referent_id == referent_id,
+                                  Appointment.starts_at >= start.astimezone(timezone.utc),
+                                  Appointment.starts_at < end.astimezone(timezone.utc))
+        .order_by(Appointment.starts_at)).all()
+    referent = territory.referents.get(referent_id)
+    console_absences = session.scalars(select(ReferentAbsence).where(
+        ReferentAbsence.referent_id == referent_id,
+        ReferentAbsence.ends_on >= first,
+        ReferentAbsence.starts_on < first + timedelta(days=days))).all()
+    out = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        items = [appointment_view(a, territory) for a in appointments
+                 if a.starts_at.astimezone(tz).date() == day]
+        absent = (referent is not None and referent.absent_on(day)) or any(
+            a.starts_on <= day <= a.ends_on for a in console_absences)
+        out.append({"date": day, "label": format_day(day), "iso": day.isoformat(),
+                    "appointments": items, "absent": absent,
+                    "holiday": territory.holiday_name(day)})
+    return out
+
+
+def absences(session: Session, territory: Territory, *, referent_id: str, today: date
+             ) -> tuple[list[dict], list[dict]]:
+    """Absences still to come: those added in the console, and those of the territory file."""
+    rows = session.scalars(select(ReferentAbsence).where(
+        ReferentAbsence.referent_id == referent_id, ReferentAbsence.ends_on >= today)
+        .order_by(ReferentAbsence.starts_on)).all()
+    mine = [{"id": a.id, "from": format_day(a.starts_on), "to": format_day(a.ends_on),
+             "note": a.note} for a in rows]
+    referent = territory.referents.get(referent_id)
+    from_file = [{"from": format_day(a.start), "to": format_day(a.end), "note": a.note}
+                 for a in (referent.absences if referent else ()) if a.end >= today]
+    return mine, from_file
