@@ -1,0 +1,457 @@
+"""The take-up figures of the territory (3DS law, article 133): the funnel from first message
+to right opened, by week, moment of life, channel and benefit, and how long it took.
+
+Everything is computed from `FunnelEvent` rows, which name no person: the dialogue writes
+them as the person goes (first contact, consent, check completed, rights found, hand-off,
+appointment booked or excused), the console when a referent records what happened
+(appointment seen or missed, claim filed, right opened). Erasing a person, on request or at
+the end of the retention period, leaves them, so the figures do not move.
+
+Durations. A duration needs two dates, and the first one (the person's first message) is
+erased with the person. So it is counted when the second step happens, in whole days, and
+kept on that step's event (`FunnelEvent.days`): an appointment marked seen keeps the days
+from the first message to the appointment's day, an outcome the days to the date the
+referent gave. A correction (seen turned into no-show, an outcome's date moved) writes the
+same event again with `delta = -1` and then the new one, so counts and durations follow.
+
+Small counts. Every figure that leaves (console, CSV, terminal) goes through `build`:
+a count of 1 to 4 becomes « < 5 »; an amount or a median over fewer than 5 becomes
+« secret »; in a breakdown whose total is shown, when the hidden cells could be worked out
+from the total and the others (a single hidden cell, or hidden cells whose sum allows only
+one split), more cells are hidden, smallest first, and shown « secret ». Zero is shown: it
+tells nothing about anyone. A masked cell keeps no value, so no page can leak it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.storage.models import FunnelEvent
+
+THRESHOLD = 5
+SMALL = "< 5"
+SECRET = "secret"
+PARIS = ZoneInfo("Europe/Paris")
+
+# The funnel, in order: event kind -> label.
+FUNNEL = [
+    ("first_contact", "Premiers contacts"),
+    ("consent", "Consentements"),
+    ("check_completed", "Vérifications terminées"),
+    ("rights_found", "Vérifications avec au moins un droit trouvé"),
+    ("handoff", "Mises en relation avec un·e référent·e"),
+    ("handoff_urgent", "dont urgentes"),
+    ("appointment_booked", "Rendez-vous pris"),
+    ("appointment_seen", "Rendez-vous honorés"),
+    ("appointment_noshow", "Rendez-vous manqués"),
+    ("appointment_excused", "Rendez-vous excusés"),
+    ("outcome_claim_filed", "Demandes déposées"),
+    ("outcome_opened", "Droits ouverts"),
+]
+AMOUNT = ("amount_year", "Montant estimé des droits trouvés (€ par an)")
+BENEFIT_COLUMNS = [
+    ("right_found", "Droits trouvés"),
+    ("amount_year", "Montant estimé (€ par an)"),
+    ("outcome_claim_filed", "Demandes déposées"),
+    ("outcome_opened", "Droits ouverts"),
+    ("outcome_refused", "Refusés"),
+    ("outcome_not_pursued", "Abandonnés"),
+]
+DURATIONS = [
+    ("appointment_seen", "Du premier message au rendez-vous honoré"),
+    ("outcome_claim_filed", "Du premier message à la demande déposée"),
+    ("outcome_opened", "Du premier message au droit ouvert"),
+]
+BUCKETS = [(0, 7, "0 à 7 jours"), (8, 30, "8 à 30 jours"), (31, 90, "31 à 90 jours"),
+           (91, None, "plus de 90 jours")]
+MOMENTS = {"adult": "Je deviens adulte", "child": "J'attends un enfant",
+           "single_parent": "J'élève seul·e mes enfants", "senior": "Je deviens senior",
+           "other": "Autre situation", "": "Pas encore choisi"}
+CHANNELS = {"web": "Chat web", "sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
+APPOINTMENT_EVENTS = ("seen", "noshow", "excused")
+
+
+# ---------------------------------------------------------------------- writing events
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _local_day(moment: datetime, tz: tzinfo) -> date:
+    if moment.tzinfo is None:  # SQLite gives naive UTC back for plain DateTime columns
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(tz).date()
+
+
+def days_since_first_message(conversation, day: date, tz: tzinfo = PARIS) -> int:
+    """Whole days from the person's first message to `day` (never negative)."""
+    return max(0, (day - _local_day(conversation.person.created_at, tz)).days)
+
+
+def _add(session: Session, kind: str, conversation, day: date, *, benefit: str | None = None,
+         days: int | None = None, delta: int | None = None) -> None:
+    session.add(FunnelEvent(kind=kind, week=week_of(day), channel=conversation.channel,
+                            moment=conversation.moment, benefit=benefit, days=days,
+                            delta=delta))
+
+
+def record_appointment_status(session: Session, appointment, *, before: str,
+                              tz: tzinfo = PARIS) -> None:
+    """The anonymous trace of a referent marking an appointment seen, missed or excused.
+
+    Counted in the week of the appointment, with the days from the first message to it;
+    a status the referent replaces is withdrawn first. An appointment the person excused
+    in the conversation already has its event (the dialogue wrote it).
+    """
+    after = appointment.status
+    if after == before:
+        return
+    conversation = appointment.handoff.conversation
+    day = _local_day(appointment.starts_at, tz)
+    days = days_since_first_message(conversation, day, tz)
+    if before in APPOINTMENT_EVENTS:
+        _add(session, f"appointment_{before}", conversation, day, days=days, delta=-1)
+    if after in APPOINTMENT_EVENTS:
+        _add(session, f"appointment_{after}", conversation, day, days=days)
+
+
+def record_outcome(session: Session, handoff, *, benefit_id: str, status: str, day: date,
+                   previous: date | None = None, tz: tzinfo = PARIS) -> None:
+    """The anonymous trace of an outcome (claim filed, right opened…) on `day`.
+
+    `previous` is the date recorded before for the same outcome: its event is withdrawn,
+    so the week and the duration follow the corrected date.
+    """
+    if previous == day:
+        return
+    conversation = handoff.conversation
+    kind = f"outcome_{status}"
+    if previous is not None:
+        _add(session, kind, conversation, previous, benefit=benefit_id, delta=-1,
+             days=days_since_first_message(conversation, previous, tz))
+    _add(session, kind, conversation, day, benefit=benefit_id,
+         days=days_since_first_message(conversation, day, tz))
+
+
+# ---------------------------------------------------------------------- the period
+def weeks_in(start: date, end: date) -> list[str]:
+    """ISO weeks whose Thursday falls in [start, end]: consecutive periods share no week
+    (a week belongs to the month, quarter or year of its Thursday, as ISO years do)."""
+    thursday = start + timedelta(days=(3 - start.weekday()) % 7)
+    weeks = []
+    while thursday <= end:
+        weeks.append(week_of(thursday))
+        thursday += timedelta(days=7)
+    return weeks
+
+
+# ---------------------------------------------------------------------- reading events
+@dataclass
+class Raw:
+    """Unmasked sums, inside this module only: nothing outside sees them."""
+
+    count: Counter = field(default_factory=Counter)  # (kind, dimension, key) -> n
+    amount: Counter = field(default_factory=Counter)  # same keys, € per year
+    days: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    benefits: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+
+
+def _raw(session: Session, weeks: list[str]) -> Raw:
+    raw = Raw()
+    if not weeks:
+        return raw
+    sign = func.coalesce(FunnelEvent.delta, 1)
+    rows = session.execute(
+        select(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel, FunnelEvent.moment,
+               FunnelEvent.benefit, FunnelEvent.days, func.sum(sign),
+               func.sum(func.coalesce(FunnelEvent.amount_year, 0) * sign))
+        .where(FunnelEvent.week >= weeks[0], FunnelEvent.week <= weeks[-1])
+        .group_by(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel,
+                  FunnelEvent.moment, FunnelEvent.benefit, FunnelEvent.days))
+    benefits, channels = set(), set()
+    for kind, week, channel, moment, benefit, days, n, amount in rows:
+        n, amount = int(n or 0), int(amount or 0)
+        for key in (("all", ""), ("week", week), ("moment", moment or ""),
+                    ("channel", channel), ("benefit", benefit or "")):
+            raw.count[(kind,) + key] += n
+            raw.amount[(kind,) + key] += amount
+        if days is not None:
+            raw.days[kind][days] += n
+        if benefit:
+            benefits.add(benefit)
+        channels.add(channel)
+    raw.benefits = sorted(benefits)
+    raw.channels = [c for c in CHANNELS if c in channels] + sorted(channels - set(CHANNELS))
+    return raw
+
+
+# ---------------------------------------------------------------------- masking
+@dataclass(frozen=True)
+class Cell:
+    """One figure as it may be shown: a masked cell has no value at all."""
+
+    value: int | None
+    mask: str | None = None  # SMALL or SECRET
+    unit: str = ""  # "", "€" or "j"
+
+    @property
+    def text(self) -> str:
+        """For people: « 12 345 € », « < 5 », « secret »."""
+        if self.mask:
+            return self.mask
+        number = f"{self.value:,}".replace(",", "\u202f")
+        return f"{number}\u00a0{self.unit}" if self.unit else number
+
+    @property
+    def csv(self) -> str:
+        return self.mask or str(self.value)
+
+
+def count_cell(value: int) -> Cell:
+    return Cell(None, SMALL) if 0 < value < THRESHOLD else Cell(value)
+
+
+def over(people: int, value: int, unit: str) -> Cell:
+    """An amount or a median: shown only when it is computed over 5 people or more."""
+    return Cell(value, unit=unit) if people >= THRESHOLD or people == 0 else Cell(None, SECRET)
+
+
+def protect(values: list[int]) -> list[str | None]:
+    """Masks for the parts of a breakdown whose total is shown (see the module docstring)."""
+    masks: list[str | None] = [SMALL if 0 < v < THRESHOLD else None for v in values]
+    if sum(values) < THRESHOLD:
+        return masks  # the total is hidden too: nothing to subtract from
+    while _disclosed(values, masks):
+        shown = [i for i, m in enumerate(masks) if m is None and values[i] > 0]
+        if not shown:
+            break
+        masks[min(shown, key=lambda i: values[i])] = SECRET
+    return masks
+
+
+def _disclosed(values: list[int], masks: list[str | None]) -> bool:
+    """Whether some hidden cell has only one possible value, knowing the total and the
+    shown cells, that « < 5 » means 1 to 4 and « secret » 5 or more."""
+    hidden = [i for i, m in enumerate(masks) if m]
+    if not hidden:
+        return False
+    total = sum(values[i] for i in hidden)
+    low = {i: 1 if masks[i] == SMALL else THRESHOLD for i in hidden}
+    high = {i: THRESHOLD - 1 if masks[i] == SMALL else total for i in hidden}
+    for i in hidden:
+        least = max(low[i], total - sum(high[j] for j in hidden if j != i))
+        most = min(high[i], total - sum(low[j] for j in hidden if j != i))
+        if least >= most:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------- the report
+@dataclass
+class Row:
+    key: str
+    label: str
+    cells: list[Cell]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[tuple[str, str]]
+    rows: list[Row]
+    total: Row | None = None
+    note: str = ""
+
+    def cell(self, row: str, column: str | None = None) -> Cell:
+        """The cell of `row` (``"total"`` for the total) in `column` (default the first)."""
+        found = self.total if row == "total" else next(r for r in self.rows if r.key == row)
+        index = 0 if column is None else [c for c, _ in self.columns].index(column)
+        return found.cells[index]
+
+    def bars(self, column: str) -> list[dict]:
+        """A bar chart of one column: masked cells get no bar, so no length gives them away."""
+        index = [c for c, _ in self.columns].index(column)
+        rows = [r for r in self.rows if r.cells[index].unit != "€"]  # counts only
+        shown = [r.cells[index].value or 0 for r in rows if not r.cells[index].mask]
+        top = max(shown, default=0) or 1
+        return [{"label": r.label, "text": r.cells[index].text,
+                 "width": 0 if r.cells[index].mask else round(100 * (r.cells[index].value or 0)
+                                                               / top, 1)}
+                for r in rows]
+
+
+@dataclass
+class Report:
+    start: date
+    end: date
+    weeks: list[str]
+    tables: list[Table]
+
+    def table(self, key: str) -> Table:
+        return next(t for t in self.tables if t.key == key)
+
+
+def build(session: Session, *, start: date, end: date, labels: dict[str, str] | None = None
+          ) -> Report:
+    """Every figure of the period [start, end], masked. `labels` names the benefits."""
+    weeks = weeks_in(start, end)
+    raw = _raw(session, weeks)
+    labels = labels or {}
+    tables = [
+        _funnel(raw),
+        _breakdown(raw, "week", "Par semaine", [(w, _week_label(w)) for w in weeks]),
+        _breakdown(raw, "moment", "Par moment de vie", list(MOMENTS.items())),
+        _breakdown(raw, "channel", "Par canal",
+                   [(c, CHANNELS.get(c, c)) for c in raw.channels]),
+        _benefits(raw, labels),
+        _durations(raw),
+    ]
+    return Report(start, end, weeks, tables)
+
+
+def _week_label(week: str) -> str:
+    monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+    return f"{week} (lundi {monday:%d/%m})"
+
+
+def _funnel(raw: Raw) -> Table:
+    rows = [Row(kind, label, [count_cell(raw.count[(kind, "all", "")])])
+            for kind, label in FUNNEL]
+    people = raw.count[("rights_found", "all", "")]
+    rows.insert(4, Row(AMOUNT[0], AMOUNT[1],
+                       [over(people, raw.amount[("right_found", "all", "")], "€")]))
+    return Table("funnel", "Du premier message au droit ouvert", [("value", "Nombre")], rows,
+                 note="Montants : estimations de la vérification, pas des versements.")
+
+
+def _column(raw: Raw, kind: str, dimension: str, keys: list[str]) -> tuple[list[Cell], Cell]:
+    values = [raw.count[(kind, dimension, k)] for k in keys]
+    masks = protect(values)
+    cells = [Cell(None, m) if m else Cell(v) for v, m in zip(values, masks)]
+    return cells, count_cell(raw.count[(kind, "all", "")])
+
+
+def _amounts(raw: Raw, kind: str, dimension: str, keys: list[str], people: list[Cell],
+             people_total: Cell) -> tuple[list[Cell], Cell]:
+    """Amounts follow the masks of the people they are summed over."""
+    cells = [Cell(None, SECRET) if p.mask else Cell(raw.amount[(kind, dimension, k)], unit="€")
+             for k, p in zip(keys, people)]
+    total = (Cell(None, SECRET) if people_total.mask
+             else Cell(raw.amount[(kind, "all", "")], unit="€"))
+    return cells, total
+
+
+def _assemble(key: str, title: str, rows: list[tuple[str, str]],
+              columns: list[tuple[str, str]], built: list[tuple[list[Cell], Cell]],
+              note: str = "") -> Table:
+    body = [Row(k, label, [cells[i] for cells, _ in built]) for i, (k, label) in enumerate(rows)]
+    total = Row("total", "Total", [t for _, t in built])
+    return Table(key, title, columns, body, total, note)
+
+
+def _breakdown(raw: Raw, dimension: str, title: str, rows: list[tuple[str, str]]) -> Table:
+    keys = [k for k, _ in rows]
+    built = {kind: _column(raw, kind, dimension, keys) for kind, _ in FUNNEL}
+    people, people_total = built["rights_found"]
+    amount = _amounts(raw, "right_found", dimension, keys, people, people_total)
+    columns = list(FUNNEL) + [(AMOUNT[0], "Montant estimé (€/an)")]
+    note = ("Premiers contacts et consentements : le moment de vie n'est souvent pas encore "
+            "choisi." if dimension == "moment" else "")
+    return _assemble(f"by_{dimension}", title, rows, columns,
+                     [built[k] for k, _ in FUNNEL] + [amount], note)
+
+
+def _benefits(raw: Raw, labels: dict[str, str]) -> Table:
+    rows = [(b, labels.get(b, b)) for b in raw.benefits]
+    keys = [k for k, _ in rows]
+    found = _column(raw, "right_found", "benefit", keys)
+    built = [found, _amounts(raw, "right_found", "benefit", keys, *found)]
+    built += [_column(raw, kind, "benefit", keys) for kind, _ in BENEFIT_COLUMNS[2:]]
+    return _assemble("by_benefit", "Par aide", rows, BENEFIT_COLUMNS, built,
+                     note="Un droit trouvé par aide et par vérification.")
+
+
+def _durations(raw: Raw) -> Table:
+    columns = [("n", "Personnes"), ("median", "Médiane (jours)")] + [
+        (f"d{low}", label) for low, _high, label in BUCKETS]
+    rows = []
+    for kind, label in DURATIONS:
+        days = sorted(d for d, n in raw.days[kind].items() for _ in range(max(n, 0)))
+        n = len(days)
+        median = round(statistics.median(days)) if days else 0
+        buckets = [sum(1 for d in days if d >= low and (high is None or d <= high))
+                   for low, high, _ in BUCKETS]
+        masks = protect(buckets)
+        rows.append(Row(kind, label, [count_cell(n), over(n, median, "j")] + [
+            Cell(None, m) if m else Cell(v) for v, m in zip(buckets, masks)]))
+    return Table("durations", "Délais", columns, rows,
+                 note="Jours comptés au moment où l'étape est enregistrée, ce qui survit à "
+                      "l'effacement des personnes.")
+
+
+# ---------------------------------------------------------------------- output
+CSV_HEADER = ["du", "au", "tableau", "ligne", "ligne_libelle", "colonne", "colonne_libelle",
+              "valeur"]
+
+
+def to_csv(report: Report) -> str:
+    """One figure per line (semicolons, UTF-8): no name, number, text or age, only counts."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for table in report.tables:
+        for row in table.rows + ([table.total] if table.total else []):
+            for (column, column_label), cell in zip(table.columns, row.cells):
+                writer.writerow([report.start.isoformat(), report.end.isoformat(), table.key,
+                                 row.key, row.label, column, column_label, cell.csv])
+    return out.getvalue()
+
+
+def _short(table: str, row: Row) -> str:
+    if row.key == "total":
+        return "Total"
+    if table == "by_week":
+        return row.key[5:]  # « W07 »: the year is in the period line
+    return row.key or "non choisi"
+
+
+def to_text(report: Report) -> str:
+    """The same figures for a terminal, table by table."""
+    lines = [f"Indicateurs du {report.start:%d/%m/%Y} au {report.end:%d/%m/%Y} "
+             f"({len(report.weeks)} semaines). « {SMALL} » : moins de 5 ; « {SECRET} » : "
+             "masqué pour ne pas permettre de retrouver une petite valeur.", ""]
+    for table in report.tables:
+        lines.append(table.title)
+        lines.append("=" * len(table.title))
+        body = table.rows + ([table.total] if table.total else [])
+        if table.key == "funnel":
+            width = max(len(r.label) for r in body)
+            lines += [f"{r.label:<{width}}  {r.cells[0].text:>14}" for r in body]
+        elif table.key in ("by_week", "by_moment", "by_channel"):
+            # Turned on its side for a terminal: one line per figure, one column per week.
+            header = ["", *[_short(table.key, r) for r in body]]
+            grid = [header] + [[label, *[r.cells[i].text for r in body]]
+                               for i, (_, label) in enumerate(table.columns)]
+        else:
+            header = ["", *[label for _, label in table.columns]]
+            grid = [header] + [[r.label, *[c.text for c in r.cells]] for r in body]
+        if table.key != "funnel":
+            widths = [max(len(line[i]) for line in grid) for i in range(len(header))]
+            for line in grid:
+                lines.append("  ".join([line[0].ljust(widths[0])] + [
+                    cell.rjust(widths[i]) for i, cell in enumerate(line) if i]).rstrip())
+        if table.note:
+            lines.append(table.note)
+        lines.append("")
+    return "\n".join(lines)

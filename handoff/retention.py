@@ -1,0 +1,96 @@
+"""Erasing personal data at the end of the retention period.
+
+A person's data (addresses, consents, conversations, answers, results, transcript,
+hand-offs, appointments, notes, outcomes) hangs off `Person` with ON DELETE CASCADE, so
+erasing one is one DELETE, as « SUPPRIMER » does. `purge` erases everyone whose last
+message is older than RETENTION_MONTHS, plus what the outbox still holds of that time
+(bodies of messages never delivered). The anonymous `FunnelEvent` rows stay: the take-up
+figures do not change (handoff/indicators.py). The app runs it once a day (`PurgeLoop`);
+`python -m handoff purge` runs it by hand.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+
+from sqlalchemy import delete, select
+
+from bot.storage.db import Database
+from bot.storage.models import OutboxMessage, Person, ProcessedInbound
+
+log = logging.getLogger(__name__)
+DAY = 24 * 3600.0
+# An outbox row still being worked on is the dispatcher's; everything else is history.
+OUTBOX_ACTIVE = ("pending", "sending")
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (31 March - 1 -> 28/29 Feb)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (following - date(year, month, 1)).days
+    return moment.replace(year=year, month=month, day=min(moment.day, last_day))
+
+
+def purge(db: Database, *, now: datetime, months: int) -> int:
+    """Erases the people silent for more than `months` months; returns how many.
+
+    `months` <= 0 keeps everything (retention switched off).
+    """
+    if months <= 0:
+        return 0
+    cutoff = months_before(now, months)
+    with db.session() as session:
+        ids = list(session.scalars(select(Person.id).where(Person.last_message_at < cutoff)))
+        for start in range(0, len(ids), 500):  # one DELETE per batch; the database cascades
+            session.execute(delete(Person).where(Person.id.in_(ids[start:start + 500])))
+        session.execute(delete(OutboxMessage).where(
+            OutboxMessage.created_at < cutoff, OutboxMessage.status.not_in(OUTBOX_ACTIVE)))
+        session.execute(delete(ProcessedInbound).where(ProcessedInbound.received_at < cutoff))
+    if ids:
+        log.info("retention: erased %d people silent since before %s", len(ids),
+                 cutoff.date().isoformat())
+    return len(ids)
+
+
+class PurgeLoop:
+    """Runs `purge` at start and then every day, off the event loop.
+
+    Several application processes may each run it: the DELETEs are idempotent.
+    """
+
+    def __init__(self, db: Database, *, months: int, interval: float = DAY,
+                 clock: Callable[[], datetime] | None = None):
+        self.db = db
+        self.months = months
+        self.interval = interval
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self._task is None and self.months > 0:
+            self._task = asyncio.create_task(self._run(), name="retention")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(purge, self.db, now=self.clock(), months=self.months)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - a failed pass is retried the next day
+                log.exception("retention purge failed")
+            await asyncio.sleep(self.interval)
