@@ -5,15 +5,18 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install nlu nlu-eval nlu-compare bench clean
+.PHONY: run test install system nlu nlu-eval nlu-compare bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian packages the tests need (PostgreSQL binaries, Chromium), installed when missing.
+system:
+	bash scripts/system-packages.sh
 
 # The NLU runs on Python 3.10 in its own environment; retrained only when its data change.
 nlu: $(STAMP)
@@ -23,7 +26,7 @@ nlu: $(STAMP)
 run: install nlu
 	$(PY) -m bot run
 
-test: install nlu
+test: system install nlu
 	$(PY) -m pytest -q
 
 nlu-eval: install nlu

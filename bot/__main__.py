@@ -58,12 +58,26 @@ def run(settings: Settings) -> int:
     threading.Thread(target=start_nlu, name="nlu", daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"
     print(f"\n  Web chat : {base}/\n  Santé    : {base}/healthz\n", flush=True)
+    if settings.environment != "production":
+        print(f"  Console  : {base}/console  ({_demo_login(settings)})\n", flush=True)
     try:
         serve(settings)
     finally:
         if "proc" in server:
             manage.stop_server(server["proc"])
     return 0
+
+
+def _demo_login(settings: Settings) -> str:
+    """Development only: the demo referent account, created once, to print."""
+    from bot.storage.db import Database
+    from handoff.accounts import ensure_demo_account
+
+    db = Database(settings.database_url)
+    db.migrate()
+    login, password = ensure_demo_account(db)
+    db.engine.dispose()
+    return f"identifiant : {login}, mot de passe : {password}"
 
 
 if __name__ == "__main__":

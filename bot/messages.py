@@ -8,15 +8,9 @@ from __future__ import annotations
 
 TEXTS: dict[str, str] = {
     # Welcome and consent
-    "greeting": (
-        "Bonjour, je suis Passerelle, l'assistant des droits sociaux.\n"
-        "Je vous aide à savoir à quelles aides vous avez droit et comment les demander."
-    ),
-    "privacy": (
-        "Pour le test, je garde vos réponses {months} mois, pour vous et l'équipe sociale. "
-        "SUPPRIMER efface tout. D'accord ?"
-    ),
-    "consent_yes": "Merci. Écrivez CONSEILLER à tout moment pour parler à une personne.",
+    # Greeting and privacy go out together: one SMS of 160 characters with « 1. Oui 2. Non ».
+    "greeting": "Bonjour, ici Passerelle : je vous aide à connaître vos droits et à les demander.",
+    "privacy": "Je garde vos réponses {months} mois. SUPPRIMER efface tout. D'accord ?",
     "consent_reask": "Répondez 1 pour Oui ou 2 pour Non.",
     "declined": (
         "D'accord, je ne garde rien. Infos générales : mes-aides.france-services.gouv.fr. "
@@ -25,9 +19,10 @@ TEXTS: dict[str, str] = {
     "declined_again": "Écrivez OUI pour faire le test, ou CONSEILLER pour parler à une personne.",
     # Choosing a moment of life
     "ask_moment": "Qu'est-ce qui vous amène ?",
+    "ask_moment_first": "Merci ! Qu'est-ce qui vous amène ?",
     "moment_reask": "Répondez avec un chiffre, par exemple : 1",
     # Questions (key: ask_<answer key>) and their re-asks (reask_<answer key>)
-    "ask_age": "Quel est votre âge ?",
+    "ask_age": "Quel est votre âge ? (Écrivez CONSEILLER à tout moment pour parler à une personne.)",
     "reask_age": "Je n'ai pas compris. Écrivez votre âge en chiffres, par exemple : 34",
     "ask_postcode": "Quel est votre code postal ?",
     "reask_postcode": "Je n'ai pas compris. Écrivez les 5 chiffres, par exemple : 67100",
@@ -53,11 +48,11 @@ TEXTS: dict[str, str] = {
     "reask_other_income": "Je n'ai pas compris. Écrivez un montant, par exemple : 100",
     # Result
     "computing": "Merci ! Je calcule vos droits…",
-    "result_intro": "Vous avez probablement droit à :",
-    "result_item": "{label} : environ {amount} € {per}. {sentence}",
-    "result_item_no_amount": "{label}. {sentence}",
-    "result_how": "{label} : {where}. {link}",
-    "result_documents": "À apporter : {documents}.",
+    "result_intro": "Estimation, pas une décision. Vous avez probablement droit à :",
+    "result_line": "- {name} : environ {amount} €{per}",
+    "result_line_no_amount": "- {name}",
+    "result_detail": "{label} : {sentence}\nOù : {where}. {link}\nÀ apporter : {documents}.",
+    "details_hint": "Écrivez DETAILS pour savoir comment les demander.",
     "result_none": "Je ne trouve pas d'aide probable avec ces réponses. Une personne peut vérifier avec vous.",
     "estimate": "C'est une estimation, pas une décision : c'est l'organisme qui décide.",
     "offer_human": "Voulez-vous en parler avec une personne ?",
@@ -77,7 +72,7 @@ TEXTS: dict[str, str] = {
     "not_understood_twice": "Je ne comprends pas bien. Écrivez CONSEILLER pour parler à une personne.",
     "not_understood_handoff": "Je ne comprends pas bien. Une personne peut vous aider.",
     # Hand-off and appointments
-    "accompanied_claim": "Pour cette demande, une personne peut la faire avec vous.",
+    "accompanied_claim": "Pour {names}, une personne peut faire la demande avec vous.",
     "slot_offer": "Choisissez un rendez-vous avec une personne :",
     "slot_offer_urgent": "Une personne peut vous recevoir vite. Choisissez :",
     "slot_label": "{day} {time}, {place}",
@@ -94,9 +89,18 @@ TEXTS: dict[str, str] = {
     "forwarded": "Message transmis à {referent}, qui vous répondra ici.",
     "the_referent": "votre conseiller",
     "reminder": "Rappel : RDV demain {time}, {place}, {address}. ANNULER ou CHANGER pour modifier.",
+    # Channels: opt-out (STOP / START) and Telegram's /aide
+    "opted_out": "C'est noté, vous ne recevrez plus de messages. Écrivez START pour reprendre.",
+    "opted_out_already": "Vous ne recevez plus de messages. Écrivez START pour reprendre.",
+    "opted_in": "C'est noté, vous recevez à nouveau nos messages. Écrivez bonjour pour commencer.",
+    "help": (
+        "Je vous aide à savoir à quelles aides vous avez droit. Répondez aux questions, "
+        "ou touchez une réponse. CONSEILLER : parler à une personne. RETOUR : question "
+        "précédente. SUPPRIMER : effacer vos données. /stop : ne plus recevoir de messages."
+    ),
 }
 
-PER = {"month": "par mois", "year": "par an", "once": "en une fois"}
+PER = {"month": "/mois", "year": "/an", "once": " (une fois)"}
 
 CHOICES: dict[str, list[str]] = {
     "consent": ["Oui", "Non"],

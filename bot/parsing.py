@@ -130,6 +130,8 @@ _COMMANDS = {
     "restart": {"recommencer", "recommence", "reset", "redemarrer", "tout recommencer"},
     "erase": {"supprimer", "supprime", "supprimer mes donnees", "effacer", "efface",
               "effacer mes donnees"},
+    "details": {"details", "detail", "les details", "comment faire", "comment les demander",
+                "comment demander", "plus d'infos", "infos"},
     "human": {"conseiller", "conseillere", "humain", "agent", "parler a quelqu'un",
               "parler a une personne", "referent", "referente", "rdv", "rendez-vous",
               "rendez vous", "je veux parler a quelqu'un", "un conseiller"},

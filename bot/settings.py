@@ -28,6 +28,19 @@ class Settings:
     retention_months: int = 12
     referent_contact: str = "France Services Neudorf, 03 88 00 00 00, lun-ven 9h-17h"
     warm_up_rules: bool = True
+    # Channels (docs/channels.md): each is on when its credentials are set.
+    public_base_url: str = ""  # how Twilio and Telegram reach us, e.g. https://bot.example.fr
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_sms_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_whatsapp_from: str = ""  # e.g. whatsapp:+14155238886
+    twilio_api_base: str = ""  # tests and staging point the real client at a fake
+    telegram_bot_token: str = ""
+    telegram_mode: str = "polling"  # or "webhook"
+    telegram_webhook_secret: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    outbox_interval: float = 1.0  # seconds between two passes of the dispatcher
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -50,6 +63,18 @@ class Settings:
             retention_months=int(_env("RETENTION_MONTHS", "12")),
             referent_contact=_env("REFERENT_CONTACT", cls.referent_contact),
             warm_up_rules=_env("WARM_UP_RULES", "1") not in ("0", "false", "no"),
+            public_base_url=_env("PUBLIC_BASE_URL", "").rstrip("/"),
+            twilio_account_sid=_env("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=_env("TWILIO_AUTH_TOKEN", ""),
+            twilio_sms_from=_env("TWILIO_SMS_FROM", ""),
+            twilio_messaging_service_sid=_env("TWILIO_MESSAGING_SERVICE_SID", ""),
+            twilio_whatsapp_from=_env("TWILIO_WHATSAPP_FROM", ""),
+            twilio_api_base=_env("TWILIO_API_BASE", "").rstrip("/"),
+            telegram_bot_token=_env("TELEGRAM_BOT_TOKEN", ""),
+            telegram_mode=_env("TELEGRAM_MODE", "polling").lower(),
+            telegram_webhook_secret=_env("TELEGRAM_WEBHOOK_SECRET", ""),
+            telegram_api_base=_env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
+            outbox_interval=float(_env("OUTBOX_INTERVAL", "1.0")),
         )
 
 

@@ -53,6 +53,11 @@ class Benefit:
     extra: dict = field(default_factory=dict)
     notes: str = ""
     source: str = ""
+    short_label: str = ""  # the name in a one-line summary (an SMS); the label if empty
+
+    @property
+    def name(self) -> str:
+        return self.short_label or self.label
 
     def variables(self) -> list[str]:
         """Every OpenFisca variable this benefit needs computed."""
@@ -116,6 +121,7 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         extra=dict(data.get("extra") or {}),
         notes=data.get("notes", ""),
         source=str(path),
+        short_label=data.get("short_label", ""),
     )
 
 

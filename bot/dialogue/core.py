@@ -9,6 +9,7 @@ States (what each waits for -> its handler):
     declined  oui to change one's mind                    -> _declined
     moment    a moment of life, 1 to 5                    -> _moment
     ask:KEY   the answer to question KEY (questions.py)   -> _answer
+    computing a check interrupted before its result       -> _begin_check (again)
     result    1 talk to a person, 2 start again           -> _after_result
     slot      a slot number, other dates, none            -> HandoffFlow.choose
     booked    ANNULER, CHANGER, or words for the referent -> HandoffFlow.after_booking
@@ -32,7 +33,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot import messages, parsing
-from bot.dialogue import questions
+from bot.dialogue import optout, questions
 from bot.dialogue.handoff_flow import HandoffFlow
 from bot.dialogue.profile import build_profile
 from bot.dialogue.types import IncomingMessage, Reply
@@ -53,7 +54,8 @@ log = logging.getLogger(__name__)
 
 CONSENT_VERSION = "2026-11"
 # NLU intents that act at any step; the threshold keeps a plain answer from erasing anyone.
-ANY_STEP_INTENTS = {"urgent_help", "delete_my_data", "request_human"}
+ANY_STEP_INTENTS = {"urgent_help", "delete_my_data", "request_human", "opt_out",
+                    "cancel_appointment", "reschedule_appointment"}
 ANY_STEP_CONFIDENCE = 0.8
 
 
@@ -77,6 +79,8 @@ class Turn:
     interpretation: Any
     answers: dict[str, Any]
     channel: str
+    # Set when the last answer is in: the profile to compute once the transaction is over.
+    pending_check: dict | None = None
 
 
 def _now() -> datetime:
@@ -107,13 +111,20 @@ class DialogueCore:
             "moment": self._moment,
             "ask": self._answer,
             "result": self._after_result,
+            # A check whose computation never finished (the process stopped): run it again.
+            "computing": self._begin_check,
             "slot": self.handoff.choose,
             "booked": self.handoff.after_booking,
         }
 
     # ----------------------------------------------------------------- entry point
-    def handle(self, message: IncomingMessage) -> list[Reply]:
-        """Runs one turn of the conversation and returns what to send back."""
+    def handle(self, message: IncomingMessage, *,
+               then: Callable[[Session, list[Reply]], None] | None = None) -> list[Reply]:
+        """Runs one turn of the conversation and returns what to send back.
+
+        `then` runs inside the turn's transaction with the replies: channels queue them in
+        the outbox there, so a turn and what it sends are saved together or not at all.
+        """
         interpretation = self._interpret(message.text)
         with self.db.session() as session:
             conversation, address = self._conversation(session, message)
@@ -127,6 +138,9 @@ class DialogueCore:
             if replies is None:
                 state = conversation.state.split(":", 1)[0]
                 replies = self.handlers[state](turn)
+            pending = turn.pending_check
+            if then is not None and pending is None:
+                then(session, replies)
             if self._erased(session, conversation):
                 return replies
             if (conversation.misunderstood or 0) <= misunderstood_before:
@@ -136,6 +150,34 @@ class DialogueCore:
             if conversation.consented:
                 address.address = message.sender
                 self._record(session, conversation, message.text, replies)
+            conversation_id = conversation.id
+        if pending is None:
+            return replies
+        # OpenFisca takes seconds: compute with no transaction (nor connection) held, so a
+        # burst of checks does not exhaust the pool nor lock SQLite for everyone else.
+        return replies + self._complete_check(conversation_id, message, pending, replies, then)
+
+    def _complete_check(self, conversation_id: int, message: IncomingMessage, profile: dict,
+                        before: list[Reply], then: Callable | None) -> list[Reply]:
+        """Computes the rights, then stores and renders them in a second transaction."""
+        try:
+            result: dict | None = self.eligibility.evaluate(profile)
+        except Exception:  # noqa: BLE001 - a failed computation must not lose the person
+            log.exception("eligibility check failed for conversation %s", conversation_id)
+            result = None
+        with self.db.session() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.state != "computing":
+                # Erased, or moved on by another message meanwhile: this result is stale.
+                if then is not None:
+                    then(session, before)
+                return []
+            turn = Turn(session, conversation, message.text, None,
+                        self._answers(session, conversation), message.channel)
+            replies = self._result(turn, result)
+            if then is not None:
+                then(session, before + replies)
+            self._record(session, conversation, None, replies)
             return replies
 
     def address_key(self, channel: str, sender: str) -> str:
@@ -163,10 +205,22 @@ class DialogueCore:
         intent = self._strong_intent(turn.interpretation)
         if intent == "urgent_help":
             return self._urgent(turn)
+        if (replies := optout.respond(turn, intent)) is not None:
+            return replies
         if command == "erase" or intent == "delete_my_data":
             return self._erase(turn)
         if command == "human" or intent == "request_human":
             return self._human(turn)
+        if turn.conversation.consented and turn.conversation.state not in ("booked", "slot") \
+                and self.handoff.has_booking(turn):
+            # ANNULER or CHANGER in the middle of a new check still reaches the appointment.
+            change = self.handoff.wants_change(turn)
+            if change == "cancel":
+                return self.handoff.cancel(turn)
+            if change == "move":
+                return self.handoff.move(turn)
+        if command == "details" and (details := self._show_details(turn)) is not None:
+            return details
         if command == "restart":
             return self._restart(turn)
         if command == "menu":
@@ -263,10 +317,9 @@ class DialogueCore:
         turn.session.add(Consent(person_id=conversation.person_id, version=CONSENT_VERSION,
                                  given_at=self.clock()))
         self._event(turn, "consent")
-        replies = [Reply(messages.text("consent_yes"))]
         if conversation.moment:
-            return replies + self._start_check(turn, conversation.moment)
-        return replies + [self._ask_moment(turn)]
+            return self._start_check(turn, conversation.moment)
+        return [self._ask_moment(turn, first=True)]
 
     def _declined(self, turn: Turn) -> list[Reply]:
         """Lets a person who declined change their mind; otherwise repeats the contact."""
@@ -333,19 +386,23 @@ class DialogueCore:
         if question is None:
             question = questions.next_question(turn.conversation.moment, turn.answers)
         if question is None:
-            return self._result(turn)
+            return self._begin_check(turn)
         return [self._ask(turn, question.key)]
 
-    def _result(self, turn: Turn) -> list[Reply]:
-        """Computes the rights and lists those the person probably has."""
+    def _begin_check(self, turn: Turn) -> list[Reply]:
+        """All answers are in: the profile is computed once this turn's transaction ends."""
         conversation = turn.conversation
         answers = {k: v for k, v in turn.answers.items()
                    if k in questions.questions_for(conversation.moment, turn.answers)}
         period = self.clock().strftime("%Y-%m")
-        try:
-            result = self.eligibility.evaluate(build_profile(conversation.moment, answers, period))
-        except Exception:  # noqa: BLE001 - a failed computation must not lose the person
-            log.exception("eligibility check failed for conversation %s", conversation.id)
+        turn.pending_check = build_profile(conversation.moment, answers, period)
+        conversation.state = "computing"
+        return []
+
+    def _result(self, turn: Turn, result: dict | None) -> list[Reply]:
+        """Stores the rights computed and lists those the person probably has."""
+        conversation = turn.conversation
+        if result is None:
             conversation.state = "result"
             return [Reply(messages.text("rules_failed", contact=self.contact),
                           messages.CHOICES["after_result"])]
@@ -355,37 +412,58 @@ class DialogueCore:
         conversation.state = "result"
         eligible = [b for b in result["benefits"] if b.get("eligible")]
         self._event(turn, "check_completed")
+        if eligible:  # one per check: the take-up figures count people with a right
+            self._event(turn, "rights_found")
         for benefit in eligible:
             yearly = (benefit.get("amount") or 0) * (12 if benefit.get("per") == "month" else 1)
             self._event(turn, "right_found", benefit=benefit["id"], amount_year=round(yearly))
         replies = self._render_result(eligible)
-        if any(self.eligibility.benefit(b["id"]).accompanied_claim for b in eligible):
-            # A claim best made with someone (RSA, AAH, ASPA): offer the slot straight away.
-            return replies[:-1] + self.handoff.open(
-                turn, trigger="accompanied_claim", intro=messages.text("accompanied_claim"))
+        accompanied = [self.eligibility.benefit(b["id"]) for b in eligible
+                       if self.eligibility.benefit(b["id"]).accompanied_claim]
+        if accompanied:
+            # A claim best made with someone (RSA, AAH, ASPA): the hand-off opens now, so
+            # referents see it, and the person is one reply away from choosing a slot.
+            self.handoff.open_only(turn, trigger="accompanied_claim")
+            names = " et ".join(benefit.name for benefit in accompanied)
+            replies[-1] = Reply(messages.text("accompanied_claim", names=names),
+                                messages.CHOICES["after_result"])
         return replies
 
     def _render_result(self, eligible: list[dict]) -> list[Reply]:
+        """One line per right with its amount, then how to claim each (details), then a person."""
         if not eligible:
             return [Reply(messages.text("result_none")), Reply(messages.text("estimate")),
                     Reply(messages.text("offer_human"), messages.CHOICES["after_result"])]
-        replies = [Reply(messages.text("result_intro"))]
+        lines = [messages.text("result_intro")]
+        for benefit in eligible:
+            name = self.eligibility.benefit(benefit["id"]).name
+            if benefit.get("amount"):
+                lines.append(messages.text("result_line", name=name,
+                                           amount=messages.euros(benefit["amount"]),
+                                           per=messages.PER.get(benefit.get("per"), "")))
+            else:
+                lines.append(messages.text("result_line_no_amount", name=name))
+        return [Reply("\n".join(lines)), *self._details(eligible, detail=True),
+                Reply(messages.text("offer_human"), messages.CHOICES["after_result"])]
+
+    def _details(self, eligible: list[dict], *, detail: bool) -> list[Reply]:
+        """How to claim each right: what it is, where to apply, the documents to bring."""
+        replies = []
         for benefit in eligible:
             info = self.eligibility.benefit(benefit["id"])
-            label = benefit.get("label") or info.label
-            if benefit.get("amount"):
-                line = messages.text("result_item", label=label, amount=messages.euros(
-                    benefit["amount"]), per=messages.PER.get(benefit.get("per"), ""),
-                    sentence=info.sentence)
-            else:
-                line = messages.text("result_item_no_amount", label=label, sentence=info.sentence)
-            how = messages.text("result_how", label=label, where=info.apply["where"],
-                                link=info.apply.get("link", "")).strip()
-            documents = messages.text("result_documents", documents=", ".join(info.documents))
-            replies.append(Reply(f"{line}\n{how}\n{documents}"))
-        replies.append(Reply(messages.text("estimate")))
-        replies.append(Reply(messages.text("offer_human"), messages.CHOICES["after_result"]))
+            text = messages.text("result_detail", label=info.label, sentence=info.sentence,
+                                 where=info.apply["where"], link=info.apply.get("link", ""),
+                                 documents=", ".join(info.documents))
+            replies.append(Reply(text.replace(". \n", ".\n").strip(), detail=detail))
         return replies
+
+    def _show_details(self, turn: Turn) -> list[Reply] | None:
+        """DETAILS: how to claim the rights found, in full on every channel."""
+        latest = self._latest_result(turn)
+        if latest is None:
+            return None
+        eligible = [b for b in latest.benefits if b.get("eligible")]
+        return self._details(eligible, detail=False) + self._repeat(turn)
 
     # ----------------------------------------------------------------- helpers
     def _ask(self, turn: Turn, key: str, *, remember: bool = True) -> Reply:
@@ -403,9 +481,9 @@ class DialogueCore:
     def _choices(question: questions.Question) -> list[str]:
         return list(messages.CHOICES[question.choices]) if question.choices else []
 
-    def _ask_moment(self, turn: Turn, *, hint: bool = False) -> Reply:
+    def _ask_moment(self, turn: Turn, *, hint: bool = False, first: bool = False) -> Reply:
         turn.conversation.state = "moment"
-        key = "moment_reask" if hint else "ask_moment"
+        key = "moment_reask" if hint else "ask_moment_first" if first else "ask_moment"
         return Reply(messages.text(key), messages.CHOICES["moment"])
 
     def _repeat(self, turn: Turn) -> list[Reply]:
@@ -417,6 +495,8 @@ class DialogueCore:
             return [self._ask_moment(turn)]
         if state == "result":
             return [Reply(messages.text("offer_human"), messages.CHOICES["after_result"])]
+        if state.startswith("ask:"):
+            return [self._prompt(state.split(":", 1)[1])]
         return []
 
     def _misunderstood(self, turn: Turn, reask: Reply) -> list[Reply]:
@@ -454,6 +534,8 @@ class DialogueCore:
 
     def _fill_from_entities(self, turn: Turn, current: str | None) -> None:
         """Keeps what the person said in passing, so the bot does not ask it again."""
+        if len(parsing.normalize(turn.text).split()) < 3:
+            return  # a bare answer (« 1 », « 500 ») says nothing else: the NLU tags it `amount`
         entities = getattr(turn.interpretation, "entities", None) or {}
         moment = turn.conversation.moment or "other"
         if entities.get("age") and "age" not in turn.answers and current != "age":
@@ -469,12 +551,15 @@ class DialogueCore:
         if status in questions.HOUSING and "housing" not in turn.answers and current != "housing":
             self._set_answer(turn, "housing", status)
 
-    def _eligible_ids(self, turn: Turn) -> list[str]:
-        """Ids of the rights found by the latest check of this conversation."""
-        latest = turn.session.scalars(
+    def _latest_result(self, turn: Turn) -> EligibilityResult | None:
+        return turn.session.scalars(
             select(EligibilityResult).where(
                 EligibilityResult.conversation_id == turn.conversation.id)
             .order_by(EligibilityResult.id.desc())).first()
+
+    def _eligible_ids(self, turn: Turn) -> list[str]:
+        """Ids of the rights found by the latest check of this conversation."""
+        latest = self._latest_result(turn)
         if latest is None:
             return []
         return [b["id"] for b in latest.benefits if b.get("eligible")]
@@ -545,11 +630,12 @@ class DialogueCore:
     def _erased(self, session: Session, conversation: Conversation) -> bool:
         return session.get(Person, conversation.person_id) is None
 
-    def _record(self, session: Session, conversation: Conversation, text: str,
+    def _record(self, session: Session, conversation: Conversation, text: str | None,
                 replies: list[Reply]) -> None:
         now = self.clock()
-        session.add(Message(conversation_id=conversation.id, direction="in", text=text,
-                            created_at=now))
+        if text is not None:
+            session.add(Message(conversation_id=conversation.id, direction="in", text=text,
+                                created_at=now))
         for reply in replies:
             body = reply.text
             if reply.choices:

@@ -82,6 +82,15 @@ class HandoffFlow:
             return replies + [Reply(self._booked_text(appointment), self._booked_choices())]
         return replies + self.offer(turn, handoff, after=None, resume=resume)
 
+    def open_only(self, turn: Turn, *, trigger: str) -> Handoff:
+        """Opens the hand-off for the referents' queue without offering slots yet."""
+        existing = self.open_handoff(turn)
+        handoff = booking.open_handoff(turn.session, conversation_id=turn.conversation.id,
+                                       trigger=trigger, reason_id=self.reason_for(turn))
+        if existing is None:
+            self.core._event(turn, "handoff")
+        return handoff
+
     def reason_for(self, turn: Turn) -> str:
         """The appointment's reason: the right that needs help to claim, else the moment."""
         for benefit_id in self.core._eligible_ids(turn):
@@ -204,28 +213,42 @@ class HandoffFlow:
         return seen or list(DEFAULT_DOCUMENTS)
 
     # ------------------------------------------------------------- afterwards
+    def wants_change(self, turn: Turn) -> str | None:
+        """« cancel » or « move » when the person asks to (words or NLU intent), else None."""
+        words = parsing.normalize(turn.text).strip(" .!?")
+        intent = self.core._strong_intent(turn.interpretation)
+        if words in CANCEL_WORDS or intent == "cancel_appointment":
+            return "cancel"
+        if words in MOVE_WORDS or intent == "reschedule_appointment":
+            return "move"
+        return None
+
+    def has_booking(self, turn: Turn) -> bool:
+        handoff = self.open_handoff(turn)
+        return bool(handoff and handoff.booked)
+
+    def cancel(self, turn: Turn) -> list[Reply]:
+        """Cancels the appointment (the person excused themself) and offers new slots."""
+        handoff = self.open_handoff(turn)
+        appointment = handoff.booked
+        if appointment is not None:
+            booking.cancel(turn.session, appointment_id=appointment.id, status="excused")
+            self.core._event(turn, "appointment_excused")
+        return [Reply(messages.text("booking_cancelled"))] + self.offer(turn, handoff, after=None)
+
+    def move(self, turn: Turn) -> list[Reply]:
+        """Offers new slots; the one picked replaces the booked appointment."""
+        return self.offer(turn, self.open_handoff(turn), after=None)
+
     def after_booking(self, turn: Turn) -> list[Reply]:
         """ANNULER cancels, CHANGER moves; anything else goes to the referent."""
         handoff = self.open_handoff(turn)
-        words = parsing.normalize(turn.text).strip(" .!?")
-        appointment = handoff.booked if handoff else None
-        intent = getattr(turn.interpretation, "intent", None)
-        if appointment is not None and (words in CANCEL_WORDS or intent == "cancel_appointment"):
-            booking.cancel(turn.session, appointment_id=appointment.id, status="excused")
-            self.core._event(turn, "appointment_excused")
-            return [Reply(messages.text("booking_cancelled"))] + self.offer(turn, handoff,
-                                                                             after=None)
-        if handoff is not None and (words in MOVE_WORDS or intent == "reschedule_appointment"):
-            return self.offer(turn, handoff, after=None)
-        if handoff is not None and parsing.parse_choice(turn.text, self._booked_choices()) == 1:
-            return self.offer(turn, handoff, after=None)
-        if handoff is not None and parsing.parse_choice(turn.text, self._booked_choices()) == 0:
-            booking.cancel(turn.session, appointment_id=appointment.id, status="excused") \
-                if appointment else None
-            if appointment:
-                self.core._event(turn, "appointment_excused")
-            return [Reply(messages.text("booking_cancelled"))] + self.offer(turn, handoff,
-                                                                             after=None)
+        change = self.wants_change(turn) if handoff is not None else None
+        choice = parsing.parse_choice(turn.text, self._booked_choices())
+        if handoff is not None and handoff.booked and (change == "cancel" or choice == 0):
+            return self.cancel(turn)
+        if handoff is not None and (change == "move" or choice == 1):
+            return self.move(turn)
         if handoff is None:
             turn.conversation.state = "result"
             return self.core._after_result(turn)

@@ -21,6 +21,11 @@ class Reply:
     # Links shown beside the text where the channel can (web, Telegram): a calendar file,
     # a map. Each: {"kind": "calendar"|"map", "name": ..., "url": ...}. SMS ignores them.
     attachments: list[dict[str, str]] = field(default_factory=list)
+    # Details a channel that pays per message part (SMS) may leave out; the person gets
+    # them by asking (DETAILS). Web, Telegram and WhatsApp show them.
+    detail: bool = False
+    # The opt-out confirmation: the one message that still goes to an address that opted out.
+    always_send: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text, "choices": list(self.choices)}

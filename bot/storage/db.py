@@ -19,7 +19,11 @@ def make_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # A turn keeps its connection while its eligibility check is computed (~2-3 s): with
+        # SQLAlchemy's default 5 + 10 connections, a burst of checks would go 15 at a time.
+        # SQLite connections are cheap; as many as the web server has threads (bot/web/app.py).
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=20, max_overflow=256)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -183,8 +184,52 @@ class FunnelEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)
-    week: Mapped[str] = mapped_column(String(8))  # ISO week, e.g. "2026-W48"
+    week: Mapped[str] = mapped_column(String(8), index=True)  # ISO week, e.g. "2026-W48"
     channel: Mapped[str] = mapped_column(String(20))
     moment: Mapped[str | None] = mapped_column(String(20))
     benefit: Mapped[str | None] = mapped_column(String(80))
     amount_year: Mapped[int | None] = mapped_column(Integer)
+    # Days from the person's first message to this step (an appointment honoured, a claim
+    # filed, a right opened), counted when it happens: durations survive erasure this way.
+    days: Mapped[int | None] = mapped_column(Integer)
+    # -1 withdraws an earlier event (a referent's correction); NULL counts as +1.
+    delta: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class OutboxMessage(Base):
+    """One message to send (one SMS part, one Telegram message), kept until it has gone out.
+
+    Rows are claimed by dispatchers (bot/worker.py), retried with backoff, and refused when
+    the address opted out. No link to `Person`: the confirmation of an erasure still goes out.
+    The body and the recipient are blanked once sent, so only the delivery record remains.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    address_key: Mapped[str] = mapped_column(String(64), index=True)  # ChannelAddress.key
+    recipient: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    choices: Mapped[list[Any]] = mapped_column(default=list)
+    # The opt-out confirmation: the one message sent to an address that opted out.
+    always_send: Mapped[bool] = mapped_column(Boolean, default=False)
+    # pending, sending, sent, delivered, undelivered, failed, refused
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    provider_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ProcessedInbound(Base):
+    """Ids of inbound messages already handled (Twilio MessageSid, Telegram update), no content."""
+
+    __tablename__ = "processed_inbound"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -26,6 +27,7 @@ from bot.storage.db import Database
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_TEXT = 1000
+WEB_THREADS = 256
 
 
 class ChatRequest(BaseModel):
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
         territory = load_territory()
     db = db or Database(settings.database_url)
+    owns_eligibility = eligibility is None  # then its worker process is ours to stop
     if eligibility is None:
         from bot.eligibility import EligibilityService
 
@@ -77,14 +80,39 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         db.migrate()
+        # A chat turn that runs an eligibility check holds a thread ~2-3 s while its batch
+        # is computed in the rules worker: with Starlette's default 40 threads, an SMS
+        # campaign's burst of checks would leave ordinary turns queueing for a thread.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = max(limiter.total_tokens, WEB_THREADS)
         if settings.warm_up_rules and hasattr(eligibility, "start_warm_up"):
             eligibility.start_warm_up()
-        yield
+        await app.state.channels.start()
+        app.state.retention.start()  # erases people silent past RETENTION_MONTHS, daily
+        app.state.reminders.start()  # queues the day-before reminders, every 5 minutes
+        try:
+            yield
+        finally:
+            await app.state.reminders.stop()
+            await app.state.retention.stop()
+            await app.state.channels.stop()
+            if owns_eligibility and hasattr(eligibility, "close"):
+                await anyio.to_thread.run_sync(eligibility.close)
 
     app = FastAPI(title="Passerelle", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.core = core
     app.state.db = db
     app.state.settings = settings
+    from handoff.retention import PurgeLoop
+
+    app.state.retention = PurgeLoop(db, months=settings.retention_months, clock=core.clock)
+    from bot.reminders import ReminderLoop
+
+    app.state.reminders = ReminderLoop(db, territory, clock=core.clock)
+    # SMS, WhatsApp, Telegram and the outbox dispatcher (bot/channels, docs/channels.md).
+    from bot.channels import setup as channels
+
+    channels.install(app, settings, core)
     app.state.territory = territory
 
     @app.exception_handler(RequestValidationError)
@@ -128,6 +156,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return Response(body, media_type="text/calendar; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="rendez-vous.ics"'})
 
+    from handoff.console import mount_console
+
+    mount_console(app)  # the referent console: /console
     return app
 
 

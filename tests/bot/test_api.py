@@ -84,6 +84,7 @@ def test_healthz_says_warming_until_rules_are_ready_while_the_chat_goes_on(sqlit
         while client.get("/healthz").json()["rules"] != "ready":
             assert time.monotonic() < deadline, "rules never got ready"
             time.sleep(0.5)
+    service.close()  # its worker process; the app stops only the service it created
 
 
 def test_concurrent_messages_of_many_people_are_all_answered(client):

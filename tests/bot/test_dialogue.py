@@ -227,6 +227,15 @@ def test_supprimer_at_any_step_erases_everything(chat, client, when):
 
 
 # ------------------------------------------------------------------ SMS-sized prompts
+def test_greeting_and_consent_fit_one_sms():
+    body = (messages.text("greeting") + "\n" + messages.text("privacy", months=12)
+            + "".join(f"\n{i}. {c}" for i, c in enumerate(messages.CHOICES["consent"], 1)))
+    assert len(body) <= 160, len(body)
+    moment = messages.text("ask_moment_first") + "".join(
+        f"\n{i}. {c}" for i, c in enumerate(messages.CHOICES["moment"], 1))
+    assert len(moment) <= 160, len(moment)
+
+
 def test_every_prompt_fits_one_sms_with_its_choices():
     for key, text in messages.TEXTS.items():
         if key.startswith(("ask_", "reask_")) or key in ("privacy", "urgent", "consent_reask"):

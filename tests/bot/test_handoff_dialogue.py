@@ -94,10 +94,11 @@ def test_a_right_that_needs_help_to_claim_hands_off_with_its_documents(chat, app
     consented(chat, "2")  # expecting a child, alone, no income: RSA majoré
     for answer in ["23", "67100", "1", "4", "2", "0", "0"]:
         chat.say(answer)
-    assert messages.text("accompanied_claim") in [r["text"] for r in chat.replies]
-    assert_slot_offer(chat)
-    (handoff,) = handoffs(app)
+    assert chat.last == messages.text("accompanied_claim", names="RSA")
+    (handoff,) = handoffs(app)  # open at once: referents see it in their queue
     assert handoff.trigger == "accompanied_claim" and handoff.reason_id == "rsa"
+    chat.say("1")
+    assert_slot_offer(chat)
     chat.say("1")
     rsa_documents = eligibility.benefit("rsa").documents
     assert rsa_documents[0] in chat.last

@@ -22,9 +22,9 @@ def questions_asked(chat, since: int = 0) -> int:
                if r["text"] in QUESTION_TEXTS)
 
 
-def amount_of(text: str, label: str) -> int:
-    match = re.search(re.escape(label) + r"[^:\n]* : environ ([\d ]+) € par mois", text)
-    assert match, f"no monthly amount for {label!r} in:\n{text}"
+def amount_of(text: str, name: str) -> int:
+    match = re.search(r"- " + re.escape(name) + r" : environ ([\d ]+) €/mois", text)
+    assert match, f"no monthly amount for {name!r} in:\n{text}"
     return int(match.group(1).replace(" ", ""))
 
 
@@ -54,7 +54,7 @@ def test_single_adult_renting_in_strasbourg_gets_prime_activite_and_housing_aid(
     assert 100 < prime < 600
     # A 500 € rent on a low income in zone 2: a housing aid of a few hundred euros.
     assert 100 < logement < 450
-    assert "estimation, pas une décision" in text
+    assert "estimation, pas une décision" in text.lower()
     assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]
     assert "À apporter" in text
 
@@ -77,7 +77,7 @@ def test_expecting_a_child_alone_without_income(chat):
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
     # A pregnant woman alone gets the RSA whatever her age (RSA majoré, CASF L262-9).
-    assert amount_of(text, "Revenu de solidarité active") > 300
+    assert amount_of(text, "RSA") > 300
 
 
 def test_couple_with_two_children_asks_at_most_ten_questions(chat):
@@ -97,7 +97,7 @@ def test_single_parent_with_two_children(chat):
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
     # Raising children alone without alimony: the allocation de soutien familial, per child.
-    assert amount_of(text, "Allocation de soutien familial") > 300
+    assert amount_of(text, "Soutien familial (ASF)") > 300
     assert amount_of(text, "Allocations familiales") > 100
 
 
@@ -108,7 +108,7 @@ def test_senior_alone_with_a_small_pension_gets_aspa(chat):
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
     # 600 € of pension alone: the ASPA tops it up towards ~1 000 € (differential).
-    aspa = amount_of(text, "Allocation de solidarité aux personnes âgées")
+    aspa = amount_of(text, "Minimum vieillesse (ASPA)")
     assert 250 < aspa < 500
 
 
@@ -147,3 +147,22 @@ def test_every_way_of_writing_an_amount(chat, client, written):
     with client.app.state.db.session() as s:
         salary = s.scalars(select(Answer).where(Answer.key == "salary")).one().value
     assert salary == 800
+
+
+def test_details_on_request_repeat_how_to_claim_each_right(chat):
+    consent(chat, "5")
+    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0"]:
+        chat.say(answer)
+    details = [r["text"] for r in chat.replies if "À apporter" in r["text"]]
+    assert details  # shown at once on the web
+    chat.say("DETAILS")
+    assert [r["text"] for r in chat.replies[:-1]] == details
+    assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]
+
+
+def test_a_right_that_needs_help_to_claim_names_it_and_offers_a_person(chat):
+    consent(chat, "4")
+    for answer in ["70", "67100", "1", "1", "450", "600", "0"]:
+        chat.say(answer)
+    assert chat.last == messages.text("accompanied_claim", names="Minimum vieillesse (ASPA)")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]

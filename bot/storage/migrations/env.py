@@ -8,6 +8,11 @@ try:  # the hand-off tables join the same schema once that package defines them
     import handoff.models  # noqa: F401
 except ImportError:
     pass
+try:  # the referent console's tables (accounts, notes, outcomes, absences)
+    import handoff.accounts  # noqa: F401
+    import handoff.records  # noqa: F401
+except ImportError:
+    pass
 
 target_metadata = Base.metadata
 

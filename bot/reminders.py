@@ -1,0 +1,81 @@
+"""Sends the day-before reminders: which appointments is handoff.reminders' job, this
+module turns each into one message in the outbox, so opt-outs and retries apply."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from bot import messages
+from bot.dialogue.types import Reply
+from bot.outbox import enqueue_for_address
+from bot.storage.db import Database
+from bot.storage.models import ChannelAddress
+from handoff import reminders
+from handoff.display import describe_slot
+from handoff.territory import Territory
+
+log = logging.getLogger(__name__)
+
+
+def send_due_reminders(db: Database, territory: Territory, *, now: datetime) -> int:
+    """Queues a reminder for every appointment due one; returns how many were queued."""
+    queued = 0
+    with db.session() as session:
+        for appointment in reminders.due_reminders(session, now=now, territory=territory):
+            conversation = appointment.handoff.conversation
+            address = session.scalars(select(ChannelAddress).where(
+                ChannelAddress.person_id == conversation.person_id,
+                ChannelAddress.channel == conversation.channel,
+                ChannelAddress.address.is_not(None))).first()
+            if address is None:
+                continue  # no address kept: nothing to send to
+            # Claimed first, so two workers never both remind the same appointment.
+            if not reminders.mark_sent(session, appointment_id=appointment.id, now=now):
+                continue
+            parts = describe_slot(appointment.slot, territory)
+            text = messages.text("reminder", time=parts["time"], place=parts["place"],
+                                 address=parts["address"])
+            enqueue_for_address(session, address, [Reply(text)], now=now)
+            queued += 1
+    return queued
+
+
+class ReminderLoop:
+    """Looks for due reminders every `interval` seconds, off the event loop."""
+
+    def __init__(self, db: Database, territory: Territory, *, interval: float = 300.0,
+                 clock: Callable[[], datetime] | None = None):
+        self.db = db
+        self.territory = territory
+        self.interval = interval
+        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="reminders")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(send_due_reminders, self.db, self.territory,
+                                        now=self.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - one bad pass must not stop the reminders
+                log.exception("reminder pass failed")
+            await asyncio.sleep(self.interval)

@@ -1,0 +1,121 @@
+"""The dialogue understanding free text through the real Rasa server."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bot import messages
+from bot.storage.models import Answer, Conversation
+from nlu.client import NluClient
+from tests.fixtures.app import Chat
+
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def app(app_factory, nlu_url):
+    interpreter = NluClient(nlu_url, timeout=2.0)
+    with TestClient(app_factory(interpreter=interpreter, clock=lambda: NOW)) as client:
+        yield client
+
+
+@pytest.fixture
+def chat(app):
+    return Chat(app, "nlu-user")
+
+
+def answers(app) -> dict:
+    with app.app.state.db.session() as s:
+        return {a.key: a.value for a in s.scalars(select(Answer))}
+
+
+def test_health_says_nlu_up(app):
+    assert app.get("/healthz").json()["nlu"] == "up"
+
+
+def test_free_text_at_the_start_chooses_the_path(chat, app):
+    chat.say("jsuis enceinte et seule")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["consent"]
+    chat.say("oui")
+    assert chat.last == messages.text("ask_age")  # no menu: the moment is known
+    with app.app.state.db.session() as s:
+        assert s.scalars(select(Conversation)).one().moment == "child"
+
+
+@pytest.mark.parametrize("text, moment", [
+    ("g 67 ans et chui a la retraite", "senior"),
+    ("jelve seule mes 2 enfants", "single_parent"),
+])
+def test_free_text_at_the_menu_chooses_the_path(chat, app, text, moment):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say(text)
+    with app.app.state.db.session() as s:
+        assert s.scalars(select(Conversation)).one().moment == moment
+
+
+def test_entities_fill_answers_so_the_bot_does_not_ask_again(chat, app):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say("5")
+    chat.say("j'ai 24 ans et je gagne 900 euros")
+    assert chat.last == messages.text("ask_postcode")
+    assert answers(app)["age"] == 24 and answers(app)["salary"] == 900
+    for answer in ["67100", "1", "1", "450", "2"]:
+        chat.say(answer)
+    # The salary was given in passing: the next question is unemployment, not salary.
+    assert chat.last == messages.text("ask_unemployment")
+
+
+def test_numbers_in_words_through_the_nlu(chat, app):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say("5")
+    for answer in ["30", "67100", "1", "1", "500", "2"]:
+        chat.say(answer)
+    chat.say("jgagne mille deux cents")
+    assert answers(app)["salary"] == 1200
+
+
+@pytest.mark.parametrize("state_path", [[], ["bonjour"], ["bonjour", "oui", "5", "30"]])
+def test_urgent_help_comes_first_at_any_step(chat, state_path):
+    for text in state_path:
+        chat.say(text)
+    chat.say("mon mari me frappe")
+    assert chat.replies[0]["text"] == messages.text("urgent")
+
+
+def test_request_human_and_delete_my_data_work_mid_check(chat, app):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say("5")
+    chat.say("30")
+    chat.say("je voudrais parler a un vrai conseiller svp")
+    assert chat.last == messages.text("slot_offer")
+    chat.say("efface toutes mes donnees")
+    assert chat.last == messages.text("erased")
+    assert answers(app) == {}
+
+
+def test_cancel_appointment_in_words(chat, app):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say("conseiller")
+    chat.say("1")
+    chat.say("je peux pas venir, faut annuler le rdv")
+    assert messages.text("booking_cancelled") in [r["text"] for r in chat.replies]
+
+
+def test_a_plain_answer_never_erases_or_hands_off(chat, app):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say("5")
+    for answer in ["30", "67100", "1", "1", "500", "non", "800"]:
+        chat.say(answer)
+        assert chat.last != messages.text("erased")
+        assert chat.last != messages.text("slot_offer")
+    assert len(answers(app)) == 7
