@@ -86,6 +86,8 @@ TEXTS: dict[str, str] = {
     ),
     "booking_cancelled": "Rendez-vous annulé.",
     "booking_reminder_inline": "Votre rendez-vous : {day} à {time}, {place}.",
+    "link_calendar": "Ajouter à mon agenda : {url}",
+    "link_map": "Plan : {url}",
     "forwarded": "Message transmis à {referent}, qui vous répondra ici.",
     "the_referent": "votre conseiller",
     "reminder": "Rappel : RDV demain {time}, {place}, {address}. ANNULER ou CHANGER pour modifier.",

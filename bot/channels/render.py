@@ -208,8 +208,17 @@ def _split_by_len(text: str, limit: int) -> list[str]:
 
 
 def render_separate(replies: list[Reply]) -> list[Outbound]:
-    """Telegram and web: one message per reply, its choices kept for buttons."""
-    return [Outbound(reply.text, list(reply.choices)) for reply in replies]
+    """Telegram and web: one message per reply, its choices kept for buttons, its links
+    (the calendar file, the map) as lines under the text."""
+    return [Outbound(_with_links(reply), list(reply.choices)) for reply in replies]
+
+
+def _with_links(reply: Reply) -> str:
+    lines = [reply.text]
+    for attachment in reply.attachments:
+        if attachment["url"].startswith("http"):
+            lines.append(messages.text(f"link_{attachment['kind']}", url=attachment["url"]))
+    return "\n".join(lines)
 
 
 RENDERERS = {

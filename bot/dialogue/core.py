@@ -87,6 +87,12 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _largest_first(benefits: list[dict]) -> list[dict]:
+    """The largest sums first: what a person reads before deciding to claim."""
+    return sorted(benefits, key=lambda b: -(b.get("amount") or 0) * (
+        12 if b.get("per") == "month" else 1))
+
+
 def _week(moment: datetime) -> str:
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
@@ -95,7 +101,8 @@ def _week(moment: datetime) -> str:
 class DialogueCore:
     def __init__(self, db: Database, eligibility: Eligibility, interpreter: Interpreter | None,
                  *, secret_key: str, referent_contact: str, retention_months: int = 12,
-                 territory: Territory | None = None, clock: Callable[[], datetime] = _now):
+                 territory: Territory | None = None, clock: Callable[[], datetime] = _now,
+                 public_base_url: str = ""):
         self.db = db
         self.eligibility = eligibility
         self.interpreter = interpreter
@@ -103,6 +110,7 @@ class DialogueCore:
         self.contact = referent_contact
         self.retention_months = retention_months
         self.clock = clock
+        self.public_base_url = public_base_url.rstrip("/")
         self.handoff = HandoffFlow(self, territory or load_territory())
         self.handlers: dict[str, Callable[[Turn], list[Reply]]] = {
             "new": self._welcome,
@@ -189,9 +197,11 @@ class DialogueCore:
                         hashlib.sha256).hexdigest()[:32]
 
     def _while_held(self, turn: Turn) -> list[Reply]:
-        """A referent holds the conversation: only erasure and emergencies get an answer."""
+        """A referent holds the conversation: only STOP, erasure and emergencies get an answer."""
         command = parsing.command_in(turn.text)
         intent = self._strong_intent(turn.interpretation)
+        if (replies := optout.respond(turn, intent)) is not None:
+            return replies
         if command == "erase" or intent == "delete_my_data":
             return self._erase(turn)
         if intent == "urgent_help":
@@ -246,8 +256,19 @@ class DialogueCore:
 
     def _erase(self, turn: Turn) -> list[Reply]:
         """Erases the person and everything hanging off them, then confirms."""
+        opted_out = [a.key for a in turn.conversation.person.addresses if a.opted_out]
+        channels = {a.key: a.channel for a in turn.conversation.person.addresses}
         turn.session.delete(turn.conversation.person)
         turn.session.flush()
+        # The database cascaded the delete: forget the rows it took, so nothing updates them.
+        turn.session.expunge_all()
+        for key in opted_out:
+            # A STOP outlives erasure: keep only the pseudonymous key and its flag.
+            keeper = Person(created_at=self.clock(), last_message_at=self.clock())
+            turn.session.add(keeper)
+            turn.session.flush()
+            turn.session.add(ChannelAddress(person_id=keeper.id, channel=channels[key], key=key,
+                                            opted_out=True))
         return [Reply(messages.text("erased"))]
 
     def _human(self, turn: Turn) -> list[Reply]:
@@ -435,6 +456,7 @@ class DialogueCore:
             return [Reply(messages.text("result_none")), Reply(messages.text("estimate")),
                     Reply(messages.text("offer_human"), messages.CHOICES["after_result"])]
         lines = [messages.text("result_intro")]
+        eligible = _largest_first(eligible)
         for benefit in eligible:
             name = self.eligibility.benefit(benefit["id"]).name
             if benefit.get("amount"):
@@ -462,7 +484,7 @@ class DialogueCore:
         latest = self._latest_result(turn)
         if latest is None:
             return None
-        eligible = [b for b in latest.benefits if b.get("eligible")]
+        eligible = _largest_first([b for b in latest.benefits if b.get("eligible")])
         return self._details(eligible, detail=False) + self._repeat(turn)
 
     # ----------------------------------------------------------------- helpers
@@ -628,7 +650,7 @@ class DialogueCore:
         return conversation, address
 
     def _erased(self, session: Session, conversation: Conversation) -> bool:
-        return session.get(Person, conversation.person_id) is None
+        return conversation not in session or session.get(Person, conversation.person_id) is None
 
     def _record(self, session: Session, conversation: Conversation, text: str | None,
                 replies: list[Reply]) -> None:

@@ -33,6 +33,7 @@ REASON_FOR_MOMENT = {"child": "naissance", "senior": "retraite_aspa"}
 GENERAL_REASON = "acces_droits"
 URGENT_REASON = "urgence"
 DEFAULT_DOCUMENTS = ["une pièce d'identité", "un justificatif de domicile"]
+MAX_DOCUMENTS = 4
 
 CANCEL_WORDS = {"annuler", "annule", "annulation", "annuler le rdv", "annuler rdv",
                 "annuler le rendez-vous", "annuler mon rdv", "annuler mon rendez-vous"}
@@ -196,21 +197,28 @@ class HandoffFlow:
         text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
                              place=parts["place"], address=parts["address"],
                              referent=parts["referent"], documents=", ".join(documents))
+        # Absolute when the public address is known, so Telegram can show it as a link.
         attachments = [{"kind": "calendar", "name": "rendez-vous.ics",
-                        "url": f"/api/appointments/{appointment.id}.ics?token="
+                        "url": f"{self.core.public_base_url}/api/appointments/"
+                               f"{appointment.id}.ics?token="
                                f"{self.core.appointment_token(appointment.id)}"}]
         if parts["map"]:
             attachments.append({"kind": "map", "name": "Plan", "url": parts["map"]})
         return Reply(text, self._booked_choices(), attachments=attachments)
 
     def documents(self, turn: Turn) -> list[str]:
-        """What to bring: the documents of every right found, without repeats."""
+        """What to bring: the documents the rights found ask first, without repeats.
+
+        Capped: a confirmation must stay readable on a phone; the full list per right is
+        in the result (DETAILS), and the referent says what else is missing.
+        """
         seen: list[str] = []
-        for benefit_id in self.core._eligible_ids(turn):
-            for document in self.core.eligibility.benefit(benefit_id).documents:
-                if document not in seen:
-                    seen.append(document)
-        return seen or list(DEFAULT_DOCUMENTS)
+        lists = [self.core.eligibility.benefit(b).documents for b in self.core._eligible_ids(turn)]
+        for rank in range(max((len(docs) for docs in lists), default=0)):
+            for documents in lists:  # the first document of each right, then the second…
+                if rank < len(documents) and documents[rank] not in seen:
+                    seen.append(documents[rank])
+        return seen[:MAX_DOCUMENTS] or list(DEFAULT_DOCUMENTS)
 
     # ------------------------------------------------------------- afterwards
     def wants_change(self, turn: Turn) -> str | None:

@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     core = DialogueCore(db, eligibility, interpreter, secret_key=settings.secret_key,
                         referent_contact=settings.referent_contact,
                         retention_months=settings.retention_months, territory=territory,
-                        **options)
+                        public_base_url=settings.public_base_url, **options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -226,3 +226,49 @@ def test_the_reminder_fits_one_sms_part():
     text = messages.text("reminder", time="16h30", place=longest_place.name,
                          address=longest_place.address)
     assert len(text) <= 160
+
+
+def test_stop_works_even_while_a_referent_holds_the_conversation(chat, app):
+    from bot.storage.models import ChannelAddress
+
+    consented(chat)
+    chat.say("conseiller")
+    (handoff,) = handoffs(app)
+    with app.app.state.db.session() as s:
+        booking.take_over(s, handoff_id=handoff.id, referent_id="amina")
+    chat.say("STOP")
+    assert chat.last == messages.text("opted_out")
+    with app.app.state.db.session() as s:
+        assert s.scalars(select(ChannelAddress)).one().opted_out
+
+
+def test_an_opt_out_outlives_erasure_without_keeping_the_address(chat, app):
+    from bot.storage.models import ChannelAddress, Person
+
+    consented(chat)
+    chat.say("STOP")
+    chat.say("SUPPRIMER")
+    with app.app.state.db.session() as s:
+        (address,) = s.scalars(select(ChannelAddress))
+        assert address.opted_out and address.address is None
+        assert address.key == app.app.state.core.address_key("web", chat.user_id)
+        (person,) = s.scalars(select(Person))
+        assert person.conversations == []
+
+
+def test_telegram_shows_the_calendar_and_map_links_under_the_confirmation(app_factory):
+    from bot.channels.render import render
+
+    with TestClient(app_factory(clock=lambda: NOW,
+                                public_base_url="https://passerelle.example.fr")) as client:
+        chat = Chat(client, "tg-links")
+        consented(chat)
+        chat.say("conseiller")
+        chat.say("1")
+        confirmation = chat.replies[-1]
+    from bot.dialogue.types import Reply
+
+    (outbound,) = render("telegram", [Reply(confirmation["text"], confirmation["choices"],
+                                            attachments=confirmation["attachments"])])
+    assert "https://passerelle.example.fr/api/appointments/" in outbound.body
+    assert "Plan : https://" in outbound.body
