@@ -25,6 +25,8 @@ PATHS = {
        for i, key in enumerate(ROUTE)},
     "ask:pension": ["bonjour", "oui", "4", "70", "67100", "1", "1", "450"],
     "result": ["bonjour", "oui", "4", *SENIOR_ROUTE.values()],
+    "slot": ["bonjour", "oui", "conseiller"],
+    "booked": ["bonjour", "oui", "conseiller", "1"],
 }
 
 # Text people type, weighted towards what the parsers see: digits, words, commands, emoji.
