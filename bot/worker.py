@@ -9,6 +9,7 @@ one database: claiming (bot/outbox.py) gives each message to one of them.
 from __future__ import annotations
 
 import asyncio
+import re
 import logging
 import os
 import socket
@@ -61,20 +62,29 @@ def dispatch_once(db: Database, transports: Mapping[str, Transport], *,
     return report
 
 
+_NUMBER = re.compile(r"\+?\d[\d .-]{5,}\d")
+
+
+def redact(error: BaseException | str) -> str:
+    """The error without phone numbers or chat ids: providers quote them in their messages."""
+    return _NUMBER.sub("<numéro>", str(error))
+
+
 def _send(db: Database, transport: Transport, message: Claimed, now: datetime,
           report: DispatchReport) -> None:
     try:
         provider_id = transport.send(message)
     except PermanentError as error:
-        log.warning("outbox %s refused by %s: %s", message.id, message.channel, error)
-        outbox.mark_failed(db, message.id, error=str(error), permanent=True, now=now)
+        log.warning("outbox %s refused by %s: %s", message.id, message.channel, redact(error))
+        outbox.mark_failed(db, message.id, error=redact(error), permanent=True, now=now)
         report.failed += 1
         return
     except Exception as error:  # noqa: BLE001 - anything else is worth another try
         if not isinstance(error, TransientError):
-            log.warning("outbox %s: unexpected error from %s", message.id, message.channel,
-                        exc_info=True)
-        status = outbox.mark_failed(db, message.id, error=f"{type(error).__name__}: {error}",
+            log.warning("outbox %s: unexpected %s from %s: %s", message.id,
+                        type(error).__name__, message.channel, redact(error))
+        status = outbox.mark_failed(db, message.id,
+                                    error=f"{type(error).__name__}: {redact(error)}",
                                     permanent=False, now=now)
         if status == "failed":
             report.failed += 1

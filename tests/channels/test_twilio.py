@@ -170,3 +170,10 @@ def test_the_background_dispatcher_sends_without_being_asked(app_factory, fake_t
         phone = Phone(client, fake_twilio, "+33655555555")
         assert phone.send("bonjour").status_code == 200
         assert wait_for(lambda: len(fake_twilio.bodies(to=phone.number)) >= 1, timeout=10)
+
+
+def test_provider_errors_are_stored_and_logged_without_the_number():
+    from bot.worker import redact
+
+    text = redact(RuntimeError("The 'To' number +33 6 12 34 56 78 is not a valid phone number"))
+    assert "12 34" not in text and "+33" not in text and "<numéro>" in text
