@@ -78,7 +78,10 @@ class HandoffFlow:
         # Where to come back to if the person declines a slot: the question they were at.
         resume = conversation.state if conversation.state.startswith("ask:") else None
         appointment = handoff.booked
-        if appointment is not None and not urgent:
+        # An urgent message re-offers slots only when it makes the hand-off urgent: the
+        # earlier urgent slots. Once an urgent appointment is booked, it stands.
+        escalated = urgent and not (existing is not None and existing.urgent)
+        if appointment is not None and not escalated:
             conversation.state = "booked"
             return replies + [Reply(self._booked_text(appointment), self._booked_choices())]
         return replies + self.offer(turn, handoff, after=None, resume=resume)

@@ -272,3 +272,14 @@ def test_telegram_shows_the_calendar_and_map_links_under_the_confirmation(app_fa
                                             attachments=confirmation["attachments"])])
     assert "https://passerelle.example.fr/api/appointments/" in outbound.body
     assert "Plan : https://" in outbound.body
+
+
+def test_a_second_urgent_message_keeps_the_urgent_appointment_booked(chat, app):
+    consented(chat)
+    chat.say("mon mari me frappe")
+    chat.say("1")
+    chat.say("mon mari me frappe encore")
+    assert chat.replies[0]["text"] == messages.text("urgent")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["booked"]
+    (appointment,) = appointments(app)
+    assert appointment.status == "booked"
