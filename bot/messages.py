@@ -72,7 +72,7 @@ TEXTS: dict[str, str] = {
     "not_understood_twice": "Je ne comprends pas bien. Écrivez CONSEILLER pour parler à une personne.",
     "not_understood_handoff": "Je ne comprends pas bien. Une personne peut vous aider.",
     # Hand-off and appointments
-    "accompanied_claim": "Pour {names}, une personne peut faire la demande avec vous.",
+    "accompanied_claim": "{names} : une personne peut faire la demande avec vous.",
     "slot_offer": "Choisissez un rendez-vous avec une personne :",
     "slot_offer_urgent": "Une personne peut vous recevoir vite. Choisissez :",
     "slot_label": "{day} {time}, {place}",
