@@ -3,8 +3,6 @@ module turns each into one message in the outbox, so opt-outs and retries apply.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -13,13 +11,12 @@ from sqlalchemy import select
 from bot import messages
 from bot.dialogue.types import Reply
 from bot.outbox import enqueue_for_address
+from bot.periodic import PeriodicTask
 from bot.storage.db import Database
 from bot.storage.models import ChannelAddress
 from handoff import reminders
 from handoff.display import describe_slot
 from handoff.territory import Territory
-
-log = logging.getLogger(__name__)
 
 
 def send_due_reminders(db: Database, territory: Territory, *, now: datetime) -> int:
@@ -45,37 +42,11 @@ def send_due_reminders(db: Database, territory: Territory, *, now: datetime) -> 
     return queued
 
 
-class ReminderLoop:
+class ReminderLoop(PeriodicTask):
     """Looks for due reminders every `interval` seconds, off the event loop."""
 
     def __init__(self, db: Database, territory: Territory, *, interval: float = 300.0,
                  clock: Callable[[], datetime] | None = None):
-        self.db = db
-        self.territory = territory
-        self.interval = interval
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self._task: asyncio.Task | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="reminders")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(send_due_reminders, self.db, self.territory,
-                                        now=self.clock())
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - one bad pass must not stop the reminders
-                log.exception("reminder pass failed")
-            await asyncio.sleep(self.interval)
+        clock = clock or (lambda: datetime.now(timezone.utc))
+        super().__init__("reminders", lambda: send_due_reminders(db, territory, now=clock()),
+                         interval=interval)

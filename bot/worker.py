@@ -8,9 +8,8 @@ one database: claiming (bot/outbox.py) gives each message to one of them.
 
 from __future__ import annotations
 
-import asyncio
-import re
 import logging
+import re
 import os
 import socket
 from collections.abc import Callable, Mapping
@@ -20,6 +19,7 @@ from typing import Protocol
 
 from bot import outbox
 from bot.outbox import Claimed, PermanentError, TransientError
+from bot.periodic import PeriodicTask
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -95,54 +95,21 @@ def _send(db: Database, transport: Transport, message: Claimed, now: datetime,
     report.sent += 1
 
 
-class Dispatcher:
+class Dispatcher(PeriodicTask):
     """Runs `dispatch_once` every `interval` seconds, off the event loop, until stopped."""
 
     def __init__(self, db: Database, transports: Mapping[str, Transport], *,
                  interval: float = 1.0, clock: Callable[[], datetime] | None = None):
         self.db = db
         self.transports = dict(transports)
-        self.interval = interval
         self.clock = clock
         self.worker = default_worker_id()
-        self._task: asyncio.Task | None = None
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        super().__init__("outbox-dispatcher", self._pass, interval=interval)
 
-    def start(self) -> None:
-        if not self.transports or self._task is not None:
-            return
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
-        self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
+    @property
+    def enabled(self) -> bool:
+        return bool(self.transports)
 
-    def wake(self) -> None:
-        """Asks for a pass now (callable from any thread)."""
-        if self._loop is not None and self._wake is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake.set)
-
-    async def stop(self) -> None:
-        if self._task is None:
-            return
-        self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
-        self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                now = self.clock() if self.clock else None
-                await asyncio.to_thread(dispatch_once, self.db, self.transports, now=now,
-                                        worker=self.worker)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the loop must survive a bad pass (DB restart)
-                log.exception("outbox dispatch pass failed")
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
-                pass
-            self._wake.clear()
+    def _pass(self) -> None:
+        now = self.clock() if self.clock else None
+        dispatch_once(self.db, self.transports, now=now, worker=self.worker)

@@ -11,13 +11,13 @@ figures do not change (handoff/indicators.py). The app runs it once a day (`Purg
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 
 from sqlalchemy import delete, select
 
+from bot.periodic import PeriodicTask
 from bot.storage.db import Database
 from bot.storage.models import OutboxMessage, Person, ProcessedInbound
 
@@ -58,7 +58,7 @@ def purge(db: Database, *, now: datetime, months: int) -> int:
     return len(ids)
 
 
-class PurgeLoop:
+class PurgeLoop(PeriodicTask):
     """Runs `purge` at start and then every day, off the event loop.
 
     Several application processes may each run it: the DELETEs are idempotent.
@@ -66,31 +66,11 @@ class PurgeLoop:
 
     def __init__(self, db: Database, *, months: int, interval: float = DAY,
                  clock: Callable[[], datetime] | None = None):
-        self.db = db
         self.months = months
-        self.interval = interval
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
-        self._task: asyncio.Task | None = None
+        clock = clock or (lambda: datetime.now(timezone.utc))
+        super().__init__("retention", lambda: purge(db, now=clock(), months=months),
+                         interval=interval)
 
-    def start(self) -> None:
-        if self._task is None and self.months > 0:
-            self._task = asyncio.create_task(self._run(), name="retention")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(purge, self.db, now=self.clock(), months=self.months)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - a failed pass is retried the next day
-                log.exception("retention purge failed")
-            await asyncio.sleep(self.interval)
+    @property
+    def enabled(self) -> bool:
+        return self.months > 0
