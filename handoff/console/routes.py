@@ -228,18 +228,18 @@ def build_router(app: FastAPI) -> APIRouter:
                 return refused(request, who)
             return action(session, who)
 
-    def _handoff_or_404(request, session, who, handoff_id):
-        handoff = session.get(Handoff, handoff_id)
-        if handoff is None:
-            return None, page(request, "not_found.html", status=404, me=who)
-        return handoff, None
+    def _on_handoff(request, csrf, handoff_id, act):
+        """A checked POST acting on one hand-off: `act(session, who, handoff)`, or a 404."""
+        def action(session, who):
+            handoff = session.get(Handoff, handoff_id)
+            if handoff is None:
+                return page(request, "not_found.html", status=404, me=who)
+            return act(session, who, handoff)
+        return _post(request, csrf, action)
 
     @router.post("/handoffs/{handoff_id}/reply")
     def reply(request: Request, handoff_id: int, text: str = Form(""), csrf: str = Form("")):
-        def action(session, who):
-            handoff, missing = _handoff_or_404(request, session, who, handoff_id)
-            if missing:
-                return missing
+        def act(session, who, handoff):
             path = f"/console/handoffs/{handoff_id}"
             body = text.strip()
             if not body:
@@ -254,44 +254,32 @@ def build_router(app: FastAPI) -> APIRouter:
             if handoff.referent_id is None:
                 handoff.referent_id = who["referent_id"]
             return back(path + "#reponse", ok="reply")
-        return _post(request, csrf, action)
+        return _on_handoff(request, csrf, handoff_id, act)
 
     @router.post("/handoffs/{handoff_id}/take")
     def take(request: Request, handoff_id: int, csrf: str = Form("")):
-        def action(session, who):
-            handoff, missing = _handoff_or_404(request, session, who, handoff_id)
-            if missing:
-                return missing
+        def act(session, who, handoff):
             booking.take_over(session, handoff_id=handoff.id, referent_id=who["referent_id"])
             return back(f"/console/handoffs/{handoff_id}", ok="taken")
-        return _post(request, csrf, action)
+        return _on_handoff(request, csrf, handoff_id, act)
 
     @router.post("/handoffs/{handoff_id}/give-back")
     def give(request: Request, handoff_id: int, csrf: str = Form("")):
-        def action(session, who):
-            handoff, missing = _handoff_or_404(request, session, who, handoff_id)
-            if missing:
-                return missing
+        def act(session, who, handoff):
             booking.give_back(session, handoff_id=handoff.id)
             return back(f"/console/handoffs/{handoff_id}", ok="given_back")
-        return _post(request, csrf, action)
+        return _on_handoff(request, csrf, handoff_id, act)
 
     @router.post("/handoffs/{handoff_id}/close")
     def close(request: Request, handoff_id: int, csrf: str = Form("")):
-        def action(session, who):
-            handoff, missing = _handoff_or_404(request, session, who, handoff_id)
-            if missing:
-                return missing
+        def act(session, who, handoff):
             booking.close_handoff(session, handoff_id=handoff.id)
             return back("/console", ok="closed")
-        return _post(request, csrf, action)
+        return _on_handoff(request, csrf, handoff_id, act)
 
     @router.post("/handoffs/{handoff_id}/notes")
     def note(request: Request, handoff_id: int, text: str = Form(""), csrf: str = Form("")):
-        def action(session, who):
-            handoff, missing = _handoff_or_404(request, session, who, handoff_id)
-            if missing:
-                return missing
+        def act(session, who, handoff):
             path = f"/console/handoffs/{handoff_id}"
             body = text.strip()
             if not body:
@@ -301,15 +289,12 @@ def build_router(app: FastAPI) -> APIRouter:
             session.add(ReferentNote(conversation_id=handoff.conversation_id,
                                      referent_id=who["referent_id"], text=body))
             return back(path + "#notes", ok="note")
-        return _post(request, csrf, action)
+        return _on_handoff(request, csrf, handoff_id, act)
 
     @router.post("/handoffs/{handoff_id}/outcomes")
     def outcome(request: Request, handoff_id: int, benefit_id: str = Form(""),
                 status: str = Form(""), on: str = Form(""), csrf: str = Form("")):
-        def action(session, who):
-            handoff, missing = _handoff_or_404(request, session, who, handoff_id)
-            if missing:
-                return missing
+        def act(session, who, handoff):
             path = f"/console/handoffs/{handoff_id}"
             day = _parse_day(on)
             if day is None or day > date.today() + timedelta(days=1):
@@ -331,7 +316,7 @@ def build_router(app: FastAPI) -> APIRouter:
                 row.referent_id = who["referent_id"]
                 row.recorded_at = utcnow()
             return back(path + "#droits", ok="outcome")
-        return _post(request, csrf, action)
+        return _on_handoff(request, csrf, handoff_id, act)
 
     # ------------------------------------------------------------------ the agenda
     @router.get("/agenda", response_class=HTMLResponse)
