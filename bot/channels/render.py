@@ -146,24 +146,31 @@ def split_parts(text: str, limit: int = SMS_LIMIT) -> list[str]:
     Greedy filling in order is optimal for the number of parts, and a part ends at a line
     or sentence end whenever the next sentence would not fit.
     """
+    def pieces():
+        for separator, piece in _units(text):
+            subs = _cut_long(piece, limit) if gsm7_length(piece) > limit else [piece]
+            for index, sub in enumerate(subs):
+                yield (separator if index == 0 else " "), sub
+
+    parts = _pack(pieces(), lambda candidate: gsm7_length(candidate) <= limit)
+    return [p for p in parts if p.strip()]
+
+
+def _pack(pieces, fits) -> list[str]:
+    """Joins (separator, piece) pairs in order into as few texts as `fits` accepts."""
     parts: list[str] = []
     current = ""
-    for separator, piece in _units(text):
-        if gsm7_length(piece) > limit:
-            pieces = _cut_long(piece, limit)
+    for separator, piece in pieces:
+        candidate = f"{current}{separator}{piece}" if current else piece
+        if fits(candidate):
+            current = candidate
         else:
-            pieces = [piece]
-        for sub in pieces:
-            candidate = f"{current}{separator}{sub}" if current else sub
-            if gsm7_length(candidate) <= limit:
-                current = candidate
-            else:
+            if current:
                 parts.append(current)
-                current = sub
-            separator = " "
+            current = piece
     if current:
         parts.append(current)
-    return [p for p in parts if p.strip()]
+    return parts
 
 
 # ---------------------------------------------------------------------------- per channel
@@ -191,20 +198,14 @@ def render_whatsapp(replies: list[Reply]) -> list[Outbound]:
 
 
 def _split_by_len(text: str, limit: int) -> list[str]:
-    parts, current = [], ""
-    for paragraph in text.split("\n\n"):
-        while len(paragraph) > limit:
-            parts.append(paragraph[:limit])
-            paragraph = paragraph[limit:]
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            parts.append(current)
-            current = paragraph
-    if current:
-        parts.append(current)
-    return parts
+    def pieces():
+        for paragraph in text.split("\n\n"):
+            while len(paragraph) > limit:  # a paragraph longer than a message: hard cuts
+                yield "\n\n", paragraph[:limit]
+                paragraph = paragraph[limit:]
+            yield "\n\n", paragraph
+
+    return _pack(pieces(), lambda candidate: len(candidate) <= limit)
 
 
 def render_separate(replies: list[Reply]) -> list[Outbound]:
