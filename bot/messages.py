@@ -65,7 +65,6 @@ TEXTS: dict[str, str] = {
     ),
     # Navigation and commands
     "human_contact": "Une personne peut vous aider : {contact}",
-    "human_then_resume": "Pour continuer le test, répondez à la question :",
     "no_previous": "C'est la première question.",
     "restarted": "On recommence.",
     "erased": "C'est fait : toutes vos données sont effacées. Écrivez bonjour pour recommencer.",

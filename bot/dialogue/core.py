@@ -325,7 +325,7 @@ class DialogueCore:
 
     def _consent(self, turn: Turn) -> list[Reply]:
         """Records the consent and starts the check, or keeps nothing if declined."""
-        answer = questions._yes_no(turn.text)
+        answer = questions.yes_no(turn.text)
         if answer is None:
             return self._misunderstood(turn, Reply(messages.text("consent_reask"),
                                                    messages.CHOICES["consent"]))
@@ -344,7 +344,7 @@ class DialogueCore:
 
     def _declined(self, turn: Turn) -> list[Reply]:
         """Lets a person who declined change their mind; otherwise repeats the contact."""
-        if questions._yes_no(turn.text) is True:
+        if questions.yes_no(turn.text) is True:
             turn.conversation.state = "consent"
             return self._consent(turn)
         return [Reply(messages.text("declined_again"))]
@@ -379,7 +379,7 @@ class DialogueCore:
         """Offers a person or a new check once the result is given."""
         index = parsing.parse_choice(turn.text, messages.CHOICES["after_result"])
         if index is None:
-            answer = questions._yes_no(turn.text)
+            answer = questions.yes_no(turn.text)
             index = 0 if answer else None
         if index == 0:
             return self._human(turn)
@@ -439,8 +439,8 @@ class DialogueCore:
             yearly = (benefit.get("amount") or 0) * (12 if benefit.get("per") == "month" else 1)
             self._event(turn, "right_found", benefit=benefit["id"], amount_year=round(yearly))
         replies = self._render_result(eligible)
-        accompanied = [self.eligibility.benefit(b["id"]) for b in eligible
-                       if self.eligibility.benefit(b["id"]).accompanied_claim]
+        accompanied = [info for info in (self.eligibility.benefit(b["id"]) for b in eligible)
+                       if info.accompanied_claim]
         if accompanied:
             # A claim best made with someone (RSA, AAH, ASPA): the hand-off opens now, so
             # referents see it, and the person is one reply away from choosing a slot.
@@ -546,7 +546,7 @@ class DialogueCore:
         """An answer read by the NLU in a sentence (« j'ai 24 ans »), when plain parsing fails."""
         entities = getattr(turn.interpretation, "entities", None) or {}
         if question.key == "age" and entities.get("age"):
-            return questions._age(str(entities["age"][0]))
+            return questions.parse_age(str(entities["age"][0]))
         if question.kind == "amount" and len(entities.get("amount", [])) == 1:
             return float(entities["amount"][0])
         if question.key == "housing" and entities.get("housing_status"):
@@ -561,7 +561,7 @@ class DialogueCore:
         entities = getattr(turn.interpretation, "entities", None) or {}
         moment = turn.conversation.moment or "other"
         if entities.get("age") and "age" not in turn.answers and current != "age":
-            age = questions._age(str(entities["age"][0]))
+            age = questions.parse_age(str(entities["age"][0]))
             if age is not None:
                 self._set_answer(turn, "age", age)
         income_key = "pension" if moment == "senior" else "salary"

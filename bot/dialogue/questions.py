@@ -20,7 +20,7 @@ HOUSING = ["tenant", "social_tenant", "owner", "hosted", "homeless"]
 MOMENTS = ["adult", "child", "single_parent", "senior", "other"]
 
 
-def _age(text: str) -> Any:
+def parse_age(text: str) -> Any:
     return parsing.parse_integer(text, minimum=15, maximum=120)
 
 
@@ -39,7 +39,7 @@ def _choice(name: str, values: list[str]) -> Callable[[str], Any]:
     return parse
 
 
-def _yes_no(text: str) -> Any:
+def yes_no(text: str) -> Any:
     answer = parsing.parse_yes_no(text)
     if answer is None:
         index = parsing.parse_choice(text, CHOICES["yes_no"])
@@ -74,7 +74,7 @@ class Question:
 
 
 QUESTIONS: list[Question] = [
-    Question("age", _age, lambda m, a: True),
+    Question("age", parse_age, lambda m, a: True),
     Question("postcode", _postcode, lambda m, a: True),
     Question("household", _choice("household", HOUSEHOLDS),
              lambda m, a: m != "single_parent", choices="household"),
@@ -83,7 +83,7 @@ QUESTIONS: list[Question] = [
     Question("children_ages", _ages, lambda m, a: _with_children(a)),
     Question("housing", _choice("housing", HOUSING), lambda m, a: True, choices="housing"),
     Question("rent", _amount, lambda m, a: _rents(a), kind="amount"),
-    Question("disability", _yes_no, lambda m, a: m != "senior", choices="yes_no"),
+    Question("disability", yes_no, lambda m, a: m != "senior", choices="yes_no"),
     Question("salary", _amount, lambda m, a: m != "senior", kind="amount"),
     Question("unemployment", _amount, lambda m, a: m != "senior", kind="amount"),
     Question("pension", _amount, lambda m, a: m == "senior", kind="amount"),
