@@ -29,10 +29,10 @@ def run() -> dict[str, int]:
     from twilio.request_validator import RequestValidator
 
     from bot.eligibility import EligibilityService
-    from bot.settings import Settings
-    from bot.storage.db import Database
     from bot.web.app import create_app
     from bot.worker import dispatch_once
+    from common.settings import Settings
+    from storage.db import Database
     from tests.channels.fakes import FakeTwilio
 
     public, token = "https://passerelle.example.test", "bench-token"

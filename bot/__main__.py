@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 
 import uvicorn
 
-from bot.settings import Settings
 from bot.web.app import create_app
+from common.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,8 +70,8 @@ def run(settings: Settings) -> int:
 
 def _demo_login(settings: Settings) -> str:
     """Development only: the demo referent account, created once, to print."""
-    from bot.storage.db import Database
     from handoff.accounts import ensure_demo_account
+    from storage.db import Database
 
     db = Database(settings.database_url)
     db.migrate()

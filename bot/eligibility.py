@@ -24,6 +24,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from bot.batching import BatcherClosed, MicroBatcher
+from common.settings import Settings
 from rules.catalogue import Benefit, load_catalogue
 from rules.engine import RulesEngine
 from rules.profile import validate_profile
@@ -48,7 +49,7 @@ class EligibilityService:
                  max_wait: float = 0.5, max_batch: int = 1000):
         self.catalogue = {benefit.id: benefit for benefit in load_catalogue()}
         worker = worker or ("thread" if engine is not None
-                            else os.environ.get("RULES_WORKER", "process"))
+                            else Settings.from_env().rules_worker)
         # In process mode this engine is never loaded here (cheap); kept for one-off uses.
         self.engine = engine or RulesEngine(list(self.catalogue.values()))
         if worker == "process":

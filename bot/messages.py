@@ -53,7 +53,9 @@ TEXTS: dict[str, str] = {
     "result_line_no_amount": "- {name}",
     "result_detail": "{label} : {sentence}\nOù : {where}. {link}\nÀ apporter : {documents}.",
     "details_hint": "Écrivez DETAILS pour savoir comment les demander.",
-    "result_none": "Je ne trouve pas d'aide probable avec ces réponses. Une personne peut vérifier avec vous.",
+    "result_none": (
+        "Je ne trouve pas d'aide probable avec ces réponses. Une personne peut vérifier avec vous."
+    ),
     "estimate": "C'est une estimation, pas une décision : c'est l'organisme qui décide.",
     "offer_human": "Voulez-vous en parler avec une personne ?",
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot.channels.render import Outbound, render
 from bot.dialogue.types import Reply
-from bot.storage.db import Database
-from bot.storage.models import ChannelAddress, OutboxMessage
+from bot.render import Outbound, render
+from storage.db import Database
+from storage.models import ChannelAddress, OutboxMessage
 
 BACKOFF_BASE = timedelta(seconds=10)
 BACKOFF_CAP = timedelta(hours=1)
@@ -34,7 +34,7 @@ FINAL_STATUSES = {"delivered": "delivered", "read": "delivered", "undelivered": 
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -4,19 +4,20 @@ module turns each into one message in the outbox, so opt-outs and retries apply.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from bot import messages
 from bot.dialogue.types import Reply
 from bot.outbox import enqueue_for_address
-from bot.periodic import PeriodicTask
-from bot.storage.db import Database
-from bot.storage.models import ChannelAddress
+from common.periodic import PeriodicTask
 from handoff import reminders
 from handoff.display import describe_slot
+from handoff.slots import Slot
 from handoff.territory import Territory
+from storage.db import Database
+from storage.models import ChannelAddress
 
 
 def send_due_reminders(db: Database, territory: Territory, *, now: datetime) -> int:
@@ -34,7 +35,7 @@ def send_due_reminders(db: Database, territory: Territory, *, now: datetime) -> 
             # Claimed first, so two workers never both remind the same appointment.
             if not reminders.mark_sent(session, appointment_id=appointment.id, now=now):
                 continue
-            parts = describe_slot(appointment.slot, territory)
+            parts = describe_slot(Slot.of(appointment), territory)
             text = messages.text("reminder", time=parts["time"], place=parts["place"],
                                  address=parts["address"])
             enqueue_for_address(session, address, [Reply(text)], now=now)
@@ -47,6 +48,6 @@ class ReminderLoop(PeriodicTask):
 
     def __init__(self, db: Database, territory: Territory, *, interval: float = 300.0,
                  clock: Callable[[], datetime] | None = None):
-        clock = clock or (lambda: datetime.now(timezone.utc))
+        clock = clock or (lambda: datetime.now(UTC))
         super().__init__("reminders", lambda: send_due_reminders(db, territory, now=clock()),
                          interval=interval)

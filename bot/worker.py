@@ -9,18 +9,18 @@ one database: claiming (bot/outbox.py) gives each message to one of them.
 from __future__ import annotations
 
 import logging
-import re
 import os
+import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 from bot import outbox
 from bot.outbox import Claimed, PermanentError, TransientError
-from bot.periodic import PeriodicTask
-from bot.storage.db import Database
+from common.periodic import PeriodicTask
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def dispatch_once(db: Database, transports: Mapping[str, Transport], *,
                   now: datetime | None = None, worker: str | None = None,
                   limit: int = 50, max_rounds: int = 50) -> DispatchReport:
     """Claims due messages and sends them, until none is left to claim now."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     worker = worker or default_worker_id()
     report = DispatchReport()
     for _ in range(max_rounds):

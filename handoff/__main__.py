@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from bot.settings import Settings
-from bot.storage.db import Database
+from common.settings import Settings
 from handoff.accounts import DEFAULT_ROLES, ROLES, add_account
 from handoff.territory import TerritoryError, load_territory
+from storage.db import Database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return _purge(args)
 
     try:
-        territory = load_territory()
+        territory = load_territory(Settings.from_env().territory_file)
     except TerritoryError as error:
         print(error, file=sys.stderr)
         return 2
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(args) -> int:
     from handoff import indicators
-    from handoff.console.figures import benefit_labels
+    from rules.catalogue import benefit_labels
 
     if args.end < args.start:
         print("--to is before --from", file=sys.stderr)
@@ -103,7 +103,7 @@ def _purge(args) -> int:
     months = settings.retention_months if args.months is None else args.months
     db = Database(settings.database_url)
     db.migrate()
-    erased = purge(db, now=datetime.now(timezone.utc), months=months)
+    erased = purge(db, now=datetime.now(UTC), months=months)
     print(f"{erased} person(s) erased (no message for {months} months)")
     return 0
 

@@ -11,18 +11,21 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Boolean, ForeignKey, Index, String, delete, func, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
-from bot.storage.models import Base, utcnow
-from handoff.models import UTCDateTime
+from storage.accounts import (
+    DEFAULT_ROLES,
+    ROLES,
+    ConsoleSession,
+    LoginAttempt,
+    ReferentAccount,
+)
+from storage.types import utcnow
 
-ROLES = ("referent", "projet")  # "projet": the project team's figures (a later issue)
-DEFAULT_ROLES = ["referent"]
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-passerelle"
 
@@ -34,53 +37,6 @@ SESSION_LIFETIME = timedelta(hours=12)
 SESSION_IDLE = timedelta(hours=2)
 
 _hasher = PasswordHasher()
-
-
-class ReferentAccount(Base):
-    __tablename__ = "referent_account"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(120), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
-    # The referent of the territory file this account acts as (agenda, « mine »).
-    referent_id: Mapped[str] = mapped_column(String(40))
-    roles: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_ROLES))
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    def has_role(self, role: str) -> bool:
-        return role in (self.roles or [])
-
-
-class LoginAttempt(Base):
-    """One try at the login form; only failures are counted, successes clear nothing."""
-
-    __tablename__ = "login_attempt"
-    __table_args__ = (
-        Index("ix_login_attempt_login_at", "login", "attempted_at"),
-        Index("ix_login_attempt_ip_at", "ip", "attempted_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    login: Mapped[str] = mapped_column(String(120))
-    ip: Mapped[str] = mapped_column(String(64))
-    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ConsoleSession(Base):
-    __tablename__ = "console_session"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("referent_account.id", ondelete="CASCADE"), index=True
-    )
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    account: Mapped[ReferentAccount] = relationship()
 
 
 def hash_password(password: str) -> str:

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.storage.models import utcnow
-from handoff.models import TRIGGERS, Appointment, AppointmentUnit, Handoff
 from handoff.slots import GRID, Slot, free_slots, on_grid
 from handoff.territory import Territory
+from storage.handoff import TRIGGERS, Appointment, AppointmentUnit, Handoff
+from storage.models import utcnow
 
 CANCELLED = ("excused", "cancelled")
 OUTCOMES = ("seen", "noshow")

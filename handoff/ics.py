@@ -6,11 +6,11 @@ Written by hand: one event, times in UTC, text escaped (RFC 5545 §3.3.11), line
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from bot.storage.models import utcnow
-from handoff.models import Appointment
 from handoff.territory import Place, Territory
+from storage.handoff import Appointment
+from storage.models import utcnow
 
 PRODID = "-//Passerelle//Rendez-vous//FR"
 UID_DOMAIN = "passerelle.invalid"
@@ -110,4 +110,4 @@ def osm_short_code(lat: float, lon: float, zoom: int) -> str:
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

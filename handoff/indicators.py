@@ -29,13 +29,13 @@ import io
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import FunnelEvent
+from storage.models import FunnelEvent
 
 THRESHOLD = 5
 SMALL = "< 5"
@@ -88,7 +88,7 @@ def week_of(day: date) -> str:
 
 def _local_day(moment: datetime, tz: tzinfo) -> date:
     if moment.tzinfo is None:  # SQLite gives naive UTC back for plain DateTime columns
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz).date()
 
 

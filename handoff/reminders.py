@@ -7,14 +7,14 @@ the one whose `mark_sent` returns True queues the message.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
-from bot.storage.models import ChannelAddress, Conversation
-from handoff.models import Appointment, Handoff
 from handoff.territory import Territory
+from storage.handoff import Appointment, Handoff
+from storage.models import ChannelAddress, Conversation
 
 # Nobody gets a text before 10:00 or after 18:00 (local time).
 SEND_FROM = time(10, 0)
@@ -34,9 +34,9 @@ def due_reminders(session: Session, *, now: datetime, territory: Territory) -> l
     if not SEND_FROM <= local.time() < SEND_UNTIL:
         return []
     tomorrow = local.date() + timedelta(days=1)
-    start = datetime.combine(tomorrow, time(0), tzinfo=tz).astimezone(timezone.utc)
+    start = datetime.combine(tomorrow, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(tomorrow + timedelta(days=1), time(0), tzinfo=tz).astimezone(
-        timezone.utc
+        UTC
     )
     opted_out = exists().where(
         ChannelAddress.person_id == Conversation.person_id,
@@ -51,7 +51,7 @@ def due_reminders(session: Session, *, now: datetime, territory: Territory) -> l
             .where(
                 Appointment.status == "booked",
                 Appointment.reminder_sent_at.is_(None),
-                Appointment.starts_at >= max(start, now.astimezone(timezone.utc)),
+                Appointment.starts_at >= max(start, now.astimezone(UTC)),
                 Appointment.starts_at < end,
                 ~opted_out,
             )

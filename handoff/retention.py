@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import delete, select
 
-from bot.periodic import PeriodicTask
-from bot.storage.db import Database
-from bot.storage.models import OutboxMessage, Person, ProcessedInbound
+from common.periodic import PeriodicTask
+from storage.db import Database
+from storage.models import OutboxMessage, Person, ProcessedInbound
 
 log = logging.getLogger(__name__)
 DAY = 24 * 3600.0
@@ -67,7 +67,7 @@ class PurgeLoop(PeriodicTask):
     def __init__(self, db: Database, *, months: int, interval: float = DAY,
                  clock: Callable[[], datetime] | None = None):
         self.months = months
-        clock = clock or (lambda: datetime.now(timezone.utc))
+        clock = clock or (lambda: datetime.now(UTC))
         super().__init__("retention", lambda: purge(db, now=clock(), months=months),
                          interval=interval)
 

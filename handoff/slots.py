@@ -3,9 +3,9 @@
 As in rdv-service-public's creneaux calculator: for each referent and place, the weekly
 availability (here intersected with the place's opening hours), minus holidays, absences
 (the territory file's and the console's) and existing bookings, is cut into slots of the
-reason's duration from the start of each free stretch, and slots starting before the minimum notice are dropped. Every start is on
-the GRID_MINUTES grid, which the no-overlap guarantee of the database relies on
-(handoff/models.py).
+reason's duration from the start of each free stretch, and slots starting before the minimum
+notice are dropped. Every start is on the GRID_MINUTES grid, which the no-overlap guarantee
+of the database relies on (storage/handoff.py).
 
 Local days and hours are in the territory's time zone; every datetime handed out is aware
 and in UTC, which is what the database stores.
@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.models import OCCUPYING, Appointment
-from handoff.records import ReferentAbsence
 from handoff.territory import GRID_MINUTES, Territory, TimeRange
+from storage.handoff import OCCUPYING, Appointment
+from storage.records import ReferentAbsence
 
 GRID = timedelta(minutes=GRID_MINUTES)
 NOON = time(12, 0)
@@ -37,6 +37,12 @@ class Slot:
     referent_id: str
     place_id: str
     reason_id: str
+
+    @classmethod
+    def of(cls, appointment: Appointment) -> Slot:
+        """The booked appointment's time, place and referent (for display, calendar)."""
+        return cls(appointment.starts_at, appointment.ends_at, appointment.referent_id,
+                   appointment.place_id, appointment.reason_id)
 
 
 @dataclass(frozen=True)
@@ -233,7 +239,7 @@ def _local(day: date, at: time | int, tz) -> datetime:
         wall = datetime.combine(day, time(0), tzinfo=tz) + timedelta(minutes=at)
     else:
         wall = datetime.combine(day, at, tzinfo=tz)
-    return wall.astimezone(timezone.utc)
+    return wall.astimezone(UTC)
 
 
 def _ceil_to_grid(moment: datetime) -> datetime:
@@ -241,7 +247,7 @@ def _ceil_to_grid(moment: datetime) -> datetime:
     # whole number of hours from UTC, so it is also the local quarter-hour grid.
     step = GRID.total_seconds()
     seconds = math.ceil(moment.timestamp() / step) * step
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return datetime.fromtimestamp(seconds, tz=UTC)
 
 
 def on_grid(moment: datetime) -> bool:

@@ -25,7 +25,7 @@ DEFAULT_FILE = Path(__file__).resolve().parent / "territories" / "strasbourg-neu
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # Every slot starts on this grid and every duration is a multiple of it: that is what lets
-# the database refuse overlapping bookings (see handoff/models.py, AppointmentUnit). It is
+# the database refuse overlapping bookings (see storage/handoff.py, AppointmentUnit). It is
 # code, not territory data, because changing it would misalign the rows already stored.
 GRID_MINUTES = 15
 
@@ -258,8 +258,8 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def load_territory(path: str | os.PathLike | None = None) -> Territory:
-    """Load and check the territory file: `path`, else $TERRITORY_FILE, else the demo."""
-    path = Path(path or os.environ.get("TERRITORY_FILE", "").strip() or DEFAULT_FILE)
+    """Load and check the territory file: `path` (the TERRITORY_FILE setting), else the demo."""
+    path = Path(path or DEFAULT_FILE)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

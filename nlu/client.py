@@ -213,7 +213,7 @@ class NluClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "NluClient":
+    def __enter__(self) -> NluClient:
         return self
 
     def __exit__(self, *exc) -> None:

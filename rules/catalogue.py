@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
@@ -138,3 +139,9 @@ def load_catalogue(path=None) -> list[Benefit]:
     if not benefits:
         raise CatalogueError(directory, "(directory)", "no benefit file (*.yaml) found")
     return benefits
+
+
+@lru_cache(maxsize=1)
+def benefit_labels() -> dict[str, str]:
+    """Each benefit id with its plain-language label, for reports and the console."""
+    return {benefit.id: benefit.label for benefit in load_catalogue()}

@@ -8,11 +8,12 @@ Choices (see also rules/README.md):
   M-2), CSS the last twelve months, and family benefits, AAH, chèque énergie and the
   Strasbourg transport pricing the taxable income (revenu fiscal de référence) of year N-2.
 * Net amounts are input as OpenFisca's net variables (``salaire_net``, ``chomage_net``,
-  ``retraite_nette``), as aides-jeunes does; the gross ones the ASPA reads and the taxable ones the fiscal and housing
-  formulas read are derived from them: taxable salary = net x 1.036 (the non-deductible CSG
-  and CRDS, ratio measured with openfisca-france for a private-sector employee at 1,000 to
-  2,500 € gross), taxable unemployment benefit and pension = net (at these income levels they
-  are exempt from CSG, which OpenFisca also finds).
+  ``retraite_nette``), as aides-jeunes does; the gross ones the ASPA reads and the taxable
+  ones the fiscal and housing formulas read are derived from them: taxable salary = net x
+  1.036 (the non-deductible CSG and CRDS, ratio measured with openfisca-france for a
+  private-sector employee at 1,000 to 2,500 € gross), taxable unemployment benefit and
+  pension = net (at these income levels they are exempt from CSG, which OpenFisca also
+  finds).
 * "other" income is input as ``pensions_alimentaires_percues`` (alimony received): it is the
   commonest other regular income of the people we serve and is counted by every benefit.
 * A couple is one famille with two parents and ONE foyer fiscal (married or pacsed: joint tax

@@ -81,9 +81,9 @@ def _passerelle_variables():
 
 def build_tax_benefit_system():
     """Return a FranceTaxBenefitSystem with openfisca-france-local loaded (see module doc)."""
+    import openfisca_france_local
     from openfisca_core.parameters import ParameterNode
     from openfisca_france import FranceTaxBenefitSystem
-    import openfisca_france_local
 
     tbs = FranceTaxBenefitSystem()
     root = openfisca_france_local.__path__[0]

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from bot import outbox
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
-from bot.storage.db import Database
-from bot.storage.models import ProcessedInbound
+from storage.db import Database
+from storage.models import ProcessedInbound
 
 
 def already_processed(db: Database, inbound_id: str) -> bool:

@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from bot import outbox
 from bot.channels import telegram_bot, twilio_sms
 from bot.dialogue.core import DialogueCore
-from bot.settings import Settings
 from bot.worker import Dispatcher, Transport
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 web_router = APIRouter()

@@ -24,7 +24,7 @@ from bot.channels import inbound
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from bot.outbox import Claimed, PermanentError, TransientError
-from bot.settings import Settings
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -141,8 +141,15 @@ class TelegramTransport:
 
     def send(self, message: Claimed) -> str | None:
         from telegram import ReplyKeyboardMarkup, ReplyKeyboardRemove
-        from telegram.error import (BadRequest, Forbidden, InvalidToken, NetworkError,
-                                    RetryAfter, TelegramError, TimedOut)
+        from telegram.error import (
+            BadRequest,
+            Forbidden,
+            InvalidToken,
+            NetworkError,
+            RetryAfter,
+            TelegramError,
+            TimedOut,
+        )
 
         if message.choices:
             markup = ReplyKeyboardMarkup([[choice] for choice in message.choices],

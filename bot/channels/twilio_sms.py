@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.channels import inbound
 from bot.dialogue.types import IncomingMessage
 from bot.outbox import Claimed, PermanentError, TransientError, record_status
-from bot.settings import Settings
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -26,7 +26,7 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import delete, select
@@ -37,9 +37,9 @@ from bot.dialogue import optout, questions
 from bot.dialogue.handoff_flow import HandoffFlow
 from bot.dialogue.profile import build_profile
 from bot.dialogue.types import IncomingMessage, Reply
-from bot.storage.db import Database
 from handoff.territory import Territory, load_territory
-from bot.storage.models import (
+from storage.db import Database
+from storage.models import (
     Answer,
     ChannelAddress,
     Consent,
@@ -84,7 +84,7 @@ class Turn:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _largest_first(benefits: list[dict]) -> list[dict]:

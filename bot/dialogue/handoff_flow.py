@@ -4,15 +4,15 @@ States it adds to the core's table:
     slot     a slot number, « autres dates » or « non merci »   -> choose
     booked   ANNULER, CHANGER/DÉPLACER, or a message for the referent -> after_booking
 
-One Handoff row (handoff.models) ties the conversation, its answers and results, the
+One Handoff row (storage.handoff) ties the conversation, its answers and results, the
 appointment and the referent. Slots are computed (handoff.slots), never stored: the
 conversation keeps only the few it just offered, to read the digit that comes back.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -20,9 +20,9 @@ from bot import messages, parsing
 from bot.dialogue.types import Reply
 from handoff import booking
 from handoff.display import describe_slot
-from handoff.models import Appointment, Handoff
 from handoff.slots import Slot, offer
 from handoff.territory import Territory
+from storage.handoff import Appointment, Handoff
 
 if TYPE_CHECKING:
     from bot.dialogue.core import DialogueCore, Turn
@@ -195,7 +195,7 @@ class HandoffFlow:
         return [self.confirmation(turn, appointment)]
 
     def confirmation(self, turn: Turn, appointment: Appointment) -> Reply:
-        parts = describe_slot(appointment.slot, self.territory)
+        parts = describe_slot(Slot.of(appointment), self.territory)
         documents = self.documents(turn)
         text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
                              place=parts["place"], address=parts["address"],
@@ -274,7 +274,7 @@ class HandoffFlow:
         return bool(handoff and handoff.held_by_referent)
 
     def _booked_text(self, appointment: Appointment) -> str:
-        parts = describe_slot(appointment.slot, self.territory)
+        parts = describe_slot(Slot.of(appointment), self.territory)
         return messages.text("booking_reminder_inline", day=parts["day"], time=parts["time"],
                              place=parts["place"])
 
@@ -284,4 +284,4 @@ class HandoffFlow:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot import messages, parsing
 from bot.dialogue.types import Reply
-from bot.storage.models import ChannelAddress
+from storage.models import ChannelAddress
 
 STOP_WORDS = {"stop", "arret", "arreter", "stopper", "unsubscribe", "/stop"}
 START_WORDS = {"start", "unstop", "/start"}

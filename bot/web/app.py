@@ -21,8 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
-from bot.settings import Settings
-from bot.storage.db import Database
+from common.settings import Settings
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     if territory is None:
         from handoff.territory import load_territory
 
-        territory = load_territory()
+        territory = load_territory(settings.territory_file)
     db = db or Database(settings.database_url)
     owns_eligibility = eligibility is None  # then its worker process is ours to stop
     if eligibility is None:
@@ -144,7 +144,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         import hmac
 
         from handoff.ics import appointment_ics
-        from handoff.models import Appointment
+        from storage.handoff import Appointment
 
         if not hmac.compare_digest(token, core.appointment_token(appointment_id)):
             return JSONResponse({"error": "not found"}, status_code=404)
@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return Response(body, media_type="text/calendar; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="rendez-vous.ics"'})
 
-    from handoff.console import mount_console
+    from bot.console import mount_console
 
     mount_console(app)  # the referent console: /console
     return app

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bot import messages
 from bot.dialogue.questions import QUESTIONS
-from bot.storage.models import (
+from storage.models import (
     Answer,
     ChannelAddress,
     Consent,

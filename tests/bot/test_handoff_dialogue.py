@@ -5,20 +5,20 @@ The clock is Tuesday 1 December 2026, 9:00 in Strasbourg; the demo territory's s
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot import messages
-from bot.storage.models import Message
 from handoff import booking
-from handoff.models import Appointment, Handoff
 from handoff.slots import first_slot
+from storage.handoff import Appointment, Handoff
+from storage.models import Message
 from tests.fixtures.app import Chat
 
-NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 SINGLE_800 = ["30", "67100", "1", "1", "500", "2", "800", "0"]
 
 
@@ -229,7 +229,7 @@ def test_the_reminder_fits_one_sms_part():
 
 
 def test_stop_works_even_while_a_referent_holds_the_conversation(chat, app):
-    from bot.storage.models import ChannelAddress
+    from storage.models import ChannelAddress
 
     consented(chat)
     chat.say("conseiller")
@@ -243,7 +243,7 @@ def test_stop_works_even_while_a_referent_holds_the_conversation(chat, app):
 
 
 def test_an_opt_out_outlives_erasure_without_keeping_the_address(chat, app):
-    from bot.storage.models import ChannelAddress, Person
+    from storage.models import ChannelAddress, Person
 
     consented(chat)
     chat.say("STOP")
@@ -257,7 +257,7 @@ def test_an_opt_out_outlives_erasure_without_keeping_the_address(chat, app):
 
 
 def test_telegram_shows_the_calendar_and_map_links_under_the_confirmation(app_factory):
-    from bot.channels.render import render
+    from bot.render import render
 
     with TestClient(app_factory(clock=lambda: NOW,
                                 public_base_url="https://passerelle.example.fr")) as client:

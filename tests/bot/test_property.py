@@ -6,11 +6,12 @@ import itertools
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot import messages, parsing
-from bot.storage.models import Answer, Conversation
+from storage.models import Answer, Conversation
 from tests.bot.test_dialogue import ROUTE, SENIOR_ROUTE
 
 _users = itertools.count()
@@ -46,8 +47,8 @@ def _answers(db, user_conversation_id):
 
 @pytest.fixture(scope="module")
 def module_client(tmp_path_factory, eligibility):
-    from bot.storage.db import Database
     from bot.web.app import create_app
+    from storage.db import Database
     from tests.fixtures.app import make_settings
 
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.sqlite3'}")
@@ -86,5 +87,5 @@ def test_any_text_at_any_state(module_client, state, text):
     after = _answers(db, conversation_id)
     if not after and before and any("effacées" in r["text"] for r in replies):
         return  # the NLU heard « delete my data » in a sentence: erased on purpose
-    for key, value in before.items():
+    for key in before:
         assert key in after, f"answer {key} lost after {text!r} at {state}"

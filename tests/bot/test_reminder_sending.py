@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,10 +11,10 @@ from sqlalchemy import select
 from bot import messages
 from bot.outbox import take_web
 from bot.reminders import send_due_reminders
-from handoff.models import Appointment
+from storage.handoff import Appointment
 from tests.fixtures.app import Chat
 
-NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)  # Tuesday 9:00 in Strasbourg
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 9:00 in Strasbourg
 
 
 @pytest.fixture

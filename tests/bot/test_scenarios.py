@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import messages
-from bot.storage.models import Answer, ChannelAddress, EligibilityResult, Message, Person
+from storage.models import Answer, EligibilityResult
 
 QUESTION_TEXTS = {v for k, v in messages.TEXTS.items() if k.startswith("ask_") and k != "ask_moment"}
 

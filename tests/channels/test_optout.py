@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from bot import messages, outbox
 from bot.dialogue.types import Reply
-from bot.storage.models import ChannelAddress, OutboxMessage
+from storage.models import ChannelAddress, OutboxMessage
 
 
 def queue_reminder(app, number: str) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from datetime import UTC
 
 from sqlalchemy import select
 
 from bot import outbox
-from bot.channels.render import Outbound
 from bot.dialogue.types import Reply
-from bot.storage.models import OutboxMessage
+from bot.render import Outbound
 from bot.worker import dispatch_once
+from storage.models import OutboxMessage
 
 
 class RecordingTransport:
@@ -72,10 +73,10 @@ def test_claiming_on_either_database_gives_a_row_to_one_worker(any_db):
 
 
 def test_a_dead_workers_claim_expires(any_db):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     queue_many(any_db, recipients=1, parts=1)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert len(outbox.claim(any_db, channels=["sms"], worker="dead", now=now)) == 1
     assert outbox.claim(any_db, channels=["sms"], worker="b", now=now) == []
     again = outbox.claim(any_db, channels=["sms"], worker="b", now=now + timedelta(minutes=5))

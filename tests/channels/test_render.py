@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot import messages
-from bot.channels.render import (gsm7_length, is_gsm7, numbered, render_sms, render_whatsapp,
-                                 split_parts, to_gsm7)
 from bot.dialogue.types import Reply
+from bot.render import (
+    gsm7_length,
+    is_gsm7,
+    numbered,
+    render_sms,
+    render_whatsapp,
+    split_parts,
+    to_gsm7,
+)
 
 
 def test_choices_become_numbered_lines():

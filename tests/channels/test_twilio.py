@@ -3,14 +3,14 @@ local fake Twilio REST API."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from bot import messages, outbox
-from bot.channels.render import gsm7_length, is_gsm7
 from bot.dialogue.types import Reply
-from bot.storage.models import OutboxMessage, Person, ProcessedInbound
+from bot.render import gsm7_length, is_gsm7
+from storage.models import OutboxMessage, Person, ProcessedInbound
 from tests.channels.conftest import PUBLIC, SMS_FROM, WHATSAPP_FROM, Phone, sign
 
 
@@ -64,7 +64,7 @@ def test_twilio_failing_then_recovering_delivers_each_message_exactly_once(phone
     db = sms_app.app.state.db
     fake_twilio.fail_next(3, status=500)
     assert phone.send("bonjour").status_code == 200
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     report = phone.dispatch(now=now)
     assert report.sent == 0 and report.retried == 1
     assert phone.dispatch(now=now).sent == 0  # not due again before its backoff

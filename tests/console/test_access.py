@@ -6,17 +6,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 from sqlalchemy import select
 
-from bot.storage.models import Answer, Conversation, FunnelEvent, OutboxMessage
-from handoff.accounts import ReferentAccount, authenticate
-from handoff.console.summary import summarize
-from handoff.models import Handoff
-from handoff.records import Outcome, ReferentAbsence, ReferentNote
+from bot.console.summary import summarize
+from handoff.accounts import authenticate
 from handoff.slots import free_slots
+from storage.accounts import ReferentAccount
+from storage.handoff import Handoff
+from storage.models import Answer, Conversation, FunnelEvent, OutboxMessage
+from storage.records import Outcome, ReferentAbsence, ReferentNote
 from tests.console.conftest import LOGIN, PASSWORD, csrf_of, log_in
 from tests.handoff.support import make_territory, new_conversation, new_handoff
 
@@ -94,7 +95,7 @@ def test_the_sixth_attempt_is_refused_even_with_the_right_password(anonymous):
 def test_the_limit_is_counted_in_the_database_per_login_and_per_address(any_db):
     from handoff.accounts import add_account
 
-    now = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     with any_db.session() as session:
         add_account(session, login="Amina@CCAS.example", password=PASSWORD, referent_id="amina")
     for minute in range(5):
@@ -127,7 +128,7 @@ def test_add_referent_command_hashes_the_password_with_argon2(tmp_path):
                            "--password-stdin"], input="un-secret-assez-long\n", env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    from bot.storage.db import Database
+    from storage.db import Database
 
     db = Database(url)
     with db.session() as session:
@@ -249,7 +250,7 @@ def test_an_outcome_is_kept_per_status_with_its_date_and_counted_anonymously(ref
 
 def test_absences_added_in_the_console_remove_slots(referent, sqlite_db):
     territory = make_territory()
-    now = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)  # a Tuesday
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # a Tuesday
     with sqlite_db.session() as session:
         before = {s.start.date() for s in free_slots(session, territory, "general", now)}
     day = date(2026, 12, 3)
@@ -272,7 +273,7 @@ def test_agenda_shows_the_referents_appointments_and_marks_them(referent, sqlite
     from handoff.booking import book
 
     territory = console_app.state.territory
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with sqlite_db.session() as session:
         handoff_id = new_handoff(session, reason_id="acces_droits")
         slot = next(s for s in free_slots(session, territory, "acces_droits", now)
@@ -288,6 +289,6 @@ def test_agenda_shows_the_referents_appointments_and_marks_them(referent, sqlite
         "back_to": f"/console/agenda?view=day&day={day}"})
     assert "Rendez-vous mis à jour." in marked.text and "Absent" in marked.text
     with sqlite_db.session() as session:
-        from handoff.models import Appointment
+        from storage.handoff import Appointment
 
         assert session.get(Appointment, appointment_id).status == "noshow"

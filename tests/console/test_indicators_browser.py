@@ -8,9 +8,9 @@ from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
-from bot.storage.models import FunnelEvent
 from handoff.accounts import add_account
 from handoff.indicators import week_of
+from storage.models import FunnelEvent
 from tests.console.conftest import LOGIN, PASSWORD
 from tests.console.test_browser import screenshots_dir
 

@@ -6,9 +6,9 @@ import copy
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.storage.models import ChannelAddress, Conversation, Person
 from handoff.booking import open_handoff
 from handoff.territory import parse_territory
+from storage.models import ChannelAddress, Conversation, Person
 
 PARIS = ZoneInfo("Europe/Paris")
 

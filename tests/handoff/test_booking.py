@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
-from bot.storage.models import Conversation, Message
 from handoff.booking import (
     book,
     cancel,
@@ -17,8 +16,9 @@ from handoff.booking import (
     reschedule,
     take_over,
 )
-from handoff.models import Appointment, AppointmentUnit, Handoff
 from handoff.slots import Slot, free_slots
+from storage.handoff import Appointment, AppointmentUnit, Handoff
+from storage.models import Conversation, Message
 from tests.handoff.support import (
     make_territory,
     new_conversation,
@@ -91,7 +91,7 @@ def test_book_stores_the_appointment_in_utc_and_its_grid_units(any_db):
         assert [u.starts_at.astimezone(paris(2026, 1, 1).tzinfo).strftime("%H:%M")
                 for u in sorted(appointment.units, key=lambda u: u.starts_at)] == [
             "09:00", "09:15", "09:30", "09:45"]
-        assert appointment.slot == slot(9, minutes=60, reason="rsa")
+        assert Slot.of(appointment) == slot(9, minutes=60, reason="rsa")
 
 
 def test_the_same_slot_cannot_be_booked_twice(any_db):

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from handoff.booking import book
-from handoff.models import Appointment, AppointmentUnit
 from handoff.slots import Slot
+from storage.handoff import Appointment, AppointmentUnit
 from tests.handoff.support import new_handoff, paris
 
 NOW = paris(2026, 11, 30, 8, 0)

@@ -3,7 +3,7 @@
 from alembic import command
 from sqlalchemy import inspect
 
-from bot.storage.db import alembic_config
+from storage.db import alembic_config
 
 
 def test_migration_creates_the_handoff_tables_and_matches_the_models(any_db):

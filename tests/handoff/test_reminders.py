@@ -1,14 +1,14 @@
 """Reminders the day before, between 10:00 and 18:00, once, and never to who opted out."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from bot.storage.models import ChannelAddress, Conversation
 from handoff.booking import book, cancel, open_handoff
 from handoff.reminders import due_reminders, mark_sent
 from handoff.slots import Slot
+from storage.models import ChannelAddress, Conversation
 from tests.handoff.support import new_conversation, new_handoff, paris
 
 BOOKED_AT = paris(2026, 11, 28, 9, 0)
@@ -43,9 +43,9 @@ def test_due_the_day_before_between_10_and_18(any_db, territory, appointment_id,
 
 def test_the_window_is_local_time(any_db, territory, appointment_id):
     # 9:30 UTC is 10:30 in Paris in winter: inside the window.
-    assert due(any_db, territory, datetime(2026, 11, 30, 9, 30, tzinfo=timezone.utc)) == [
+    assert due(any_db, territory, datetime(2026, 11, 30, 9, 30, tzinfo=UTC)) == [
         appointment_id]
-    assert due(any_db, territory, datetime(2026, 11, 30, 8, 30, tzinfo=timezone.utc)) == []
+    assert due(any_db, territory, datetime(2026, 11, 30, 8, 30, tzinfo=UTC)) == []
 
 
 def test_not_twice_after_mark_sent(any_db, territory, appointment_id):

@@ -1,6 +1,6 @@
 """Free slots: opening hours, absences, bookings, notice, horizon, holidays, duration, DST."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -149,9 +149,9 @@ def test_local_times_hold_across_the_dst_change(sqlite_db, territory):
     # 9:00 local, an hour apart in UTC. Friday 26 and Monday 29 are holidays; 28 a Sunday.
     thursday, saturday = by_day[date(2027, 3, 25)][0], by_day[date(2027, 3, 27)][0]
     tuesday = by_day[date(2027, 3, 30)][0]
-    assert thursday.start == datetime(2027, 3, 25, 8, 0, tzinfo=timezone.utc)
-    assert saturday.start == datetime(2027, 3, 27, 8, 0, tzinfo=timezone.utc)
-    assert tuesday.start == datetime(2027, 3, 30, 7, 0, tzinfo=timezone.utc)
+    assert thursday.start == datetime(2027, 3, 25, 8, 0, tzinfo=UTC)
+    assert saturday.start == datetime(2027, 3, 27, 8, 0, tzinfo=UTC)
+    assert tuesday.start == datetime(2027, 3, 30, 7, 0, tzinfo=UTC)
     assert {d for d in by_day} >= {date(2027, 3, 25), date(2027, 3, 27), date(2027, 3, 30)}
     assert not {date(2027, 3, 26), date(2027, 3, 28), date(2027, 3, 29)} & set(by_day)
     assert all(local_times(v) == ["09:00", "10:00", "11:00"] for v in by_day.values())

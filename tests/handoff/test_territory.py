@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 import yaml
 
+from common.settings import Settings
 from handoff.territory import DEFAULT_FILE, TerritoryError, load_territory
 from tests.handoff.support import territory_data
 
@@ -39,9 +40,9 @@ def test_territory_file_comes_from_the_environment(tmp_path, monkeypatch):
     path = tmp_path / "ailleurs.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     monkeypatch.setenv("TERRITORY_FILE", str(path))
-    assert load_territory().name == "Ailleurs"
+    assert load_territory(Settings.from_env().territory_file).name == "Ailleurs"
     monkeypatch.delenv("TERRITORY_FILE")
-    assert load_territory().demo is True
+    assert load_territory(Settings.from_env().territory_file).demo is True
 
 
 def _load_broken(tmp_path, change) -> str:

@@ -4,16 +4,16 @@ console as the project team and the referents use it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot.dialogue.types import IncomingMessage
-from bot.storage.models import ChannelAddress, Conversation
 from handoff.accounts import add_account
-from handoff.models import Appointment, Handoff
+from storage.handoff import Appointment, Handoff
+from storage.models import ChannelAddress, Conversation
 from tests.console.conftest import log_in
 
 PROJET = "projet@ems.example"
@@ -34,7 +34,7 @@ class Clock:
 
 @pytest.fixture
 def clock():
-    return Clock(datetime(2026, 10, 5, 8, 0, tzinfo=timezone.utc))  # Monday, week 41
+    return Clock(datetime(2026, 10, 5, 8, 0, tzinfo=UTC))  # Monday, week 41
 
 
 @pytest.fixture

@@ -13,7 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot.storage.models import (
+from handoff import indicators
+from handoff.retention import purge
+from storage.handoff import Appointment, AppointmentUnit, Handoff
+from storage.models import (
     Answer,
     ChannelAddress,
     Consent,
@@ -23,10 +26,7 @@ from bot.storage.models import (
     Message,
     Person,
 )
-from handoff import indicators
-from handoff.models import Appointment, AppointmentUnit, Handoff
-from handoff.records import Outcome
-from handoff.retention import purge
+from storage.records import Outcome
 from tests.console.conftest import csrf_of
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from handoff.indicators import SECRET, SMALL, Cell, count_cell, over, protect, weeks_in
 from handoff.retention import months_before
@@ -65,8 +65,8 @@ def test_a_week_belongs_to_the_period_of_its_thursday():
 
 
 def test_months_before_keeps_the_day_within_the_month():
-    moment = datetime(2027, 3, 31, 10, tzinfo=timezone.utc)
-    assert months_before(moment, 1) == datetime(2027, 2, 28, 10, tzinfo=timezone.utc)
-    assert months_before(moment, 12) == datetime(2026, 3, 31, 10, tzinfo=timezone.utc)
-    assert months_before(datetime(2027, 1, 15, tzinfo=timezone.utc), 13) == datetime(
-        2025, 12, 15, tzinfo=timezone.utc)
+    moment = datetime(2027, 3, 31, 10, tzinfo=UTC)
+    assert months_before(moment, 1) == datetime(2027, 2, 28, 10, tzinfo=UTC)
+    assert months_before(moment, 12) == datetime(2026, 3, 31, 10, tzinfo=UTC)
+    assert months_before(datetime(2027, 1, 15, tzinfo=UTC), 13) == datetime(
+        2025, 12, 15, tzinfo=UTC)

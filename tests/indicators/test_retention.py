@@ -3,11 +3,14 @@ rows written directly: no conversation, no OpenFisca."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.storage.models import (
+from handoff import indicators
+from handoff.retention import PurgeLoop, purge
+from storage.handoff import Appointment, Handoff
+from storage.models import (
     Answer,
     Conversation,
     EligibilityResult,
@@ -16,13 +19,10 @@ from bot.storage.models import (
     OutboxMessage,
     Person,
 )
-from handoff import indicators
-from handoff.models import Appointment, Handoff
-from handoff.records import Outcome, ReferentNote
-from handoff.retention import PurgeLoop, purge
+from storage.records import Outcome, ReferentNote
 from tests.handoff.support import new_handoff
 
-NOW = datetime(2027, 12, 1, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2027, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def person_with_everything(session, last_message_at: datetime) -> int:
@@ -101,7 +101,7 @@ def test_python_m_handoff_purge_uses_retention_months(sqlite_db, monkeypatch, ca
     from handoff.__main__ import main
 
     with sqlite_db.session() as session:
-        person_with_everything(session, datetime.now(timezone.utc) - timedelta(days=200))
+        person_with_everything(session, datetime.now(UTC) - timedelta(days=200))
     monkeypatch.setenv("DATABASE_URL", sqlite_db.engine.url.render_as_string())
     monkeypatch.setenv("RETENTION_MONTHS", "12")
     assert main(["purge"]) == 0
@@ -138,7 +138,7 @@ def test_the_app_runs_the_purge_in_the_background(sqlite_db):
 def test_corrections_withdraw_the_earlier_event(any_db):
     with any_db.session() as session:
         handoff = session.get(Handoff, new_handoff(session))
-        handoff.conversation.person.created_at = datetime(2026, 10, 5, 8, tzinfo=timezone.utc)
+        handoff.conversation.person.created_at = datetime(2026, 10, 5, 8, tzinfo=UTC)
         for day in (date(2026, 10, 20), date(2026, 10, 26)):  # recorded, then corrected
             previous = None if day.day == 20 else date(2026, 10, 20)
             indicators.record_outcome(session, handoff, benefit_id="css",

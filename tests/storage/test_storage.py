@@ -1,11 +1,10 @@
 """Storage on a real SQLite file and a real PostgreSQL server."""
 
+import pytest
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-import pytest
-
-from bot.storage.models import (
+from storage.models import (
     Answer,
     ChannelAddress,
     Consent,

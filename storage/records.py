@@ -13,8 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.storage.models import Base, utcnow
-from handoff.models import UTCDateTime, _in
+from storage.types import Base, UTCDateTime, sql_in, utcnow
 
 # claim_filed: the claim is made; opened: the right is paid; refused: the fund said no;
 # not_pursued: the person or the referent dropped it.
@@ -62,7 +61,7 @@ class Outcome(Base):
 
     __tablename__ = "outcome"
     __table_args__ = (
-        CheckConstraint(_in("status", OUTCOME_STATUSES), name="status"),
+        CheckConstraint(sql_in("status", OUTCOME_STATUSES), name="status"),
         UniqueConstraint("handoff_id", "benefit_id", "status", name="uq_outcome_handoff_benefit_status"),
     )
 

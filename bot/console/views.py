@@ -3,19 +3,20 @@ agenda. Plain dictionaries for the templates; no HTML here."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.storage.models import Answer, Conversation, EligibilityResult, Message
-from handoff.console.summary import MOMENTS, euros, summarize
+from bot.console.summary import MOMENTS, euros, summarize
 from handoff.display import describe_slot, format_day, format_time
-from handoff.models import Appointment, Handoff
-from handoff.records import Outcome, ReferentAbsence, ReferentMessage, ReferentNote
+from handoff.slots import Slot
 from handoff.territory import Territory
+from storage.handoff import Appointment, Handoff
+from storage.models import Answer, Conversation, EligibilityResult, Message
+from storage.records import Outcome, ReferentAbsence, ReferentMessage, ReferentNote
 
 TRIGGERS = {
     "asked": "La personne a demandé quelqu'un",
@@ -48,7 +49,7 @@ def aware(moment: datetime | None) -> datetime | None:
     """SQLite gives back naive UTC for plain DateTime columns."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def waited(since: datetime, now: datetime) -> str:
@@ -72,7 +73,7 @@ def appointment_view(appointment: Appointment | None, territory: Territory) -> d
     if appointment is None:
         return None
     try:
-        described = describe_slot(appointment.slot, territory)
+        described = describe_slot(Slot.of(appointment), territory)
     except KeyError:  # a place or referent removed from the territory file since
         described = {"day": format_day(appointment.starts_at.astimezone(territory.timezone)),
                      "time": format_time(appointment.starts_at.astimezone(territory.timezone)),
@@ -209,8 +210,8 @@ def agenda(session: Session, territory: Territory, *, referent_id: str, first: d
     end = start + timedelta(days=days)
     appointments = session.scalars(
         select(Appointment).where(Appointment.referent_id == referent_id,
-                                  Appointment.starts_at >= start.astimezone(timezone.utc),
-                                  Appointment.starts_at < end.astimezone(timezone.utc))
+                                  Appointment.starts_at >= start.astimezone(UTC),
+                                  Appointment.starts_at < end.astimezone(UTC))
         .order_by(Appointment.starts_at)).all()
     referent = territory.referents.get(referent_id)
     console_absences = session.scalars(select(ReferentAbsence).where(

@@ -59,6 +59,6 @@ class PeriodicTask:
                 log.exception("%s: pass failed", self.name)
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._wake.clear()

@@ -10,13 +10,13 @@ by default). The figures and their masking are handoff/indicators.py's.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from handoff import indicators
 from handoff.accounts import find_session
+from rules.catalogue import benefit_labels
 
 ROLE = "projet"
 DEFAULT_DAYS = 91
@@ -24,15 +24,6 @@ MAX_DAYS = 3 * 366
 NOT_ALLOWED = ("Les indicateurs sont réservés à l'équipe projet (rôle « projet »). "
                "Demandez ce rôle à l'administrateur de Passerelle si vous en avez besoin.")
 BAD_PERIOD = "Période incorrecte : on affiche les 13 dernières semaines."
-
-
-@lru_cache(maxsize=1)
-def benefit_labels() -> dict[str, str]:
-    try:
-        from rules.catalogue import load_catalogue
-    except ImportError:
-        return {}
-    return {b.id: b.label for b in load_catalogue()}
 
 
 def period(start: str, end: str, today: date) -> tuple[date, date, bool]:

@@ -15,22 +15,22 @@ appointment itself (one booked start per referent) is a second, cheaper guard.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     String,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.storage.models import Base, Conversation, utcnow
+from storage.models import Conversation
+from storage.types import Base, UTCDateTime, utcnow
+from storage.types import sql_in as _in
 
 TRIGGERS = ("asked", "accompanied_claim", "not_understood", "urgent")
 HANDOFF_STATUSES = ("open", "closed")
@@ -38,36 +38,6 @@ HANDOFF_STATUSES = ("open", "closed")
 APPOINTMENT_STATUSES = ("booked", "excused", "seen", "noshow", "cancelled")
 # Statuses whose time the referent really spent (or will spend): they keep their units.
 OCCUPYING = ("booked", "seen", "noshow")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-class UTCDateTime(TypeDecorator):
-    """An aware datetime stored in UTC on every engine.
-
-    SQLite keeps no offset: without this, an aware Paris time would be stored as its wall
-    clock and compared wrongly with UTC ones, and the unit keys would not match.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
 
 
 class Handoff(Base):
@@ -149,13 +119,6 @@ class Appointment(Base):
     units: Mapped[list[AppointmentUnit]] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", passive_deletes=True
     )
-
-    @property
-    def slot(self):
-        """The appointment's time, place and referent as a `Slot` (for display, calendar)."""
-        from handoff.slots import Slot
-
-        return Slot(self.starts_at, self.ends_at, self.referent_id, self.place_id, self.reason_id)
 
 
 class AppointmentUnit(Base):

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.storage.models import ChannelAddress, Conversation, Message, utcnow
-from handoff.records import ReferentMessage
+from storage.models import ChannelAddress, Conversation, Message, utcnow
+from storage.records import ReferentMessage
 
 
 class NotReachable(Exception):

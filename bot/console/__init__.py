@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from handoff.console.routes import STATIC, build_router
+from bot.console.routes import STATIC, build_router
 
 
 def mount_console(app: FastAPI) -> None:

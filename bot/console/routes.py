@@ -10,7 +10,6 @@ login form, before any session, uses a double-submit cookie instead. Handlers ar
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,13 +21,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from bot.storage.models import utcnow
+from bot.console import figures, views
+from bot.console.delivery import NotReachable, send_to_person
 from handoff import booking, indicators
 from handoff.accounts import authenticate, close_session, find_session, open_session
-from handoff.console import figures, views
-from handoff.console.delivery import NotReachable, send_to_person
-from handoff.models import Appointment, Handoff
-from handoff.records import OUTCOME_STATUSES, Outcome, ReferentAbsence, ReferentNote
+from storage.handoff import Appointment, Handoff
+from storage.models import utcnow
+from storage.records import OUTCOME_STATUSES, Outcome, ReferentAbsence, ReferentNote
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -65,8 +64,7 @@ CSRF_REFUSED = ("Formulaire refusé : il a expiré ou ne vient pas de la console
 
 
 def _secure_cookies(settings: Any) -> bool:
-    base = getattr(settings, "public_base_url", None) or os.environ.get("PUBLIC_BASE_URL", "")
-    return str(base).lower().startswith("https://")
+    return settings.public_base_url.lower().startswith("https://")
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -392,7 +390,7 @@ def build_router(app: FastAPI) -> APIRouter:
             return back("/console/agenda", ok="absence_deleted")
         return _post(request, csrf, action)
 
-    # the project team's take-up figures: /console/indicateurs (handoff/console/figures.py)
+    # the project team's take-up figures: /console/indicateurs (bot/console/figures.py)
     figures.add_routes(router, db=db, territory=territory, page=page, to_login=to_login,
                        me=me, harden=_harden)
     return router

@@ -1,0 +1,101 @@
+"""Every setting of Passerelle, read from the environment in one place, typed, each default
+written once.
+
+`Settings.from_env()` is how the application, the workers and the operator commands start;
+a bad value stops them with a message that names the variable and the value
+(« PORT='abc': ... »), never a bare traceback. Tests build `Settings(...)` with keywords.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+# Development only: a fixed key, so a local database stays readable across runs.
+DEVELOPMENT_SECRET = "dev-only-secret-key-change-me"
+
+
+class SettingsError(RuntimeError):
+    """A variable is missing or unreadable; the message names it and its value."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True,
+                                      str_strip_whitespace=True)
+
+    environment: Literal["development", "production", "test"] = Field(
+        "development", validation_alias=AliasChoices("PASSERELLE_ENV", "environment"))
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'passerelle.sqlite3'}"
+    nlu_url: str = "http://127.0.0.1:5005"
+    nlu_timeout: float = Field(0.8, gt=0)
+    # Keys the HMAC that indexes channel addresses; must be stable across restarts.
+    secret_key: str = ""
+    retention_months: int = Field(12, ge=1, le=120)
+    referent_contact: str = "France Services Neudorf, 03 88 00 00 00, lun-ven 9h-17h"
+    territory_file: str = ""  # empty: the demo territory (handoff/territories/)
+    warm_up_rules: bool = True
+    # "thread" computes OpenFisca inside the web process: for benchmarks only.
+    rules_worker: Literal["process", "thread"] = "process"
+    # Channels (docs/channels.md): each is on when its credentials are set.
+    public_base_url: str = ""  # how Twilio and Telegram reach us, e.g. https://bot.example.fr
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_sms_from: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_whatsapp_from: str = ""  # e.g. whatsapp:+14155238886
+    twilio_api_base: str = ""  # tests and staging point the real client at a fake
+    telegram_bot_token: str = ""
+    telegram_mode: Literal["polling", "webhook"] = "polling"
+    telegram_webhook_secret: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
+    outbox_interval: float = Field(1.0, ge=0)  # seconds between passes; 0 stops the dispatcher
+
+    @field_validator("public_base_url", "twilio_api_base", "telegram_api_base")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("telegram_mode", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _secret_outside_development(self) -> Settings:
+        if not self.secret_key:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY must be set when PASSERELLE_ENV=production")
+            object.__setattr__(self, "secret_key", DEVELOPMENT_SECRET)
+        return self
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """The settings of this process, or a SettingsError naming each bad variable."""
+        try:
+            return cls()
+        except ValidationError as error:
+            raise SettingsError(describe(error)) from None
+
+
+def describe(error: ValidationError) -> str:
+    """One line per bad variable: its name as written in the environment, its value, why."""
+    lines = []
+    for problem in error.errors():
+        field = str(problem["loc"][0]) if problem["loc"] else ""
+        name = "PASSERELLE_ENV" if field in ("environment", "PASSERELLE_ENV") else field.upper()
+        if name:
+            lines.append(f"{name}={problem.get('input')!r}: {problem['msg']}")
+        else:
+            lines.append(problem["msg"].removeprefix("Value error, "))
+    return "invalid settings: " + "; ".join(lines)
+
+
+def random_secret() -> str:
+    return secrets.token_urlsafe(32)

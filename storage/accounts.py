@@ -1,0 +1,62 @@
+"""Referent accounts of the console, their sessions and login attempts (the logic lives in
+handoff/accounts.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.types import Base, UTCDateTime, utcnow
+
+ROLES = ("referent", "projet")  # "projet": the project team's figures
+DEFAULT_ROLES = ["referent"]
+
+
+class ReferentAccount(Base):
+    __tablename__ = "referent_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # The referent of the territory file this account acts as (agenda, « mine »).
+    referent_id: Mapped[str] = mapped_column(String(40))
+    roles: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_ROLES))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
+
+
+class LoginAttempt(Base):
+    """One try at the login form; only failures are counted, successes clear nothing."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_login_at", "login", "attempted_at"),
+        Index("ix_login_attempt_ip_at", "ip", "attempted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120))
+    ip: Mapped[str] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ConsoleSession(Base):
+    __tablename__ = "console_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("referent_account.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[ReferentAccount] = relationship()
