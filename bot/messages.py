@@ -24,6 +24,13 @@ TEXTS: dict[str, str] = {
     # Questions (key: ask_<answer key>) and their re-asks (reask_<answer key>)
     "ask_age": "Quel est votre âge ? (Écrivez CONSEILLER à tout moment pour parler à une personne.)",
     "reask_age": "Je n'ai pas compris. Écrivez votre âge en chiffres, par exemple : 34",
+    "ask_age_postcode": (
+        "Quel est votre âge et votre code postal ? Par exemple : 34 ans, 67100 "
+        "(CONSEILLER à tout moment pour parler à une personne)"
+    ),
+    "reask_age_postcode": (
+        "Je n'ai pas compris. Écrivez votre âge et votre code postal, par exemple : 34, 67100"
+    ),
     "ask_postcode": "Quel est votre code postal ?",
     "reask_postcode": "Je n'ai pas compris. Écrivez les 5 chiffres, par exemple : 67100",
     "ask_household": "Vous vivez :",
@@ -40,12 +47,60 @@ TEXTS: dict[str, str] = {
     "reask_disability": "Répondez 1 pour Oui ou 2 pour Non.",
     "ask_salary": "Combien gagnez-vous de salaire par mois, net ? Écrivez 0 si rien.",
     "reask_salary": "Je n'ai pas compris. Écrivez un montant, par exemple : 800",
+    "ask_salary_partner_income": (
+        "Combien gagnez-vous par mois, net ? Et votre conjoint(e) ? Par exemple : 800 et 1200 "
+        "(0 si rien)"
+    ),
+    "reask_salary_partner_income": (
+        "Je n'ai pas compris. Écrivez vos deux salaires, vous puis votre conjoint(e), par "
+        "exemple : 800 et 1200"
+    ),
     "ask_unemployment": "Combien touchez-vous de chômage par mois ? Écrivez 0 si rien.",
     "reask_unemployment": "Je n'ai pas compris. Écrivez un montant, par exemple : 600",
     "ask_pension": "Combien touchez-vous de retraite par mois, net ? Écrivez 0 si rien.",
     "reask_pension": "Je n'ai pas compris. Écrivez un montant, par exemple : 900",
     "ask_other_income": "Avez-vous d'autres revenus par mois ? Écrivez 0 si rien.",
     "reask_other_income": "Je n'ai pas compris. Écrivez un montant, par exemple : 100",
+    # Facts understood in a sentence, confirmed before they count
+    "confirm_noted": "J'ai noté : {facts}. C'est bien ça ?",
+    "confirm_reask": "Répondez 1 si c'est juste, 2 si c'est faux.",
+    "confirm_dropped": "D'accord, je vous pose les questions.",
+    "corrected": "C'est corrigé : {facts}.",
+    "fact_age": "{value} ans",
+    "fact_postcode": "code postal {value}",
+    "fact_household_single": "seul(e)",
+    "fact_household_single_with_children": "seul(e) avec enfant(s)",
+    "fact_household_couple": "en couple",
+    "fact_household_couple_with_children": "en couple avec enfant(s)",
+    "fact_children_ages": "enfants de {value} ans",
+    "fact_housing_tenant": "locataire",
+    "fact_housing_social_tenant": "logement social",
+    "fact_housing_owner": "propriétaire",
+    "fact_housing_hosted": "hébergé(e) gratuitement",
+    "fact_housing_homeless": "sans logement",
+    "fact_rent": "loyer {value} €",
+    "fact_salary": "salaire {value} €",
+    "fact_unemployment": "chômage {value} €",
+    "fact_pension": "retraite {value} €",
+    "fact_other_income": "autres revenus {value} €",
+    "fact_partner_income": "revenus du conjoint {value} €",
+    "fact_disability_yes": "handicap reconnu",
+    "fact_disability_no": "pas de handicap",
+    # « Je ne sais pas » for an amount: ranges to choose from
+    "ask_range": "Pas de souci. À peu près combien par mois ?",
+    # Not understood twice: the question stays open, a person is one word away
+    "not_understood_again": "Je n'ai pas compris. Écrivez CONSEILLER pour parler à une personne, ou :",
+    # Photos, voice notes, files
+    "media_only_text": (
+        "Je ne lis que les messages écrits. Écrivez votre réponse, ou CONSEILLER pour parler "
+        "à une personne."
+    ),
+    # « De toute façon je n'ai droit à rien »
+    "encourage": (
+        "Beaucoup de gens pensent ça et ont pourtant droit à une aide. Faisons le point, "
+        "c'est rapide."
+    ),
+    "resumed": "On reprend le test.",
     # Result
     "computing": "Merci ! Je calcule vos droits…",
     "result_intro": "Estimation, pas une décision. Vous avez probablement droit à :",
@@ -53,6 +108,7 @@ TEXTS: dict[str, str] = {
     "result_line_no_amount": "- {name}",
     "result_detail": "{label} : {sentence}\nOù : {where}. {link}\nÀ apporter : {documents}.",
     "details_hint": "Écrivez DETAILS pour savoir comment les demander.",
+    "result_more": "Et {count} autre(s) aide(s) : écrivez DETAILS pour tout voir.",
     "result_none": (
         "Je ne trouve pas d'aide probable avec ces réponses. Une personne peut vérifier avec vous."
     ),
@@ -132,6 +188,10 @@ CHOICES: dict[str, list[str]] = {
     "slot_more": ["Autres dates"],
     "slot_none": ["Pas de rendez-vous"],
     "booked": ["Annuler", "Changer de date"],
+    "confirm": ["Oui, c'est juste", "Non, c'est faux"],
+    # Ranges offered after « je ne sais pas »; the check computes with the middle of the range.
+    "range_income": ["Moins de 300 €", "300 à 700 €", "700 à 1 200 €", "Plus de 1 200 €"],
+    "range_rent": ["Moins de 400 €", "400 à 600 €", "600 à 800 €", "Plus de 800 €"],
 }
 
 SHORT_DAYS = {"lundi": "lun.", "mardi": "mar.", "mercredi": "mer.", "jeudi": "jeu.",

@@ -26,7 +26,8 @@ _THOUSANDS = re.compile(r"(?<=\d)[ .\u202f\u00a0](?=\d{3}\b)")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 
 
-def _words_to_digits(text: str) -> str:
+def words_to_digits(text: str) -> str:
+    """« vingt-trois ans » -> « 23 ans »: numbers in words as digits."""
     converted = alpha2digit(text, "fr")
     if not _NUMBER.search(converted):
         # alpha2digit leaves lone small numbers (« deux ») as words on purpose.
@@ -45,7 +46,7 @@ def numbers_in(text: str) -> list[float]:
     text = normalize(text)
     text = _CURRENCY.sub(" ", text)
     text = _THOUSANDS.sub("", text)
-    text = _words_to_digits(text)
+    text = words_to_digits(text)
     values = []
     for match in _NUMBER.finditer(text):
         values.append(float(match.group().replace(",", ".")))
@@ -127,6 +128,8 @@ def parse_choice(text: str, choices: list[str]) -> int | None:
 _COMMANDS = {
     "menu": {"menu", "accueil", "debut"},
     "back": {"retour", "precedent", "revenir", "retour arriere", "back"},
+    "resume": {"reprendre", "reprendre le test", "continuer", "continuer le test", "reprise",
+               "on reprend", "je reprends", "reprends"},
     "restart": {"recommencer", "recommence", "reset", "redemarrer", "tout recommencer"},
     "erase": {"supprimer", "supprime", "supprimer mes donnees", "effacer", "efface",
               "effacer mes donnees"},

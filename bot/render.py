@@ -182,7 +182,7 @@ def render_sms(replies: list[Reply]) -> list[Outbound]:
     is told how to ask for them, which the dialogue core answers in full.
     """
     kept = [reply for reply in replies if not reply.detail]
-    if len(kept) < len(replies):
+    if len(kept) < len(replies) and not any(reply.brief for reply in kept):
         kept.insert(len(kept) - 1 if len(kept) > 1 else len(kept),
                     Reply(messages.text("details_hint")))
     text = to_gsm7("\n".join(numbered(reply) for reply in kept))
@@ -191,7 +191,7 @@ def render_sms(replies: list[Reply]) -> list[Outbound]:
 
 def render_whatsapp(replies: list[Reply]) -> list[Outbound]:
     """The turn's replies as one WhatsApp message (more only past Twilio's 1600 characters)."""
-    text = "\n\n".join(numbered(reply) for reply in replies)
+    text = "\n\n".join(numbered(reply) for reply in replies if not reply.brief)
     if len(text) <= WHATSAPP_LIMIT:
         return [Outbound(text)]
     return [Outbound(part) for part in _split_by_len(text, WHATSAPP_LIMIT)]
@@ -211,7 +211,8 @@ def _split_by_len(text: str, limit: int) -> list[str]:
 def render_separate(replies: list[Reply]) -> list[Outbound]:
     """Telegram and web: one message per reply, its choices kept for buttons, its links
     (the calendar file, the map) as lines under the text."""
-    return [Outbound(_with_links(reply), list(reply.choices)) for reply in replies]
+    return [Outbound(_with_links(reply), list(reply.choices))
+            for reply in replies if not reply.brief]
 
 
 def _with_links(reply: Reply) -> str:

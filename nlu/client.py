@@ -24,6 +24,7 @@ from nlu.fallback import (
     extract_entities,
     fallback_parse,
     housing_status,
+    is_ordinary,
     is_urgent,
     to_number,
 )
@@ -208,6 +209,8 @@ class NluClient:
                     entities[key] = values
         if name != "urgent_help" and is_urgent(text):
             return Interpretation("urgent_help", max(confidence, 0.9), entities, "rasa")
+        if name == "urgent_help" and is_ordinary(text):
+            name = None  # a figure of speech: no emergency numbers for « ça me tue »
         return Interpretation(name, confidence, entities, "rasa")
 
     def close(self) -> None:

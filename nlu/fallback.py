@@ -196,6 +196,39 @@ URGENT_PATTERNS = [
     r"\ben danger\b", r"\b(dors|dormir|dort)\s+(dehors|dans la rue|a la rue|dans (ma|la) voiture)",
     r"\ba la rue\b", r"\bnulle part ou dormir\b", r"\bpas (d endroit|de toit|ou dormir)\b",
     r"\brien a manger\b", r"\bpas mange\b", r"\brien mange\b", r"\bont faim\b", r"\bj ai faim\b",
+    # Eviction, in the words people use for it.
+    r"\bhuissiers?\b", r"\bexpuls\w*", r"\bmise? dehors\b", r"\bmises? dehors\b",
+    r"\bmis a la porte\b", r"\bmise a la porte\b", r"\b(jete|jetee|jetes|fout\w*|vire\w*) dehors\b",
+    r"\b(vire|viree|jete|jetee|chasse|chassee)s? de (chez|mon|ma|notre|l appart|la maison)\b",
+    r"\b(partir|quitter|sortir) (de chez moi |du logement |de l appart\w* )?(demain|ce soir)\b",
+    # Violence.
+    r"\blev\w* la main sur\b", r"\b(me|nous|m|la|les) (tape|tapent|frappe|frappent|bat|battent)\b",
+    r"\bme fait peur\b", r"\bj ai peur (de lui|d elle|pour ma vie|pour mes enfants|chez moi)\b",
+    r"\bj ai peur\b.*\b(il|mari|conjoint|copain|ex)\b", r"\bcoups?\b.*\b(mari|conjoint|copain|ex)\b",
+    r"\b(mari|conjoint|copain|compagnon|ex|pere|frere) (me|nous) (tape|bat|frappe|cogne|menace)\b",
+    r"\bviolent\w*\b", r"\bsous emprise\b",
+    # No heating, light or food, above all with children.
+    r"\b(pas|plus) de (chauffage|electricite|courant|gaz)\b",
+    r"\b(sans|plus d|pas d) (chauffage|electricite|elec)\b",
+    r"\bcoupe\w* (l electricite|le courant|le gaz|le chauffage|l eau)\b",
+    r"\b(frigo|placard)s? (est |sont )?vides?\b", r"\bplus rien (a manger|dans le frigo)\b",
+    r"\b(enfants?|petits?|bebe|gosses?) (ont|a) (faim|froid)\b", r"\bnourrir (mes|les) enfants\b",
+    # Sleeping in a car, outside, nowhere.
+    r"\b(dors|dort|dormons|dorment|dormir|dormi|vis|vit|vivons|vivre|passe la nuit|passer la nuit)"
+    r" (dans|a|sous) (la|ma|une|notre|un) (voiture|rue|tente|gare|parc|pont|cave|caisse)\b",
+    r"\bdans (ma|la|une|notre) (voiture|caisse)\b.*\b(dors|dort|dormir|vis|vit|nuit|nuits)\b",
+    r"\b(dors|dormir|dort|dormons) dans (ma|la|une|notre) (voiture|caisse)\b",
+    r"\bdehors (ce soir|cette nuit|avec (les|mes) enfants)\b", r"\bnulle part ou aller\b",
+    r"\bsans abri\b", r"\bsous un pont\b", r"\bnuit dehors\b",
+]
+# Ordinary sentences that sound like danger (« ça me tue ces papiers », « il fait froid »):
+# when no word of danger is there, they are not urgent whatever the NLU guessed.
+ORDINARY_PATTERNS = [
+    r"^il fait (froid|chaud|nuit)\b", r"\bca me tue\b", r"\bmort\w* de (rire|fatigue)\b",
+    r"\bmdr\b", r"\bptdr\b", r"\bj ai faim de\b", r"\bje meurs d envie\b",
+    r"\bcrever de (rire|chaud)\b", r"\bc est la mort\b", r"\bje suis mort\b",
+    r"\bexpuls\w* (de )?(mon|ma|mes|notre) (ancien |ancienne )?locataires?\b",
+    r"\bun film\b", r"\bla serie\b", r"\bun jeu\b",
 ]
 
 # These three act on the person's data or subscription: only on clear words.
@@ -258,9 +291,20 @@ def _any(patterns: list[str], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
+def _danger_text(text: str) -> str:
+    return re.sub(r"\s+", " ", normalize(text).replace("'", " ").replace("-", " ")).strip()
+
+
 def is_urgent(text: str) -> bool:
     """True if the text holds words of danger (violence, suicide, street, hunger...)."""
-    return _any(URGENT_PATTERNS, normalize(text).replace("'", " "))
+    words = _danger_text(text)
+    return _any(URGENT_PATTERNS, words) and not _any(ORDINARY_PATTERNS, words)
+
+
+def is_ordinary(text: str) -> bool:
+    """True for a figure of speech that only sounds like danger (« ça me tue ces papiers »)."""
+    words = _danger_text(text)
+    return _any(ORDINARY_PATTERNS, words)
 
 
 def fallback_parse(text: str) -> Interpretation:
@@ -274,7 +318,7 @@ def fallback_parse(text: str) -> Interpretation:
     def hit(intent: str, conf: float = 0.9) -> Interpretation:
         return Interpretation(intent, conf, entities, "fallback")
 
-    if _any(URGENT_PATTERNS, t):
+    if is_urgent(text):
         return hit("urgent_help")
     if _any(DELETE_PATTERNS, t) and not re.search(r"\b(rdv|rendez vous|rendez-vous|creneau)\b", t):
         return hit("delete_my_data")

@@ -57,6 +57,9 @@ class TelegramChannel:
         self.application.add_handler(CommandHandler("stop", self._on_stop))
         self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND,
                                                     self._on_text))
+        media = (filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
+                 | filters.VIDEO_NOTE | filters.Document.ALL | filters.Sticker.ALL)
+        self.application.add_handler(MessageHandler(media, self._on_media))
         self.started = False
 
     async def start(self) -> None:
@@ -89,11 +92,12 @@ class TelegramChannel:
         await self.application.process_update(Update.de_json(data, self.application.bot))
 
     # ------------------------------------------------------------------ handlers
-    async def _turn(self, update, text: str) -> None:
+    async def _turn(self, update, text: str, *, media: bool = False) -> None:
         chat = update.effective_chat
         if chat is None:
             return
-        message = IncomingMessage(channel="telegram", sender=str(chat.id), text=text[:MAX_TEXT])
+        message = IncomingMessage(channel="telegram", sender=str(chat.id), text=text[:MAX_TEXT],
+                                  metadata={"media": True} if media else {})
         await asyncio.to_thread(inbound.process, self.core, message,
                                 inbound_id=f"telegram:{update.update_id}")
         self.wake()
@@ -102,6 +106,11 @@ class TelegramChannel:
         """Any text: one turn of the dialogue."""
         if update.effective_message and update.effective_message.text:
             await self._turn(update, update.effective_message.text)
+
+    async def _on_media(self, update, _context) -> None:
+        """A photo, voice note, video or file: the dialogue says only text is read."""
+        caption = update.effective_message.caption if update.effective_message else None
+        await self._turn(update, caption or "", media=True)
 
     async def _on_start(self, update, _context) -> None:
         """/start begins the conversation, or resubscribes someone who sent /stop."""

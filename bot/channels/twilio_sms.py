@@ -105,10 +105,14 @@ async def twilio_inbound(request: Request) -> Response:
     sid = form.get("MessageSid") or form.get("SmsSid")
     sender = form.get("From", "")
     text = (form.get("Body") or "").strip()[:MAX_TEXT]
-    if not sid or not sender or not text:
+    # A photo or voice note (MMS, WhatsApp) comes with NumMedia and often no text: the
+    # dialogue says that only text is read, instead of staying silent.
+    media = (form.get("NumMedia") or "0").strip() not in ("", "0")
+    if not sid or not sender or not (text or media):
         return Response(EMPTY_TWIML, media_type="application/xml")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    message = IncomingMessage(channel=channel, sender=sender, text=text)
+    message = IncomingMessage(channel=channel, sender=sender, text=text,
+                              metadata={"media": True} if media else {})
     await run_in_threadpool(inbound.process, request.app.state.core, message,
                             inbound_id=f"twilio:{sid}")
     request.app.state.channels.wake()

@@ -11,21 +11,18 @@ conversation keeps only the few it just offered, to read the digit that comes ba
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 from sqlalchemy import select
 
 from bot import messages, parsing
+from bot.dialogue import prompts
+from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
 from handoff import booking
 from handoff.display import describe_slot
 from handoff.slots import Slot, offer
-from handoff.territory import Territory
 from storage.handoff import Appointment, Handoff
-
-if TYPE_CHECKING:
-    from bot.dialogue.core import DialogueCore, Turn
 
 # The appointment reason for a right whose claim a referent should help with.
 REASON_FOR_BENEFIT = {"rsa": "rsa", "aah": "handicap", "aspa": "retraite_aspa"}
@@ -53,235 +50,248 @@ def _slot_from_dict(data: dict[str, str]) -> Slot:
                 place_id=data["place_id"], reason_id=data["reason_id"])
 
 
-class HandoffFlow:
-    def __init__(self, core: DialogueCore, territory: Territory):
-        self.core = core
-        self.territory = territory
 
-    # ------------------------------------------------------------- opening a hand-off
-    def open(self, turn: Turn, *, trigger: str, reason_id: str | None = None,
+# ----------------------------------------------------------------- opening a hand-off
+def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
              intro: str | None = None) -> list[Reply]:
-        """Opens (or reuses) the hand-off and offers slots, or the booked one if any."""
-        conversation = turn.conversation
-        urgent = trigger == "urgent"
-        reason_id = reason_id or (URGENT_REASON if urgent else self.reason_for(turn))
-        existing = self.open_handoff(turn)
-        handoff = booking.open_handoff(turn.session, conversation_id=conversation.id,
-                                       trigger=trigger, reason_id=reason_id, urgent=urgent)
-        if existing is None:
-            self.core._event(turn, "handoff")
-            if urgent:
-                self.core._event(turn, "handoff_urgent")
-        elif urgent and not existing.urgent:
-            self.core._event(turn, "handoff_urgent")
-        replies = [Reply(intro)] if intro else []
-        # Where to come back to if the person declines a slot: the question they were at.
-        resume = conversation.state if conversation.state.startswith("ask:") else None
-        appointment = handoff.booked
-        # An urgent message re-offers slots only when it makes the hand-off urgent: the
-        # earlier urgent slots. Once an urgent appointment is booked, it stands.
-        escalated = urgent and not (existing is not None and existing.urgent)
-        if appointment is not None and not escalated:
-            conversation.state = "booked"
-            return replies + [Reply(self._booked_text(appointment), self._booked_choices())]
-        return replies + self.offer(turn, handoff, after=None, resume=resume)
-
-    def open_only(self, turn: Turn, *, trigger: str) -> Handoff:
-        """Opens the hand-off for the referents' queue without offering slots yet."""
-        existing = self.open_handoff(turn)
-        handoff = booking.open_handoff(turn.session, conversation_id=turn.conversation.id,
-                                       trigger=trigger, reason_id=self.reason_for(turn))
-        if existing is None:
-            self.core._event(turn, "handoff")
-        return handoff
-
-    def reason_for(self, turn: Turn) -> str:
-        """The appointment's reason: the right that needs help to claim, else the moment."""
-        for benefit_id in self.core._eligible_ids(turn):
-            if benefit_id in REASON_FOR_BENEFIT:
-                return REASON_FOR_BENEFIT[benefit_id]
-        return REASON_FOR_MOMENT.get(turn.conversation.moment or "", GENERAL_REASON)
-
-    def open_handoff(self, turn: Turn) -> Handoff | None:
-        return turn.session.scalars(select(Handoff).where(
-            Handoff.conversation_id == turn.conversation.id, Handoff.status == "open")).first()
-
-    # ------------------------------------------------------------- offering slots
-    def offer(self, turn: Turn, handoff: Handoff, *, after: datetime | None,
-              resume: str | None = None) -> list[Reply]:
-        """Three slots on different half-days, « autres dates » and « pas de rendez-vous »."""
-        found = offer(turn.session, self.territory, handoff.reason_id, self.core.clock(),
-                      count=3, after=after)
-        conversation = turn.conversation
-        resume = resume or (conversation.context or {}).get("resume")
-        if not found.slots:
-            conversation.state = "booked" if handoff.booked else "result"
-            return [Reply(messages.text("no_slot", contact=self.core.contact))]
-        labels = [self.slot_label(slot) for slot in found.slots]
-        extra = [messages.CHOICES["slot_more"][0]] if found.more_after else []
-        conversation.context = {
-            "offered": [_slot_to_dict(s) for s in found.slots],
-            "more_after": found.more_after.isoformat() if found.more_after else None,
-            "handoff_id": handoff.id,
-            "resume": resume,
-        }
-        conversation.state = "slot"
-        first = describe_slot(found.slots[0], self.territory)
-        key = "slot_offer_urgent" if handoff.urgent else "slot_offer"
-        return [Reply(messages.text(key, place=first["place"]),
-                      labels + extra + [messages.CHOICES["slot_none"][0]])]
-
-    def slot_label(self, slot: Slot) -> str:
-        parts = describe_slot(slot, self.territory)
-        return messages.text("slot_label", day=messages.short_day(parts["day"]),
-                             time=parts["time"], place=parts["place"])
-
-    def choose(self, turn: Turn) -> list[Reply]:
-        """Books the slot picked by its number, or offers other dates."""
-        context = turn.conversation.context or {}
-        offered = [_slot_from_dict(s) for s in context.get("offered", [])]
-        handoff = turn.session.get(Handoff, context.get("handoff_id")) if context else None
-        if handoff is None or handoff.status != "open":
-            turn.conversation.state = "result"
-            return self.core._after_result(turn)
-        choices = [self.slot_label(s) for s in offered]
-        more = bool(context.get("more_after"))
-        if more:
-            choices.append(messages.CHOICES["slot_more"][0])
-        choices.append(messages.CHOICES["slot_none"][0])
-        index = parsing.parse_choice(turn.text, choices)
-        words = parsing.normalize(turn.text)
-        if index is None and words in ("autres", "autre", "autres dates", "plus", "suite"):
-            index = len(offered) if more else None
-        if index is None and parsing.parse_yes_no(turn.text) is False:
-            index = len(choices) - 1
-        if index is None:
-            return self.core._misunderstood(turn, Reply(messages.text("slot_reask"), choices))
-        if index < len(offered):
-            return self._book(turn, handoff, offered[index])
-        if more and index == len(offered):
-            return self.offer(turn, handoff, after=datetime.fromisoformat(context["more_after"]))
-        return self._decline(turn, handoff, context.get("resume"))
-
-    def _decline(self, turn: Turn, handoff: Handoff, resume: str | None) -> list[Reply]:
-        """No slot: the hand-off stays open for the referents; the check goes on if it was on."""
-        conversation = turn.conversation
-        conversation.context = {}
-        replies = [Reply(messages.text("slot_declined", contact=self.core.contact))]
-        if handoff.booked:
-            conversation.state = "booked"
-        elif resume:
-            conversation.state = resume
-            replies.append(self.core._prompt(resume.split(":", 1)[1]))
-        else:
-            conversation.state = "result"
-        return replies
-
-    def _book(self, turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
-        now = self.core.clock()
-        held = handoff.booked
-        if held is not None:
-            appointment = booking.reschedule(turn.session, appointment_id=held.id, slot=slot,
-                                             now=now, territory=self.territory)
-        else:
-            appointment = booking.book(turn.session, handoff_id=handoff.id, slot=slot, now=now,
-                                       territory=self.territory)
-        if appointment is None:
-            # Someone else took it a moment ago: offer what is still free.
-            return [Reply(messages.text("slot_taken"))] + self.offer(turn, handoff, after=None)
-        self.core._event(turn, "appointment_booked")
-        turn.conversation.state = "booked"
-        turn.conversation.context = {}
-        return [self.confirmation(turn, appointment)]
-
-    def confirmation(self, turn: Turn, appointment: Appointment) -> Reply:
-        parts = describe_slot(Slot.of(appointment), self.territory)
-        documents = self.documents(turn)
-        text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
-                             place=parts["place"], address=parts["address"],
-                             referent=parts["referent"], documents=", ".join(documents))
-        # Absolute when the public address is known, so Telegram can show it as a link.
-        attachments = [{"kind": "calendar", "name": "rendez-vous.ics",
-                        "url": f"{self.core.public_base_url}/api/appointments/"
-                               f"{appointment.id}.ics?token="
-                               f"{self.core.appointment_token(appointment.id)}"}]
-        if parts["map"]:
-            attachments.append({"kind": "map", "name": "Plan", "url": parts["map"]})
-        return Reply(text, self._booked_choices(), attachments=attachments)
-
-    def documents(self, turn: Turn) -> list[str]:
-        """What to bring: the documents the rights found ask first, without repeats.
-
-        Capped: a confirmation must stay readable on a phone; the full list per right is
-        in the result (DETAILS), and the referent says what else is missing.
-        """
-        seen: list[str] = []
-        lists = [self.core.eligibility.benefit(b).documents for b in self.core._eligible_ids(turn)]
-        for rank in range(max((len(docs) for docs in lists), default=0)):
-            for documents in lists:  # the first document of each right, then the second…
-                if rank < len(documents) and documents[rank] not in seen:
-                    seen.append(documents[rank])
-        return seen[:MAX_DOCUMENTS] or list(DEFAULT_DOCUMENTS)
-
-    # ------------------------------------------------------------- afterwards
-    def wants_change(self, turn: Turn) -> str | None:
-        """« cancel » or « move » when the person asks to (words or NLU intent), else None."""
-        words = parsing.normalize(turn.text).strip(" .!?")
-        intent = self.core._strong_intent(turn.interpretation)
-        if words in CANCEL_WORDS or intent == "cancel_appointment":
-            return "cancel"
-        if words in MOVE_WORDS or intent == "reschedule_appointment":
-            return "move"
-        return None
-
-    def has_booking(self, turn: Turn) -> bool:
-        handoff = self.open_handoff(turn)
-        return bool(handoff and handoff.booked)
-
-    def cancel(self, turn: Turn) -> list[Reply]:
-        """Cancels the appointment (the person excused themself) and offers new slots."""
-        handoff = self.open_handoff(turn)
-        appointment = handoff.booked
-        if appointment is not None:
-            booking.cancel(turn.session, appointment_id=appointment.id, status="excused")
-            self.core._event(turn, "appointment_excused")
-        return [Reply(messages.text("booking_cancelled"))] + self.offer(turn, handoff, after=None)
-
-    def move(self, turn: Turn) -> list[Reply]:
-        """Offers new slots; the one picked replaces the booked appointment."""
-        return self.offer(turn, self.open_handoff(turn), after=None)
-
-    def after_booking(self, turn: Turn) -> list[Reply]:
-        """ANNULER cancels, CHANGER moves; anything else goes to the referent."""
-        handoff = self.open_handoff(turn)
-        change = self.wants_change(turn) if handoff is not None else None
-        choice = parsing.parse_choice(turn.text, self._booked_choices())
-        if handoff is not None and handoff.booked and (change == "cancel" or choice == 0):
-            return self.cancel(turn)
-        if handoff is not None and (change == "move" or choice == 1):
-            return self.move(turn)
-        if handoff is None:
-            turn.conversation.state = "result"
-            return self.core._after_result(turn)
-        # Kept in the transcript for the referent; the bot does not answer in their place.
-        referent = self.territory.referents.get(handoff.referent_id or "")
-        name = referent.first_name if referent else messages.text("the_referent")
-        return [Reply(messages.text("forwarded", referent=name))]
-
-    def held(self, turn: Turn) -> bool:
-        """A referent holds the conversation: the bot keeps quiet."""
-        handoff = self.open_handoff(turn)
-        return bool(handoff and handoff.held_by_referent)
-
-    def _booked_text(self, appointment: Appointment) -> str:
-        parts = describe_slot(Slot.of(appointment), self.territory)
-        return messages.text("booking_reminder_inline", day=parts["day"], time=parts["time"],
-                             place=parts["place"])
-
-    @staticmethod
-    def _booked_choices() -> list[str]:
-        return list(messages.CHOICES["booked"])
+    """Opens (or reuses) the hand-off and offers slots, or the booked one if any."""
+    conversation = turn.conversation
+    urgent = trigger == "urgent"
+    reason_id = reason_id or (URGENT_REASON if urgent else reason_for(turn))
+    existing = open_handoff(turn)
+    handoff = booking.open_handoff(turn.session, conversation_id=conversation.id,
+                                   trigger=trigger, reason_id=reason_id, urgent=urgent)
+    if existing is None:
+        turn.event("handoff")
+        if urgent:
+            turn.event("handoff_urgent")
+    elif urgent and not existing.urgent:
+        turn.event("handoff_urgent")
+    replies = [Reply(intro)] if intro else []
+    # Where to come back to if the person declines a slot: the question they were at.
+    resume = conversation.state if conversation.state.startswith("ask:") else None
+    appointment = handoff.booked
+    # An urgent message re-offers slots only when it makes the hand-off urgent: the
+    # earlier urgent slots. Once an urgent appointment is booked, it stands.
+    escalated = urgent and not (existing is not None and existing.urgent)
+    if appointment is not None and not escalated:
+        conversation.state = "booked"
+        return replies + [Reply(_booked_text(turn, appointment), _booked_choices())]
+    return replies + offer_slots(turn, handoff, after=None, resume=resume)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def open_only(turn: Turn, *, trigger: str, urgent: bool = False) -> Handoff:
+    """Opens the hand-off for the referents' queue without offering slots yet."""
+    existing = open_handoff(turn)
+    reason_id = URGENT_REASON if urgent else reason_for(turn)
+    handoff = booking.open_handoff(turn.session, conversation_id=turn.conversation.id,
+                                   trigger=trigger, reason_id=reason_id, urgent=urgent)
+    if existing is None:
+        turn.event("handoff")
+    if urgent and not (existing is not None and existing.urgent):
+        turn.event("handoff_urgent")
+    return handoff
+
+
+def reason_for(turn: Turn) -> str:
+    """The appointment's reason: the right that needs help to claim, else the moment."""
+    for benefit_id in turn.eligible_ids():
+        if benefit_id in REASON_FOR_BENEFIT:
+            return REASON_FOR_BENEFIT[benefit_id]
+    return REASON_FOR_MOMENT.get(turn.conversation.moment or "", GENERAL_REASON)
+
+
+def open_handoff(turn: Turn) -> Handoff | None:
+    return turn.session.scalars(select(Handoff).where(
+        Handoff.conversation_id == turn.conversation.id, Handoff.status == "open")).first()
+
+
+# ----------------------------------------------------------------- offering slots
+def offer_slots(turn: Turn, handoff: Handoff, *, after: datetime | None,
+                resume: str | None = None) -> list[Reply]:
+    """Three slots on different half-days, « autres dates » and « pas de rendez-vous »."""
+    territory = turn.services.territory
+    found = offer(turn.session, territory, handoff.reason_id, turn.clock(), count=3,
+                  after=after)
+    conversation = turn.conversation
+    resume = resume or (conversation.context or {}).get("resume")
+    if not found.slots:
+        conversation.state = "booked" if handoff.booked else "result"
+        return [Reply(messages.text("no_slot", contact=turn.services.contact))]
+    labels = [slot_label(turn, slot) for slot in found.slots]
+    extra = [messages.CHOICES["slot_more"][0]] if found.more_after else []
+    conversation.context = {
+        "offered": [_slot_to_dict(s) for s in found.slots],
+        "more_after": found.more_after.isoformat() if found.more_after else None,
+        "handoff_id": handoff.id,
+        "resume": resume,
+    }
+    conversation.state = "slot"
+    first = describe_slot(found.slots[0], territory)
+    key = "slot_offer_urgent" if handoff.urgent else "slot_offer"
+    return [Reply(messages.text(key, place=first["place"]),
+                  labels + extra + [messages.CHOICES["slot_none"][0]])]
+
+
+def slot_label(turn: Turn, slot: Slot) -> str:
+    parts = describe_slot(slot, turn.services.territory)
+    return messages.text("slot_label", day=messages.short_day(parts["day"]),
+                         time=parts["time"], place=parts["place"])
+
+
+def choose(turn: Turn) -> Outcome:
+    """Books the slot picked by its number, or offers other dates."""
+    context = turn.conversation.context or {}
+    offered = [_slot_from_dict(s) for s in context.get("offered", [])]
+    handoff = turn.session.get(Handoff, context.get("handoff_id")) if context else None
+    if handoff is None or handoff.status != "open":
+        return Goto("result")
+    choices = [slot_label(turn, s) for s in offered]
+    more = bool(context.get("more_after"))
+    if more:
+        choices.append(messages.CHOICES["slot_more"][0])
+    choices.append(messages.CHOICES["slot_none"][0])
+    index = parsing.parse_choice(turn.text, choices)
+    words = parsing.normalize(turn.text)
+    if index is None and words in ("autres", "autre", "autres dates", "plus", "suite"):
+        index = len(offered) if more else None
+    if index is None and parsing.parse_yes_no(turn.text) is False:
+        index = len(choices) - 1
+    if index is None:
+        return prompts.not_understood(turn, Reply(messages.text("slot_reask"), choices))
+    if index < len(offered):
+        return _book(turn, handoff, offered[index])
+    if more and index == len(offered):
+        return offer_slots(turn, handoff, after=datetime.fromisoformat(context["more_after"]))
+    return _decline(turn, handoff, context.get("resume"))
+
+
+def _decline(turn: Turn, handoff: Handoff, resume: str | None) -> list[Reply]:
+    """No slot: the hand-off stays open for the referents; the check goes on if it was on."""
+    conversation = turn.conversation
+    conversation.context = {}
+    replies = [Reply(messages.text("slot_declined", contact=turn.services.contact))]
+    if handoff.booked:
+        conversation.state = "booked"
+    elif resume:
+        conversation.state = resume
+        replies.append(prompts.prompt(resume.split(":", 1)[1]))
+    else:
+        conversation.state = "result"
+    return replies
+
+
+def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
+    now = turn.clock()
+    territory = turn.services.territory
+    held = handoff.booked
+    if held is not None:
+        appointment = booking.reschedule(turn.session, appointment_id=held.id, slot=slot,
+                                         now=now, territory=territory)
+    else:
+        appointment = booking.book(turn.session, handoff_id=handoff.id, slot=slot, now=now,
+                                   territory=territory)
+    if appointment is None:
+        # Someone else took it a moment ago: offer what is still free.
+        return [Reply(messages.text("slot_taken"))] + offer_slots(turn, handoff, after=None)
+    turn.event("appointment_booked")
+    turn.conversation.state = "booked"
+    turn.conversation.context = {}
+    return [confirmation(turn, appointment)]
+
+
+def confirmation(turn: Turn, appointment: Appointment) -> Reply:
+    parts = describe_slot(Slot.of(appointment), turn.services.territory)
+    text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
+                         place=parts["place"], address=parts["address"],
+                         referent=parts["referent"], documents=", ".join(documents(turn)))
+    # Absolute when the public address is known, so Telegram can show it as a link.
+    services = turn.services
+    attachments = [{"kind": "calendar", "name": "rendez-vous.ics",
+                    "url": f"{services.public_base_url}/api/appointments/"
+                           f"{appointment.id}.ics?token="
+                           f"{services.appointment_token(appointment.id)}"}]
+    if parts["map"]:
+        attachments.append({"kind": "map", "name": "Plan", "url": parts["map"]})
+    return Reply(text, _booked_choices(), attachments=attachments)
+
+
+def documents(turn: Turn) -> list[str]:
+    """What to bring: the documents the rights found ask first, without repeats.
+
+    Capped: a confirmation must stay readable on a phone; the full list per right is
+    in the result (DETAILS), and the referent says what else is missing.
+    """
+    seen: list[str] = []
+    eligibility = turn.services.eligibility
+    lists = [eligibility.benefit(b).documents for b in turn.eligible_ids()]
+    for rank in range(max((len(docs) for docs in lists), default=0)):
+        for docs in lists:  # the first document of each right, then the second…
+            if rank < len(docs) and docs[rank] not in seen:
+                seen.append(docs[rank])
+    return seen[:MAX_DOCUMENTS] or list(DEFAULT_DOCUMENTS)
+
+
+# ----------------------------------------------------------------- afterwards
+def wants_change(turn: Turn) -> str | None:
+    """« cancel » or « move » when the person asks to (words or NLU intent), else None."""
+    words = parsing.normalize(turn.text).strip(" .!?")
+    intent = turn.strong_intent()
+    if words in CANCEL_WORDS or intent == "cancel_appointment":
+        return "cancel"
+    if words in MOVE_WORDS or intent == "reschedule_appointment":
+        return "move"
+    return None
+
+
+def has_booking(turn: Turn) -> bool:
+    handoff = open_handoff(turn)
+    return bool(handoff and handoff.booked)
+
+
+def cancel(turn: Turn) -> list[Reply]:
+    """Cancels the appointment (the person excused themself) and offers new slots."""
+    handoff = open_handoff(turn)
+    appointment = handoff.booked
+    if appointment is not None:
+        booking.cancel(turn.session, appointment_id=appointment.id, status="excused")
+        turn.event("appointment_excused")
+    return [Reply(messages.text("booking_cancelled"))] + offer_slots(turn, handoff, after=None)
+
+
+def move(turn: Turn) -> list[Reply]:
+    """Offers new slots; the one picked replaces the booked appointment."""
+    return offer_slots(turn, open_handoff(turn), after=None)
+
+
+def after_booking(turn: Turn) -> Outcome:
+    """ANNULER cancels, CHANGER moves; anything else goes to the referent."""
+    handoff = open_handoff(turn)
+    if handoff is None:
+        return Goto("result")
+    change = wants_change(turn)
+    choice = parsing.parse_choice(turn.text, _booked_choices())
+    if handoff.booked and (change == "cancel" or choice == 0):
+        return cancel(turn)
+    if change == "move" or choice == 1:
+        return move(turn)
+    # Kept in the transcript for the referent; the bot does not answer in their place.
+    referent = turn.services.territory.referents.get(handoff.referent_id or "")
+    name = referent.first_name if referent else messages.text("the_referent")
+    return [Reply(messages.text("forwarded", referent=name))]
+
+
+def held(turn: Turn) -> bool:
+    """A referent holds the conversation: the bot keeps quiet."""
+    handoff = open_handoff(turn)
+    return bool(handoff and handoff.held_by_referent)
+
+
+def _booked_text(turn: Turn, appointment: Appointment) -> str:
+    parts = describe_slot(Slot.of(appointment), turn.services.territory)
+    return messages.text("booking_reminder_inline", day=parts["day"], time=parts["time"],
+                         place=parts["place"])
+
+
+def _booked_choices() -> list[str]:
+    return list(messages.CHOICES["booked"])

@@ -7,12 +7,11 @@ at 8 questions for a single adult and 10 for a couple with children.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot import parsing
+from bot import answers, parsing
 from bot.messages import CHOICES
 
 HOUSEHOLDS = ["single", "single_with_children", "couple", "couple_with_children"]
@@ -21,20 +20,18 @@ MOMENTS = ["adult", "child", "single_parent", "senior", "other"]
 
 
 def parse_age(text: str) -> Any:
-    return parsing.parse_integer(text, minimum=15, maximum=120)
+    return answers.age(text)
 
 
 def _postcode(text: str) -> Any:
-    digits = re.sub(r"\D", "", parsing.normalize(text))
-    if len(digits) == 5 and digits[:2] not in ("00", "96", "99"):
-        return digits
-    return None
+    return answers.postcode(text)
 
 
-def _choice(name: str, values: list[str]) -> Callable[[str], Any]:
+def _choice(name: str, values: list[str], words: Callable[[str], Any]) -> Callable[[str], Any]:
+    """The option's digit or words first, then what people write for it (« je vis seule »)."""
     def parse(text: str) -> Any:
         index = parsing.parse_choice(text, CHOICES[name])
-        return values[index] if index is not None else None
+        return values[index] if index is not None else words(text)
 
     return parse
 
@@ -44,16 +41,29 @@ def yes_no(text: str) -> Any:
     if answer is None:
         index = parsing.parse_choice(text, CHOICES["yes_no"])
         answer = None if index is None else index == 0
-    return answer
+    return answer if answer is not None else answers.yes_no(text)
+
+
+def _disability(text: str) -> Any:
+    index = parsing.parse_choice(text, CHOICES["yes_no"])
+    return index == 0 if index is not None else answers.disability(text)
 
 
 def _amount(text: str) -> Any:
-    return parsing.parse_amount(text)
+    return answers.amount(text)
 
 
 def _ages(text: str) -> Any:
-    ages = parsing.parse_ages(text)
+    ages = answers.children_ages(text)
     return ages or None  # « avec enfants » was chosen: at least one age is needed
+
+
+def parse_moment(text: str) -> str | None:
+    """A moment of life by its number, its words, or what people write (« enceinte »)."""
+    index = parsing.parse_choice(text, CHOICES["moment"])
+    if index is not None:
+        return MOMENTS[index]
+    return answers.moment(text)
 
 
 def _with_children(answers: dict) -> bool:
@@ -76,15 +86,17 @@ class Question:
 QUESTIONS: list[Question] = [
     Question("age", parse_age, lambda m, a: True),
     Question("postcode", _postcode, lambda m, a: True),
-    Question("household", _choice("household", HOUSEHOLDS),
+    Question("household", _choice("household", HOUSEHOLDS, answers.household),
              lambda m, a: m != "single_parent", choices="household"),
+    Question("children_ages", _ages, lambda m, a: _with_children(a)),
+    Question("housing", _choice("housing", HOUSING, answers.housing), lambda m, a: True,
+             choices="housing"),
+    Question("rent", _amount, lambda m, a: _rents(a), kind="amount"),
+    Question("disability", _disability, lambda m, a: m != "senior", choices="yes_no"),
+    Question("salary", _amount, lambda m, a: m != "senior", kind="amount"),
+    # After the salary: for couples, one prompt asks both (answers.PAIRS).
     Question("partner_income", _amount,
              lambda m, a: a.get("household", "").startswith("couple"), kind="amount"),
-    Question("children_ages", _ages, lambda m, a: _with_children(a)),
-    Question("housing", _choice("housing", HOUSING), lambda m, a: True, choices="housing"),
-    Question("rent", _amount, lambda m, a: _rents(a), kind="amount"),
-    Question("disability", yes_no, lambda m, a: m != "senior", choices="yes_no"),
-    Question("salary", _amount, lambda m, a: m != "senior", kind="amount"),
     Question("unemployment", _amount, lambda m, a: m != "senior", kind="amount"),
     Question("pension", _amount, lambda m, a: m == "senior", kind="amount"),
     Question("other_income", _amount, lambda m, a: m == "senior", kind="amount"),
@@ -106,6 +118,18 @@ def next_question(moment: str, answers: dict, after: str | None = None) -> Quest
         if question.applies(moment, answers) and question.key not in answers:
             return question
     return None
+
+
+def pair_of(key: str, moment: str, answers_so_far: dict) -> str | None:
+    """The question asked together with KEY (« âge et code postal »), if it is pending too."""
+    pair = answers.PAIRS.get(key)
+    if pair is None or pair[0] in answers_so_far:
+        return None
+    return pair[0] if BY_KEY[pair[0]].applies(moment, answers_so_far) else None
+
+
+def read_pair(key: str, text: str) -> tuple:
+    return answers.PAIRS[key][1](text)
 
 
 def questions_for(moment: str, answers: dict) -> list[str]:

@@ -24,6 +24,9 @@ class Reply:
     # Details a channel that pays per message part (SMS) may leave out; the person gets
     # them by asking (DETAILS). Web, Telegram and WhatsApp show them.
     detail: bool = False
+    # The opposite: a short stand-in shown only where details are left out (SMS), such as
+    # « et 3 autres aides : écrivez DETAILS ». Other channels drop it.
+    brief: bool = False
     # The opt-out confirmation: the one message that still goes to an address that opted out.
     always_send: bool = False
 
@@ -31,4 +34,6 @@ class Reply:
         data: dict[str, Any] = {"text": self.text, "choices": list(self.choices)}
         if self.attachments:
             data["attachments"] = [dict(a) for a in self.attachments]
+        if self.detail:
+            data["detail"] = True  # left out of SMS (DETAILS gives it): lets scripts count parts
         return data

@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     @app.post("/api/chat")
     def chat(body: ChatRequest) -> dict[str, Any]:
         replies = core.handle(IncomingMessage(channel="web", sender=body.user_id, text=body.text))
-        return {"replies": [reply.as_dict() for reply in replies]}
+        return {"replies": [reply.as_dict() for reply in replies if not reply.brief]}
 
     @app.get("/api/appointments/{appointment_id}.ics")
     def appointment_calendar(appointment_id: int, token: str = "") -> Response:

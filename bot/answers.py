@@ -1,0 +1,370 @@
+"""Reading answers the way people text them: per question, and facts said in passing.
+
+`read(key, text)` reads the answer to the question KEY (« je vis seule », « hlm »,
+« ouais », « je touche rien », « vingt-trois ans ») or returns None. `facts_in(text)` finds
+the facts a sentence states with a cue word (« j'ai 34 ans », « loyer 480 », « 2 enfants de
+5 et 8 ans »): a number is only ever taken with its cue, never guessed, so « 4 et 9 » (ages)
+cannot become a salary. The dialogue confirms facts taken outside their question.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot import parsing
+
+HOUSEHOLD_WORDS = {
+    "couple_with_children": [
+        r"\b(couple|marie|mariee|maries|mariees|pacse|pacsee|pacses|concubin\w*|en menage)\b"
+        r".*\b(enfants?|gosses?|petits?|bebe|fils|fille|filles)\b",
+        r"\b(mon|ma) (mari|femme|copain|copine|conjoint|conjointe|compagnon|compagne)\b.*"
+        r"\b(enfants?|gosses?|bebe|fils|fille)\b",
+        r"\b(nos|nos deux|nos \d+) enfants\b",
+    ],
+    "single_with_children": [
+        r"\b(seul|seule|celibataire|divorce|divorcee|separe|separee|veuf|veuve|maman solo|"
+        r"papa solo|mere isolee|pere isole|parent isole|mere celibataire|pere celibataire)\b"
+        r".*\b(enfants?|gosses?|petits?|bebe|fils|fille|filles)\b",
+        r"\b(avec|et) (mes|mon|ma) (enfants?|gosses?|petits?|bebe|fils|fille|filles)\b",
+        r"\b(maman|papa) solo\b", r"\bparent isole\b", r"\b(mere|pere) (isolee?|celibataire)\b",
+        r"\bseule? avec\b",
+    ],
+    "couple": [
+        r"\b(couple|marie|mariee|maries|mariees|pacse|pacsee|pacses|concubin\w*|en menage)\b",
+        r"\b(avec|et) (mon|ma) (mari|femme|copain|copine|conjoint|conjointe|compagnon|compagne|"
+        r"epoux|epouse)\b",
+        r"\b(on est|nous sommes|on vit) (deux|2)\b", r"\ba deux\b",
+    ],
+    "single": [
+        r"\b(seul|seule|seuls|celibataire|celib|solo|divorce|divorcee|separe|separee|veuf|"
+        r"veuve)\b",
+        r"\btout seule?\b", r"\bpersonne d autre\b", r"\bje vis seule?\b",
+    ],
+}
+NO_CHILDREN = r"\b(sans|pas d|pas de|aucun|0|zero) (enfants?|gosses?)\b"
+
+HOUSING_WORDS = {
+    "social_tenant": [r"\bhlm\b", r"\blogement social\b", r"\blogement sociaux\b",
+                      r"\bbailleur social\b", r"\bhabitat\b", r"\bopus\b", r"\bcus habitat\b",
+                      r"\bsocial\b"],
+    "homeless": [r"\ba la rue\b", r"\bsans (logement|domicile|abri|toit)\b", r"\bsdf\b",
+                 r"\bdans (la|ma) (rue|voiture)\b", r"\bdehors\b", r"\bfoyer d urgence\b",
+                 r"\b115\b", r"\bsquat\w*\b", r"\bhotel social\b"],
+    "owner": [r"\bproprio\w*\b", r"\bproprietaire\b", r"\bj ai achete\b",
+              r"\b(ma|notre) (maison|appart\w*) (a moi|a nous)\b", r"\bcredit immo\w*\b",
+              r"\bemprunt\b"],
+    "hosted": [r"\bheberge\w*\b", r"\bchez (mes|mon|ma|des|un|une|ma) ", r"\bchez (eux|lui|elle)\b",
+               r"\bgratuit\w*\b", r"\bsans payer\b", r"\bje paye rien\b", r"\bloge\w*\b"],
+    "tenant": [r"\bloca\w*\b", r"\bje loue\b", r"\bon loue\b", r"\bloue\b", r"\bloyer\b",
+               r"\bappart\w*\b", r"\bstudio\b", r"\bt[1-5]\b", r"\bf[1-5]\b", r"\bbail\b",
+               r"\bprive\b", r"\bcolocation\b", r"\bcoloc\b"],
+}
+
+YES = [r"^(oui|ouii+|ouais|ouai|ouep|ui|wi|yes|yep|ok|okay|oki|d accord|daccord|dac|dacc|"
+       r"bien sur|evidemment|exact|exactement|c est ca|c est bien ca|voila|tout a fait|"
+       r"absolument|carrement|grave|volontiers|vas y|go|j accepte|accepte|si)\b"]
+NO = [r"^(non|nan|nn|no|nope|pas du tout|pas vraiment|jamais|aucun|aucune|pas de|pas d|"
+      r"je refuse|refuse|non merci|niet)\b"]
+DISABILITY_NO = [r"\bpas (de|d) (handicap|mdph|reconnaissance)\b", r"\baucun handicap\b",
+                 r"\bpas handicape\w*\b", r"\bnon\b"]
+DISABILITY_YES = [r"\bhandicap\w*\b", r"\bmdph\b", r"\brqth\b", r"\baah\b", r"\binvalid\w*\b"]
+
+DONT_KNOW = [r"\b(je )?(ne )?(sais|sait|c est|sai|se) (pas|po|plus)\b", r"\bj sais pas\b",
+             r"\bsais pas\b", r"\bch(e|ai)? ?pa\b", r"\bchais pas\b", r"\baucune idee\b",
+             r"\bje ne sais\b", r"\bjsp\b", r"\bje sais plus\b", r"\bpas sur\w*\b",
+             r"\bca depend\b", r"\bvariable\b", r"\bdepend des mois\b"]
+NOTHING = [r"^(rien|nada|zero|0|aucun|aucune|pas de revenu\w*|pas de salaire|pas de chomage|"
+           r"pas de retraite|non|nan|que dalle)\b", r"\bje (ne )?touche rien\b",
+           r"\bje (ne )?gagne rien\b", r"\bj ai rien\b", r"\bpas de (revenus?|salaire|chomage|"
+           r"retraite|pension|travail|boulot)\b", r"\bje (ne )?travaille (pas|plus)\b",
+           r"\bsans (emploi|revenus?|travail|boulot)\b", r"\bje n ai (pas|rien)\b",
+           r"\bau chomage non\b", r"\bpas au chomage\b", r"\bpas droit\b"]
+
+# Cue words that tie a number to a fact, for facts said in passing.
+AMOUNT_CUES = {
+    "rent": r"(loyer|je paye|on paye|je paie|on paie|loue)",
+    "unemployment": r"(chomage|pole emploi|france travail|are\b|allocation chomage|ass\b)",
+    "pension": r"(retraite|pension|minimum vieillesse)",
+    "partner_income": r"(mon mari|ma femme|mon conjoint|ma conjointe|mon copain|ma copine|"
+                      r"mon compagnon|ma compagne|il gagne|elle gagne|lui gagne)",
+    "salary": r"(salaire|je gagne|gagne|travaille|touche|smic|paye|paie|mi temps|temps partiel|"
+              r"interim|cdi|cdd|boulot|job)",
+}
+_NUMBER_WORDS = r"(\d+(?:[.,]\d+)?|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix)"
+# What people write for a moment of life; checked in this order (« enceinte » before
+# « seule avec mes enfants », which a pregnant single mother may write too).
+MOMENT_WORDS = {
+    "child": [r"\benceinte\b", r"\battend\w* (un|mon|notre|le) (enfant|bebe|heureux evenement)\b",
+              r"\bgrossesse\b", r"\bbebe (en route|arrive|va arriver)\b",
+              r"\b(je vais|va) accoucher\b", r"\bnaissance\b", r"\bmois de grossesse\b"],
+    "single_parent": [r"\beleve\w* seule?\b", r"\bseule? avec (mes|mon|ma|\d|deux|trois) ",
+                      r"\b(maman|papa|mere|pere|parent) (solo|seule?|isolee?|celibataire)\b",
+                      r"\bfamille monoparentale\b", r"\bmonoparental\w*\b",
+                      r"\bseule? (pour|a) (elever|m occuper)\b"],
+    "senior": [r"\b(a|en|la) retraite\b", r"\bretraite\w*\b", r"\bsenior\b",
+               r"\bpersonne agee\b", r"\bdeviens vieux\b", r"\bvieillesse\b",
+               r"\b(6[0-9]|[7-9][0-9]) ans\b"],
+    "adult": [r"\bdeviens adulte\b", r"\badulte\b", r"\bjeune\b", r"\bmajeur\w*\b",
+              r"\b(18|19|20|21|22|23|24|25) ans\b", r"\betudiant\w*\b",
+              r"\bquitte\w* (mes parents|la maison|le foyer)\b", r"\bpremier appart\w*\b",
+              r"\bapprenti\w*\b", r"\bmission locale\b"],
+    "other": [r"^autres?\b", r"\baucun\w* de (ces|ca)\b", r"\brien de tout ca\b",
+              r"\bautre chose\b", r"\bautre situation\b", r"\bpas dans (la|les) liste\w*\b"],
+}
+
+
+def _norm(text: str) -> str:
+    text = parsing.normalize(text).replace("'", " ").replace("-", " ")
+    return re.sub(r"\s+", " ", text).strip(" .!?,;")
+
+
+def _any(patterns: list[str], text: str) -> bool:
+    return any(re.search(p, text) for p in patterns)
+
+
+def is_yes(text: str) -> bool:
+    return _any(YES, _norm(text))
+
+
+def is_no(text: str) -> bool:
+    return _any(NO, _norm(text))
+
+
+def dont_know(text: str) -> bool:
+    words = _norm(text)
+    return _any(DONT_KNOW, words) or words in {"?", "??", "jsp", "sais pas", "je sais pas"}
+
+
+def yes_no(text: str) -> bool | None:
+    words = _norm(text)
+    if not words:
+        return None
+    yes, no = _any(YES, words), _any(NO, words)
+    if yes != no:
+        return yes
+    return None
+
+
+def household(text: str) -> str | None:
+    words = _norm(text)
+    if re.search(NO_CHILDREN, words):
+        couple = _any(HOUSEHOLD_WORDS["couple"], words)
+        return "couple" if couple else "single"
+    for value in ("couple_with_children", "single_with_children", "couple", "single"):
+        if _any(HOUSEHOLD_WORDS[value], words):
+            return value
+    return None
+
+
+def housing(text: str) -> str | None:
+    words = _norm(text)
+    for value in ("social_tenant", "homeless", "owner", "hosted", "tenant"):
+        if _any(HOUSING_WORDS[value], words):
+            return value
+    return None
+
+
+def disability(text: str) -> bool | None:
+    words = _norm(text)
+    if _any(DISABILITY_NO, words):
+        return False
+    if _any(DISABILITY_YES, words):
+        return True
+    return yes_no(text)
+
+
+def amount(text: str) -> float | None:
+    """A monthly amount: « 800 », « 1 200 € », « mille deux cents », « je touche rien »."""
+    value = parsing.parse_amount(text)
+    if value is not None:
+        return value
+    words = _norm(text)
+    numbers = parsing.numbers_in(text)
+    if not numbers and _any(NOTHING, words):
+        return 0.0
+    # « environ 800 », « dans les 800 par mois », « a peu pres 1200 »: one number, read it.
+    big = [n for n in numbers if n >= 0]
+    if len(big) == 1 and big[0] <= 100_000:
+        return big[0]
+    return None
+
+
+def age(text: str) -> int | None:
+    value = parsing.parse_integer(text, minimum=15, maximum=120)
+    if value is not None:
+        return value
+    words = _norm(text)
+    match = re.search(r"\b(\d{2,3}) ?ans?\b", parsing.normalize(_words_to_digits(words)))
+    if match:
+        value = int(match.group(1))
+        return value if 15 <= value <= 120 else None
+    return None
+
+
+def children_ages(text: str) -> list[int] | None:
+    """Children's ages: « 4 et 9 », « un de 5 ans et une de 8 », « bebe de 6 mois »."""
+    words = _norm(text)
+    if re.search(r"\b(\d+|un|une|deux|trois) mois\b", words):
+        words = re.sub(r"\b(\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) "
+                       r"mois\b", "0 an", words)
+    words = re.sub(r"\b(bebe|nourrisson|nouveau ne)\b(?! de)", "0 an", words)
+    # « 2 enfants de 5 et 8 ans »: the count is not an age.
+    words = re.sub(r"\b" + _NUMBER_WORDS + r" (enfants?|gosses?|petits?|filles?|garcons?|fils)"
+                   r"\b", " ", words)
+    return parsing.parse_ages(words)
+
+
+def postcode(text: str) -> str | None:
+    """Five digits (« 67100 », « 67 100 »), or a commune or district name of the EMS."""
+    compact = re.sub(r"(?<=\d) (?=\d)", "", parsing.normalize(text))
+    candidates = [d for d in re.findall(r"\b\d{5}\b", compact) if d[:2] not in ("00", "96", "99")]
+    if len(set(candidates)) == 1:
+        return candidates[0]
+    if candidates:
+        return None
+    words = _norm(text)
+    for name, code in COMMUNE_NAMES.items():
+        if re.search(rf"\b{name}\b", words):
+            return code
+    return None
+
+
+# Commune names residents write instead of a postcode (Eurométropole de Strasbourg).
+COMMUNE_NAMES = {
+    "neudorf": "67100", "meinau": "67100", "neuhof": "67100", "port du rhin": "67100",
+    "schiltigheim": "67300", "schilik": "67300", "bischheim": "67800", "hoenheim": "67800",
+    "illkirch": "67400", "graffenstaden": "67400", "lingolsheim": "67380",
+    "ostwald": "67540", "cronenbourg": "67200", "hautepierre": "67200",
+    "koenigshoffen": "67200", "elsau": "67200", "robertsau": "67000",
+    "esplanade": "67000", "strasbourg": "67000", "stras": "67000", "sxb": "67000",
+}
+
+
+def _words_to_digits(text: str) -> str:
+    try:
+        return parsing.words_to_digits(text)
+    except (ValueError, IndexError):
+        return text
+
+
+def age_and_postcode(text: str) -> tuple[int | None, str | None]:
+    """« 34 ans, 67100 », « 34 » or « 67100 » alone: what the two-in-one prompt got."""
+    code = postcode(text)
+    rest = re.sub(r"\b\d{2} ?\d{3}\b", " ", parsing.normalize(text))
+    for name in COMMUNE_NAMES:
+        rest = re.sub(rf"\b{name}\b", " ", rest)
+    return age(rest) if rest.strip() else None, code
+
+
+def couple_incomes(text: str) -> tuple[float | None, float | None]:
+    """« 800 et 1200 » (you, then your partner), « je gagne rien et lui 1400 »."""
+    facts = facts_in(text)
+    mine, theirs = facts.get("salary"), facts.get("partner_income")
+    numbers = [n for n in parsing.numbers_in(text) if n >= 0 and n not in (mine, theirs)]
+    words = _norm(text)
+    if re.search(r"\b(rien|0|zero) (tous )?les deux\b|\bni l un ni l autre\b|"
+                 r"\b(aucun|personne) (de nous|ne travaille)\b", words):
+        return 0.0, 0.0
+    if mine is None and theirs is None:
+        if len(numbers) == 2:
+            return numbers[0], numbers[1]
+        if len(numbers) == 1:
+            return numbers[0], None
+        return (0.0 if _any(NOTHING, words) else None), None
+    if mine is None:
+        nothing_for_me = re.search(r"\b(moi|je) (ne )?(gagne |touche )?(rien|0|zero)\b", words)
+        mine = numbers[0] if len(numbers) == 1 else (0.0 if nothing_for_me else None)
+    elif theirs is None and len(numbers) == 1:
+        theirs = numbers[0]
+    return mine, theirs
+
+
+# Two questions asked in one prompt while both are pending: one SMS instead of two.
+PAIRS = {"age": ("postcode", age_and_postcode), "salary": ("partner_income", couple_incomes)}
+
+
+READERS = {
+    "age": age,
+    "postcode": postcode,
+    "household": household,
+    "partner_income": amount,
+    "children_ages": children_ages,
+    "housing": housing,
+    "rent": amount,
+    "disability": disability,
+    "salary": amount,
+    "unemployment": amount,
+    "pension": amount,
+    "other_income": amount,
+}
+
+
+def read(key: str, text: str) -> Any:
+    """The answer to question KEY read in `text`, or None."""
+    return READERS[key](text)
+
+
+# ------------------------------------------------------------------ facts in a sentence
+def facts_in(text: str) -> dict[str, Any]:
+    """Facts a sentence states with their cue words; nothing is guessed without a cue."""
+    words = _norm(text)
+    digits = parsing.normalize(_words_to_digits(words))
+    facts: dict[str, Any] = {}
+    match = re.search(r"\b(?:j ai|jai|g|age de|agee? de|moi) ?(\d{2,3}) ?ans?\b", digits) or \
+        re.search(r"^(\d{2,3}) ?ans?\b", digits)
+    if match and 15 <= int(match.group(1)) <= 120:
+        facts["age"] = int(match.group(1))
+    code = re.findall(r"\b(67\d{3}|68\d{3}|[0-9]{2}[0-9]{3})\b", digits)
+    code = [c for c in code if c[:2] not in ("00", "96", "99") and (
+        re.search(rf"(code postal|cp|habite|vis a|j habite|au|a) {c}", digits) or c[:2] == "67")]
+    if len(code) == 1:
+        facts["postcode"] = code[0]
+    found_household = household(text)
+    children = re.search(r"\b" + _NUMBER_WORDS + r" (enfants?|gosses?|petits?)\b", words)
+    if found_household:
+        facts["household"] = found_household
+    elif children:
+        pass  # a number of children without « seul(e) » or « couple »: not enough to say
+    ages = re.search(r"\b(?:enfants?|gosses?|petits?|filles?|garcons?|fils|fille) (?:de|qui ont|"
+                     r"ont|ages? de|agees? de) ([0-9 ,et]+?) ans?\b", digits)
+    if ages and facts.get("household", "").endswith("with_children"):
+        values = parsing.parse_ages(ages.group(1))
+        if values:
+            facts["children_ages"] = values
+    status = housing(text) if _any([p for ps in HOUSING_WORDS.values() for p in ps], words) \
+        else None
+    if status and not (status == "tenant" and not re.search(
+            r"\b(loca\w*|je loue|on loue|bail|coloc\w*)\b", words)):
+        facts["housing"] = status
+    for key, cue in AMOUNT_CUES.items():
+        if key in facts:
+            continue
+        # Between the cue and its number: a few words, but never « et », « rien » or another
+        # person (« je gagne rien et lui 1400 » gives nothing to « je gagne »).
+        gap = r"(?:(?!\b(?:et|rien|lui|elle|mari|femme|conjointe?|moi)\b)\D){0,25}?"
+        pattern = cue + gap + r"(\d[\d .]*\d|\d)(?: ?(?:€|e|eur|euros?|balles))?"
+        for found in re.finditer(pattern, digits):
+            value = parsing.parse_amount(found.group(found.lastindex))
+            # One number, one fact: a number already taken by another cue is not reused.
+            taken = any(facts[k] == value for k in facts if k in AMOUNT_CUES)
+            if value is not None and value >= 50 and not taken:
+                facts[key] = value
+                break
+    if _any(NOTHING[1:], words) and "salary" not in facts and re.search(
+            r"\b(travaille|boulot|salaire|gagne|touche)\b", words):
+        facts["salary"] = 0.0
+    if re.search(r"\bpas (de|d) (handicap|mdph)\b", words):
+        facts["disability"] = False
+    elif re.search(r"\b(handicap\w*|mdph|rqth)\b", words):
+        facts["disability"] = True
+    return facts
+
+
+def moment(text: str) -> str | None:
+    """A moment of life a sentence states (« je suis enceinte », « je suis à la retraite »)."""
+    words = parsing.normalize(_words_to_digits(_norm(text)))
+    for value, patterns in MOMENT_WORDS.items():
+        if _any(patterns, words):
+            return value
+    return None

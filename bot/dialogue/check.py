@@ -1,0 +1,356 @@
+"""Consent and the eligibility check: greet, ask consent, the moment of life, each question.
+
+States it handles (see the core's table):
+    new       anything: the first message                -> welcome
+    consent   oui / non to keeping the answers           -> consent
+    declined  oui to change one's mind                   -> declined
+    moment    a moment of life, 1 to 5                   -> moment
+    ask:KEY   the answer to question KEY                 -> answer
+    confirm   oui / non to facts understood in passing   -> confirm
+    computing a check interrupted before its result      -> begin_check (again)
+
+Answers are read the way people write them (bot/answers.py). A fact read outside its own
+question (« je paie 480 de loyer » while asked the salary) counts only once confirmed, and
+a number that answers the current question is never taken for another one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot import answers, messages, parsing
+from bot.dialogue import prompts, questions
+from bot.dialogue.profile import build_profile
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Reply
+from storage.models import Consent
+
+CONSENT_VERSION = "2026-11"
+# A first message that says it all is kept until the consent answer, at most this long.
+INTRO_KEPT = timedelta(hours=1)
+# Middle of each range offered after « je ne sais pas » (messages.CHOICES["range_*"]).
+RANGE_VALUES = {"range_income": [150.0, 500.0, 950.0, 1500.0],
+                "range_rent": [300.0, 500.0, 700.0, 900.0]}
+CORRECTION = re.compile(r"^(non|nan|pardon|en fait|enfait|finalement|plutot|erreur|oups|"
+                        r"je me suis trompee?|correction|attention)\b|\bje me suis trompee?\b|"
+                        r"\ben fait\b")
+DISCOURAGED = re.compile(r"\b(droit a rien|droits? a rien|jamais droit|ai droit a rien|"
+                         r"pas droit|ca sert a rien|pour rien de toute facon|on a droit a rien)\b")
+
+
+def welcome(turn: Turn) -> list[Reply]:
+    """Greets, says what is kept and for how long, and asks consent.
+
+    A first message full of facts is kept (not as answers) until the consent answer.
+    """
+    conversation = turn.conversation
+    moment = turn.moment_intent() or answers.moment(turn.text)
+    if moment and not conversation.consented:
+        conversation.moment = moment
+    conversation.state = "consent"
+    if answers.facts_in(turn.text):
+        conversation.context = {"intro": turn.text, "intro_at": turn.clock().isoformat()}
+    replies = [Reply(messages.text("encourage"))] if discouraged(turn.text) else []
+    return replies + [Reply(messages.text("greeting")), prompts.consent_prompt(turn)]
+
+
+def discouraged(text: str) -> bool:
+    """« De toute façon je n'ai droit à rien »: the belief behind much non-take-up."""
+    return bool(DISCOURAGED.search(parsing.normalize(text).replace("'", " ")))
+
+
+def consent(turn: Turn) -> list[Reply]:
+    """Records the consent and starts the check, or keeps nothing if declined."""
+    answer = questions.yes_no(turn.text)
+    if answer is None:
+        return prompts.not_understood(
+            turn, Reply(messages.text("consent_reask"), messages.CHOICES["consent"]))
+    conversation = turn.conversation
+    intro = _fresh_intro(turn)
+    conversation.context = {}  # the first message is used now or never
+    if not answer:
+        conversation.state = "declined"
+        conversation.moment = None
+        return [Reply(messages.text("declined", contact=turn.services.contact))]
+    conversation.consented = True
+    turn.session.add(Consent(person_id=conversation.person_id, version=CONSENT_VERSION,
+                             given_at=turn.clock()))
+    turn.event("consent")
+    facts = answers.facts_in(intro) if intro else {}
+    moment = conversation.moment or (_moment_from(facts) if facts else None)
+    if moment:
+        _begin(turn, moment)
+    if facts:
+        return [confirm_facts(turn, facts, after=None)]
+    if moment:
+        return next_step(turn, after=None)
+    return [prompts.ask_moment(turn, first=True)]
+
+
+def _fresh_intro(turn: Turn) -> str | None:
+    context = turn.conversation.context or {}
+    intro, at = context.get("intro"), context.get("intro_at")
+    if not intro or not at or turn.clock() - datetime.fromisoformat(at) > INTRO_KEPT:
+        return None
+    return intro
+
+
+def _moment_from(facts: dict) -> str | None:
+    """Only what the facts say for sure: a parent alone with children."""
+    if facts.get("household") == "single_with_children":
+        return "single_parent"
+    return None
+
+
+def declined(turn: Turn) -> list[Reply]:
+    """Lets a person who declined change their mind; otherwise repeats the contact."""
+    if questions.yes_no(turn.text) is True:
+        turn.conversation.state = "consent"
+        return consent(turn)
+    if discouraged(turn.text):
+        return [Reply(messages.text("encourage")), Reply(messages.text("declined_again"))]
+    return [Reply(messages.text("declined_again"))]
+
+
+def moment(turn: Turn) -> list[Reply]:
+    """Stores the moment of life and asks the first question of its check."""
+    chosen = questions.parse_moment(turn.text) or turn.moment_intent()
+    if chosen is None:
+        return prompts.not_understood(turn, prompts.ask_moment(turn, hint=True))
+    facts = {k: v for k, v in answers.facts_in(turn.text).items() if k not in turn.answers}
+    start_replies = start(turn, chosen)
+    if facts:
+        return [confirm_facts(turn, facts, after=None)]
+    return start_replies
+
+
+def answer(turn: Turn) -> list[Reply]:
+    """Reads the answer to the current question and asks the next one."""
+    key = turn.conversation.state.split(":", 1)[1]
+    question = questions.BY_KEY[key]
+    context = turn.conversation.context or {}
+    if context.get("ranges") == key:
+        value = _range_value(question, turn.text)
+        if value is not None:
+            turn.conversation.context = {}
+            turn.set_answer(key, value)
+            return next_step(turn, after=key)
+    elif question.kind == "amount" and answers.dont_know(turn.text):
+        return [_offer_ranges(turn, key)]
+    if context.get("pair"):
+        return _answer_pair(turn, key, context["pair"])
+    facts = answers.facts_in(turn.text)
+    value = question.parse(turn.text)
+    if value is None:
+        value = facts.get(key)
+    if value is None:
+        value = from_entities(turn, question)
+    corrected = _corrections(turn, facts, current=key)
+    if value is None:
+        if corrected:
+            return _apply_corrections(turn, corrected)
+        if _is_mistake(turn.text):
+            return _back_one(turn)
+        reask = Reply(messages.text(f"reask_{key}"), prompts.choices(question))
+        return prompts.not_understood(turn, reask)
+    turn.set_answer(key, value)
+    turn.conversation.misunderstood = 0
+    turn.conversation.context = {}
+    noted = {k: v for k, v in facts.items()
+             if k != key and k not in turn.answers and v != value}
+    replies = []
+    if corrected:
+        replies.append(_corrected_reply(turn, corrected))
+    if noted:
+        return replies + [confirm_facts(turn, noted, after=key)]
+    return replies + next_step(turn, after=key)
+
+
+def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
+    """Two questions in one prompt: keep what came, ask alone what did not."""
+    first, second = questions.read_pair(key, turn.text)
+    if first is None and second is None:
+        corrected = _corrections(turn, answers.facts_in(turn.text), current=key)
+        if corrected:
+            return _apply_corrections(turn, corrected)
+        return prompts.not_understood(turn, Reply(messages.text(f"reask_{key}_{pair}")))
+    turn.conversation.misunderstood = 0
+    if second is not None:
+        turn.set_answer(pair, second)
+    turn.conversation.context = {}
+    if first is None:
+        return [prompts.prompt(key)]
+    turn.set_answer(key, first)
+    return next_step(turn, after=key)
+
+
+def confirm(turn: Turn) -> list[Reply]:
+    """Facts understood in passing: « oui » keeps them, « non » drops them (or corrects)."""
+    context = turn.conversation.context or {}
+    noted = context.get("noted", {})
+    after = context.get("after")
+    index = parsing.parse_choice(turn.text, messages.CHOICES["confirm"])
+    verdict = (index == 0) if index is not None else questions.yes_no(turn.text)
+    replacement = {k: v for k, v in answers.facts_in(turn.text).items() if k in noted}
+    if verdict is None and not replacement:
+        return prompts.not_understood(turn, prompts.confirm_prompt(turn))
+    turn.conversation.context = {}
+    turn.conversation.misunderstood = 0
+    replies = []
+    if verdict is True or replacement:
+        for key, value in {**noted, **replacement}.items():
+            if verdict is True or key in replacement:
+                turn.set_answer(key, value)
+        if replacement:
+            replies.append(Reply(messages.text(
+                "corrected", facts=prompts.describe_facts(replacement))))
+    else:
+        replies.append(Reply(messages.text("confirm_dropped")))
+    if turn.conversation.moment is None:
+        return replies + [prompts.ask_moment(turn)]
+    return replies + next_step(turn, after=after)
+
+
+def confirm_facts(turn: Turn, facts: dict[str, Any], *, after: str | None) -> Reply:
+    """Asks « J'ai noté : … C'est bien ça ? » before the facts count as answers."""
+    turn.conversation.state = "confirm"
+    turn.conversation.context = {"noted": facts, "after": after}
+    return prompts.confirm_prompt(turn)
+
+
+def _corrections(turn: Turn, facts: dict, *, current: str) -> dict:
+    """Earlier answers this message changes (« non j'ai 25 ans », « en fait on est en couple »).
+
+    Only with words of correction: otherwise a different fact is confirmed like any other.
+    """
+    if not CORRECTION.search(parsing.normalize(turn.text).replace("'", " ")):
+        return {}
+    return {k: v for k, v in facts.items()
+            if k != current and k in turn.answers and turn.answers[k] != v}
+
+
+def _apply_corrections(turn: Turn, corrected: dict) -> list[Reply]:
+    """Changes those answers and goes on from there: the questions they now need come next."""
+    reply = _corrected_reply(turn, corrected)
+    return [reply, *next_step(turn, after=None)]
+
+
+def _corrected_reply(turn: Turn, corrected: dict) -> Reply:
+    for key, value in corrected.items():
+        turn.set_answer(key, value)
+    _forget_unneeded(turn)
+    return Reply(messages.text("corrected", facts=prompts.describe_facts(corrected)))
+
+
+def _forget_unneeded(turn: Turn) -> None:
+    """Answers to questions that no longer apply (no rent once hosted for free) are dropped."""
+    needed = set(questions.questions_for(turn.conversation.moment or "other", turn.answers))
+    for key in list(turn.answers):
+        if key in questions.BY_KEY and key not in needed:
+            turn.forget_answer(key)
+
+
+def _is_mistake(text: str) -> bool:
+    words = parsing.normalize(text).replace("'", " ")
+    return bool(re.search(r"\b(je me suis trompee?|erreur|je me suis gouree?|mauvaise reponse|"
+                          r"c est faux|pas ca)\b", words))
+
+
+def _back_one(turn: Turn) -> list[Reply]:
+    """« Je me suis trompé(e) »: the previous question is asked again."""
+    history = list(turn.conversation.history or [])
+    current = turn.conversation.state.split(":", 1)[1]
+    if current in history:
+        history = history[: history.index(current)]
+    if not history:
+        return prompts.repeat(turn)
+    previous = history[-1]
+    turn.conversation.history = history[:-1]
+    return [prompts.ask(turn, previous)]
+
+
+def _offer_ranges(turn: Turn, key: str) -> Reply:
+    turn.conversation.context = {"ranges": key}
+    name = "range_rent" if key == "rent" else "range_income"
+    return Reply(messages.text("ask_range"), messages.CHOICES[name])
+
+
+def _range_value(question: questions.Question, text: str) -> float | None:
+    name = "range_rent" if question.key == "rent" else "range_income"
+    index = parsing.parse_choice(text, messages.CHOICES[name])
+    if index is not None:
+        return RANGE_VALUES[name][index]
+    return question.parse(text)
+
+
+def _begin(turn: Turn, chosen: str) -> None:
+    conversation = turn.conversation
+    if conversation.moment != chosen or not conversation.history:
+        turn.event("check_started", moment=chosen)
+    conversation.moment = chosen
+    for key, value in questions.IMPLIED.get(chosen, {}).items():
+        turn.set_answer(key, value)
+
+
+def start(turn: Turn, chosen: str) -> list[Reply]:
+    """Begins (or resumes) the check of a moment of life."""
+    _begin(turn, chosen)
+    return next_step(turn, after=None)
+
+
+def restart(turn: Turn) -> list[Reply]:
+    """Forgets the answers and goes back to the choice of a moment of life."""
+    if not turn.conversation.consented:
+        return welcome(turn)
+    turn.clear_answers()
+    return [Reply(messages.text("restarted")), prompts.ask_moment(turn)]
+
+
+def resume(turn: Turn) -> list[Reply] | None:
+    """REPRENDRE after a hand-off: the check goes on where it stopped, if it did."""
+    conversation = turn.conversation
+    if not conversation.consented:
+        return None
+    conversation.context = {}
+    if conversation.moment is None:
+        return [Reply(messages.text("resumed")), prompts.ask_moment(turn)]
+    question = questions.next_question(conversation.moment, turn.answers)
+    if question is None:
+        return None
+    return [Reply(messages.text("resumed")), prompts.ask(turn, question.key)]
+
+
+def next_step(turn: Turn, *, after: str | None) -> list[Reply]:
+    """The next unanswered question, or the check once every answer is in."""
+    question = questions.next_question(turn.conversation.moment, turn.answers, after=after)
+    if question is None:
+        question = questions.next_question(turn.conversation.moment, turn.answers)
+    if question is None:
+        return begin_check(turn)
+    return [prompts.ask(turn, question.key)]
+
+
+def begin_check(turn: Turn) -> list[Reply]:
+    """All answers are in: the profile is computed once this turn's transaction ends."""
+    conversation = turn.conversation
+    kept = {k: v for k, v in turn.answers.items()
+            if k in questions.questions_for(conversation.moment, turn.answers)}
+    period = turn.clock().strftime("%Y-%m")
+    turn.pending_check = build_profile(conversation.moment, kept, period)
+    conversation.state = "computing"
+    return []
+
+
+def from_entities(turn: Turn, question: questions.Question) -> Any:
+    """An answer read by the NLU in a sentence (« j'ai 24 ans »), when plain parsing fails."""
+    entities = turn.entities()
+    if question.key == "age" and entities.get("age"):
+        return questions.parse_age(str(entities["age"][0]))
+    if question.kind == "amount" and len(entities.get("amount", [])) == 1:
+        return float(entities["amount"][0])
+    if question.key == "housing" and entities.get("housing_status"):
+        status = entities["housing_status"][0]
+        return status if status in questions.HOUSING else None
+    return None

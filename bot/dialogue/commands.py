@@ -1,0 +1,132 @@
+"""What works at any step: emergencies, STOP, SUPPRIMER, CONSEILLER, ANNULER/CHANGER,
+DETAILS, RECOMMENCER, REPRENDRE, MENU, RETOUR; and the silence while a referent holds the conversation.
+
+`any_step` returns None when the message is none of these: the state's handler reads it.
+"""
+
+from __future__ import annotations
+
+from bot import answers, messages, parsing
+from bot.dialogue import check, handoff_flow, optout, prompts, results
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Reply
+from nlu.fallback import is_urgent
+from storage.models import ChannelAddress, Person
+
+
+def any_step(turn: Turn) -> list[Reply] | None:
+    command = parsing.command_in(turn.text)
+    intent = turn.strong_intent()
+    if intent == "urgent_help" or is_urgent(turn.text):
+        if _answers_homeless(turn):
+            # « À la rue » answering the housing question: the numbers first, a referent
+            # alerted, and the check goes on (the person came for their rights).
+            turn.event("urgent")
+            handoff_flow.open_only(turn, trigger="urgent", urgent=True)
+            turn.notes["before"] = [Reply(messages.text("urgent"))]
+            return None
+        return urgent(turn)
+    if (replies := optout.respond(turn, intent)) is not None:
+        return replies
+    if command == "erase" or intent == "delete_my_data":
+        return erase(turn)
+    if command == "human" or intent == "request_human":
+        return results.ask_for_person(turn)
+    if turn.conversation.consented and turn.conversation.state not in ("booked", "slot") \
+            and handoff_flow.has_booking(turn):
+        # ANNULER or CHANGER in the middle of a new check still reaches the appointment.
+        change = handoff_flow.wants_change(turn)
+        if change == "cancel":
+            return handoff_flow.cancel(turn)
+        if change == "move":
+            return handoff_flow.move(turn)
+    if command == "details" and (details := results.show_details(turn)) is not None:
+        return details
+    if command == "restart":
+        return check.restart(turn)
+    if command == "resume" and (resumed := check.resume(turn)) is not None:
+        return resumed
+    if command == "menu":
+        return menu(turn)
+    if command == "back":
+        return back(turn)
+    return None
+
+
+def _answers_homeless(turn: Turn) -> bool:
+    return turn.conversation.state == "ask:housing" and answers.housing(turn.text) == "homeless"
+
+
+def media_only(turn: Turn) -> list[Reply]:
+    """A photo or voice note without text: say only text is read, and what is asked."""
+    if turn.conversation.state == "new":
+        return [Reply(messages.text("media_only_text")), *check.welcome(turn)]
+    return [Reply(messages.text("media_only_text")), *prompts.repeat(turn)]
+
+
+def while_held(turn: Turn) -> list[Reply]:
+    """A referent holds the conversation: only STOP, erasure and emergencies get an answer."""
+    command = parsing.command_in(turn.text)
+    intent = turn.strong_intent()
+    if (replies := optout.respond(turn, intent)) is not None:
+        return replies
+    if command == "erase" or intent == "delete_my_data":
+        return erase(turn)
+    if intent == "urgent_help" or is_urgent(turn.text):
+        # Safety before silence: the numbers cost nothing and the referent sees it all.
+        return [Reply(messages.text("urgent"))]
+    return []
+
+
+def urgent(turn: Turn) -> list[Reply]:
+    """Gives the emergency numbers before anything else, then the first free slot."""
+    turn.event("urgent")
+    replies = [Reply(messages.text("urgent"))]
+    if not turn.conversation.consented:
+        return replies + [Reply(messages.text("human_contact", contact=turn.services.contact))]
+    return replies + handoff_flow.open_for(turn, trigger="urgent")
+
+
+def erase(turn: Turn) -> list[Reply]:
+    """Erases the person and everything hanging off them, then confirms."""
+    person = turn.conversation.person
+    opted_out = [a.key for a in person.addresses if a.opted_out]
+    channels = {a.key: a.channel for a in person.addresses}
+    turn.session.delete(person)
+    turn.session.flush()
+    # The database cascaded the delete: forget the rows it took, so nothing updates them.
+    turn.session.expunge_all()
+    now = turn.clock()
+    for key in opted_out:
+        # A STOP outlives erasure: keep only the pseudonymous key and its flag.
+        keeper = Person(created_at=now, last_message_at=now)
+        turn.session.add(keeper)
+        turn.session.flush()
+        turn.session.add(ChannelAddress(person_id=keeper.id, channel=channels[key], key=key,
+                                        opted_out=True))
+    return [Reply(messages.text("erased"))]
+
+
+def menu(turn: Turn) -> list[Reply]:
+    """Shows the moments of life again, keeping the answers already given."""
+    if not turn.conversation.consented:
+        return check.welcome(turn)
+    return [prompts.ask_moment(turn)]
+
+
+def back(turn: Turn) -> list[Reply]:
+    """Asks the previous question again."""
+    conversation = turn.conversation
+    history = list(conversation.history or [])
+    if conversation.state == "result" and history:
+        return [prompts.ask(turn, history[-1], remember=False)]
+    if not conversation.state.startswith("ask:"):
+        return [Reply(messages.text("no_previous")), *prompts.repeat(turn)]
+    current = conversation.state.split(":", 1)[1]
+    if current in history:
+        history = history[: history.index(current)]
+    if not history:
+        return [Reply(messages.text("no_previous")), prompts.ask_moment(turn)]
+    previous = history[-1]
+    conversation.history = history[:-1]
+    return [prompts.ask(turn, previous)]

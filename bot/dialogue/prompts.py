@@ -1,0 +1,102 @@
+"""Asking: the prompt of each question and menu, and asking again what is pending."""
+
+from __future__ import annotations
+
+from bot import messages
+from bot.dialogue import questions
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Reply
+
+
+def choices(question: questions.Question) -> list[str]:
+    return list(messages.CHOICES[question.choices]) if question.choices else []
+
+
+def prompt(key: str, pair: str | None = None) -> Reply:
+    """The question KEY as it is first asked, with its pair when both are pending."""
+    if pair:
+        return Reply(messages.text(f"ask_{key}_{pair}"))
+    return Reply(messages.text(f"ask_{key}"), choices(questions.BY_KEY[key]))
+
+
+def ask(turn: Turn, key: str, *, remember: bool = True) -> Reply:
+    """Moves the conversation to question KEY (kept in its history for RETOUR) and asks it."""
+    conversation = turn.conversation
+    if remember:
+        history = [k for k in (conversation.history or []) if k != key]
+        conversation.history = history + [key]
+    conversation.state = f"ask:{key}"
+    pair = questions.pair_of(key, conversation.moment or "other", turn.answers)
+    conversation.context = {"pair": pair} if pair else {}
+    return prompt(key, pair)
+
+
+def ask_moment(turn: Turn, *, hint: bool = False, first: bool = False) -> Reply:
+    turn.conversation.state = "moment"
+    key = "moment_reask" if hint else "ask_moment_first" if first else "ask_moment"
+    return Reply(messages.text(key), messages.CHOICES["moment"])
+
+
+def consent_prompt(turn: Turn) -> Reply:
+    return Reply(messages.text("privacy", months=turn.services.retention_months),
+                 messages.CHOICES["consent"])
+
+
+def after_result_prompt() -> Reply:
+    return Reply(messages.text("offer_human"), messages.CHOICES["after_result"])
+
+
+def not_understood(turn: Turn, reask: Reply) -> list[Reply]:
+    """A short re-ask with an example; from the second in a row, a person is offered too.
+
+    The question stays open: a digit typed next still answers it (it never books anything).
+    """
+    conversation = turn.conversation
+    conversation.misunderstood = (conversation.misunderstood or 0) + 1
+    if conversation.misunderstood >= 2:
+        return [Reply(messages.text("not_understood_again")), reask]
+    return [reask]
+
+
+def repeat(turn: Turn) -> list[Reply]:
+    """What the person is being asked right now, asked again (after a command or a detour)."""
+    state = turn.conversation.state
+    if state == "consent":
+        return [consent_prompt(turn)]
+    if state == "moment":
+        return [ask_moment(turn)]
+    if state == "result":
+        return [after_result_prompt()]
+    if state.startswith("ask:"):
+        return [prompt(state.split(":", 1)[1], (turn.conversation.context or {}).get("pair"))]
+    if state == "confirm":
+        return [confirm_prompt(turn)]
+    return []
+
+
+def describe_facts(facts: dict) -> str:
+    """« 34 ans, seul(e) avec enfant(s), loyer 480 € »: what was understood, in words."""
+    parts = []
+    for key in questions.BY_KEY:
+        if key not in facts:
+            continue
+        value = facts[key]
+        if key in ("household", "housing"):
+            parts.append(messages.text(f"fact_{key}_{value}"))
+        elif key == "disability":
+            parts.append(messages.text("fact_disability_yes" if value else "fact_disability_no"))
+        elif key == "children_ages":
+            ages = [str(a) for a in value]
+            joined = ", ".join(ages[:-1]) + " et " + ages[-1] if len(ages) > 1 else ages[0]
+            parts.append(messages.text("fact_children_ages", value=joined))
+        elif questions.BY_KEY[key].kind == "amount":
+            parts.append(messages.text(f"fact_{key}", value=messages.euros(value)))
+        else:
+            parts.append(messages.text(f"fact_{key}", value=value))
+    return ", ".join(parts)
+
+
+def confirm_prompt(turn: Turn) -> Reply:
+    noted = (turn.conversation.context or {}).get("noted", {})
+    return Reply(messages.text("confirm_noted", facts=describe_facts(noted)),
+                 messages.CHOICES["confirm"])

@@ -1,0 +1,128 @@
+"""The result of a check: store it, list the rights found, how to claim them, what next.
+
+State it handles:
+    result    1 talk to a person, 2 start again     -> after_result
+"""
+
+from __future__ import annotations
+
+from bot import messages, parsing
+from bot.dialogue import check, handoff_flow, prompts, questions
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Reply
+from storage.models import EligibilityResult
+
+# Lines of rights an SMS result lists before « et N autres aides : écrivez DETAILS ».
+SHORT_LINES = 5
+
+
+def largest_first(benefits: list[dict]) -> list[dict]:
+    """The largest sums first: what a person reads before deciding to claim."""
+    return sorted(benefits, key=lambda b: -(b.get("amount") or 0) * (
+        12 if b.get("per") == "month" else 1))
+
+
+def after_result(turn: Turn) -> list[Reply]:
+    """Offers a person or a new check once the result is given."""
+    index = parsing.parse_choice(turn.text, messages.CHOICES["after_result"])
+    if index is None:
+        index = 0 if questions.yes_no(turn.text) else None
+    if index == 0:
+        return ask_for_person(turn)
+    if index == 1:
+        return check.restart(turn)
+    moment = turn.moment_intent()
+    if moment:
+        turn.clear_answers()
+        return check.start(turn, moment)
+    if check.discouraged(turn.text):
+        return [Reply(messages.text("encourage")), prompts.after_result_prompt()]
+    return prompts.not_understood(
+        turn, Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"]))
+
+
+def ask_for_person(turn: Turn) -> list[Reply]:
+    """Hands off to a person with a slot to book; before consent, gives a contact."""
+    turn.event("human_requested")
+    if turn.conversation.consented:
+        return handoff_flow.open_for(turn, trigger="asked")
+    replies = [Reply(messages.text("human_contact", contact=turn.services.contact))]
+    return replies + prompts.repeat(turn)
+
+
+def result(turn: Turn, computed: dict | None) -> list[Reply]:
+    """Stores the rights computed and lists those the person probably has."""
+    conversation = turn.conversation
+    if computed is None:
+        conversation.state = "result"
+        return [Reply(messages.text("rules_failed", contact=turn.services.contact),
+                      messages.CHOICES["after_result"])]
+    turn.session.add(EligibilityResult(
+        conversation_id=conversation.id, period=computed["period"], engine=computed["engine"],
+        benefits=computed["benefits"], computed_at=turn.clock()))
+    conversation.state = "result"
+    eligible = [b for b in computed["benefits"] if b.get("eligible")]
+    turn.event("check_completed")
+    if eligible:  # one per check: the take-up figures count people with a right
+        turn.event("rights_found")
+    for benefit in eligible:
+        yearly = (benefit.get("amount") or 0) * (12 if benefit.get("per") == "month" else 1)
+        turn.event("right_found", benefit=benefit["id"], amount_year=round(yearly))
+    replies = render(turn, eligible)
+    eligibility = turn.services.eligibility
+    accompanied = [info for info in (eligibility.benefit(b["id"]) for b in eligible)
+                   if info.accompanied_claim]
+    if accompanied:
+        # A claim best made with someone (RSA, AAH, ASPA): the hand-off opens now, so
+        # referents see it, and the person is one reply away from choosing a slot.
+        handoff_flow.open_only(turn, trigger="accompanied_claim")
+        names = " et ".join(benefit.name for benefit in accompanied)
+        replies[-1] = Reply(messages.text("accompanied_claim", names=names),
+                            messages.CHOICES["after_result"])
+    return replies
+
+
+def render(turn: Turn, eligible: list[dict]) -> list[Reply]:
+    """One line per right with its amount, then how to claim each (details), then a person."""
+    if not eligible:
+        return [Reply(messages.text("result_none")), Reply(messages.text("estimate")),
+                prompts.after_result_prompt()]
+    eligible = largest_first(eligible)
+    lines = [_line(turn, benefit) for benefit in eligible]
+    head = "\n".join([messages.text("result_intro"), *lines[:SHORT_LINES]])
+    replies = [Reply(head)]
+    if len(lines) > SHORT_LINES:
+        # On SMS the list stops at the largest amounts; elsewhere every right is listed.
+        replies.append(Reply("\n".join(lines[SHORT_LINES:]), detail=True))
+        replies.append(Reply(messages.text("result_more", count=len(lines) - SHORT_LINES),
+                             brief=True))
+    return [*replies, *details(turn, eligible, detail=True), prompts.after_result_prompt()]
+
+
+def _line(turn: Turn, benefit: dict) -> str:
+    name = turn.services.eligibility.benefit(benefit["id"]).name
+    if benefit.get("amount"):
+        return messages.text("result_line", name=name, amount=messages.euros(benefit["amount"]),
+                             per=messages.PER.get(benefit.get("per"), ""))
+    return messages.text("result_line_no_amount", name=name)
+
+
+def details(turn: Turn, eligible: list[dict], *, detail: bool) -> list[Reply]:
+    """How to claim each right: what it is, where to apply, the documents to bring."""
+    replies = []
+    for benefit in eligible:
+        info = turn.services.eligibility.benefit(benefit["id"])
+        text = messages.text("result_detail", label=info.label, sentence=info.sentence,
+                             where=info.apply["where"], link=info.apply.get("link", ""),
+                             documents=", ".join(info.documents))
+        replies.append(Reply(text.replace(". \n", ".\n").strip(), detail=detail))
+    return replies
+
+
+def show_details(turn: Turn) -> list[Reply] | None:
+    """DETAILS: how to claim the rights found, in full on every channel."""
+    latest = turn.latest_result()
+    if latest is None:
+        return None
+    eligible = largest_first([b for b in latest.benefits if b.get("eligible")])
+    return details(turn, eligible, detail=False) + prompts.repeat(turn)

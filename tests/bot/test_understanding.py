@@ -1,0 +1,316 @@
+"""Answers in words, facts in passing, corrections, « je sais pas », danger words: whole
+conversations through POST /api/chat on a real database and the real rules engine.
+
+The transcripts quoted in the understanding issue are replayed here as they were typed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import messages
+from storage.handoff import Appointment
+from storage.models import Answer, Conversation, EligibilityResult
+
+URGENT = messages.text("urgent")
+
+
+def answers_of(client, chat) -> dict:
+    key = client.app.state.core.address_key("web", chat.user_id)
+    with client.app.state.db.session() as s:
+        from storage.models import ChannelAddress
+
+        address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
+        conversation = s.scalars(select(Conversation).where(
+            Conversation.person_id == address.person_id)).one()
+        rows = s.scalars(select(Answer).where(Answer.conversation_id == conversation.id))
+        return {row.key: row.value for row in rows}
+
+
+def state_of(client, chat) -> str:
+    key = client.app.state.core.address_key("web", chat.user_id)
+    with client.app.state.db.session() as s:
+        from storage.models import ChannelAddress
+
+        address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
+        return s.scalars(select(Conversation.state).where(
+            Conversation.person_id == address.person_id)).one()
+
+
+def start(chat, moment: str = "5") -> None:
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say(moment)
+
+
+def bookings(client) -> int:
+    with client.app.state.db.session() as s:
+        return s.scalar(select(func.count()).select_from(Appointment))
+
+
+# ------------------------------------------------------------------ words for every menu
+@pytest.mark.parametrize("words, household", [
+    ("je vis seule", "single"), ("seule", "single"), ("tout seul", "single"),
+    ("seule depuis que mon mari est mort", "single"), ("on est pacsés", "couple"),
+    ("on est mariés avec 2 enfants", "couple_with_children"),
+    ("mariés avec 2 enfants", "couple_with_children"),
+])
+def test_household_in_words_is_understood_at_once(client, chat, words, household):
+    start(chat)
+    chat.say("30 ans 67100")
+    assert chat.last == messages.text("ask_household")
+    chat.say(words)
+    assert answers_of(client, chat)["household"] == household
+    assert messages.text("reask_household") not in chat.text
+
+
+@pytest.mark.parametrize("words, housing", [
+    ("je loue un studio", "tenant"), ("hlm", "social_tenant"), ("logement social", "social_tenant"),
+    ("chez mes parents", "hosted"), ("chez ma mère gratuitement", "hosted"), ("proprio", "owner"),
+    ("à la rue", "homeless"),
+])
+def test_housing_in_words_is_understood(client, chat, words, housing, monkeypatch):
+    start(chat)
+    for text in ["30", "67100", "1"]:
+        chat.say(text)
+    assert chat.last == messages.text("ask_housing")
+    chat.say(words)
+    assert answers_of(client, chat)["housing"] == housing
+
+
+def test_the_issue_transcript_je_vis_seule_finishes_the_check_without_a_booking(client, chat):
+    """« Vous vivez : » answered « je vis seule »: before, two re-asks then a slot menu."""
+    start(chat)
+    for text in ["30", "67100"]:
+        chat.say(text)
+    chat.say("je vis seule")
+    assert chat.last == messages.text("ask_housing")
+    for text in ["chez ma mère gratuitement", "nan", "je touche rien", "0"]:
+        chat.say(text)
+    assert "probablement droit" in chat.text or "aide probable" in chat.text
+    assert bookings(client) == 0
+    assert answers_of(client, chat) | {} == {
+        "age": 30, "postcode": "67100", "household": "single", "housing": "hosted",
+        "disability": False, "salary": 0.0, "unemployment": 0.0}
+
+
+def test_yes_no_and_nothing_in_words(client, chat):
+    start(chat)
+    for text in ["30", "67100", "1", "4"]:
+        chat.say(text)
+    chat.say("pas de handicap")
+    chat.say("je touche rien")
+    chat.say("nada")
+    assert answers_of(client, chat)["disability"] is False
+    assert answers_of(client, chat)["salary"] == 0
+    assert answers_of(client, chat)["unemployment"] == 0
+
+
+def test_numbers_in_words_for_age_and_amounts(client, chat):
+    start(chat)
+    chat.say("vingt-trois ans, 67100")
+    for text in ["1", "4", "non"]:
+        chat.say(text)
+    chat.say("mille deux cents")
+    assert answers_of(client, chat)["age"] == 23
+    assert answers_of(client, chat)["salary"] == 1200
+
+
+# ------------------------------------------------------------------ no silent misfill
+def test_children_ages_never_fill_the_salary(client, chat):
+    """« 4 et 9 » were ages: the salary of 1 500 € is still asked and used."""
+    start(chat)
+    for text in ["34", "67100", "on est mariés avec 2 enfants"]:
+        chat.say(text)
+    chat.say("4 et 9")
+    assert answers_of(client, chat)["children_ages"] == [4, 9]
+    assert "salary" not in answers_of(client, chat)
+    for text in ["1", "600", "non"]:
+        chat.say(text)
+    assert chat.last == messages.text("ask_salary_partner_income")
+    chat.say("1500 et 0")
+    chat.say("0")
+    assert answers_of(client, chat)["salary"] == 1500
+    with client.app.state.db.session() as s:
+        result = s.scalars(select(EligibilityResult)).all()[-1]
+    rsa = next(b for b in result.benefits if b["id"] == "rsa")
+    # Before: salary taken as 4 (or 9), « RSA : environ 1 018 €/mois » for a family earning
+    # 1 500 €. With the real salary, the RSA is far lower (or none).
+    assert not rsa["eligible"] or rsa["amount"] < 700
+
+
+def test_a_fact_given_in_passing_is_confirmed_before_it_counts(client, chat):
+    start(chat)
+    for text in ["30", "67100", "1"]:
+        chat.say(text)
+    chat.say("je loue, et je gagne 1500 par mois")
+    assert answers_of(client, chat)["housing"] == "tenant"
+    assert "salary" not in answers_of(client, chat)
+    assert chat.last == messages.text("confirm_noted", facts="salaire 1 500 €")
+    chat.say("oui")
+    assert answers_of(client, chat)["salary"] == 1500
+    assert chat.last == messages.text("ask_rent")
+
+
+def test_a_fact_given_in_passing_and_denied_is_dropped(client, chat):
+    start(chat)
+    for text in ["30", "67100", "1"]:
+        chat.say(text)
+    chat.say("je loue, et je gagne 1500 par mois")
+    chat.say("non")
+    assert "salary" not in answers_of(client, chat)
+    assert messages.text("confirm_dropped") in chat.text
+
+
+def test_the_first_message_that_says_it_all_is_used_after_consent(client, chat):
+    chat.say("Bonjour, je m'appelle Fatima, j'ai 34 ans, je suis seule avec deux enfants de "
+             "5 et 8 ans, je vis en HLM, loyer 480 euros, je travaille à mi-temps pour 750 euros")
+    assert answers_of_nobody(client) == 0  # nothing is an answer before consent
+    chat.say("oui")
+    assert chat.last.startswith("J'ai noté : 34 ans, seul(e) avec enfant(s), enfants de 5 et 8 ans")
+    chat.say("oui")
+    assert answers_of(client, chat) | {} == {
+        "age": 34, "household": "single_with_children", "children_ages": [5, 8],
+        "housing": "social_tenant", "rent": 480.0, "salary": 750.0}
+    asked = []
+    for text in ["67100", "non", "0"]:
+        asked.append(chat.last)
+        chat.say(text)
+    assert asked == [messages.text("ask_postcode"), messages.text("ask_disability"),
+                     messages.text("ask_unemployment")]
+    assert "probablement droit" in chat.text
+
+
+def answers_of_nobody(client) -> int:
+    with client.app.state.db.session() as s:
+        return s.scalar(select(func.count()).select_from(Answer))
+
+
+def test_the_first_message_is_erased_when_consent_is_declined(client, chat):
+    chat.say("j'ai 34 ans et je gagne 750 euros")
+    chat.say("non")
+    with client.app.state.db.session() as s:
+        contexts = s.scalars(select(Conversation.context)).all()
+    assert all("750" not in str(context) for context in contexts)
+    assert answers_of_nobody(client) == 0
+
+
+def test_the_first_message_is_not_used_after_an_hour(app_factory):
+    from fastapi.testclient import TestClient
+
+    from tests.fixtures.app import Chat
+
+    now = [__import__("datetime").datetime(2026, 11, 30, 9, tzinfo=__import__(
+        "datetime").timezone.utc)]
+    with TestClient(app_factory(clock=lambda: now[0])) as client:
+        chat = Chat(client, "late-user")
+        chat.say("j'ai 34 ans et je gagne 750 euros")
+        now[0] += timedelta(hours=2)
+        chat.say("oui")
+        assert chat.last == messages.text("ask_moment_first")
+        assert answers_of(client, chat) == {}
+
+
+# ------------------------------------------------------------------ corrections
+def test_non_j_ai_25_ans_corrects_the_age_and_goes_on(client, chat):
+    start(chat)
+    chat.say("23 ans 67100")
+    chat.say("non j'ai 25 ans")
+    assert answers_of(client, chat)["age"] == 25
+    assert messages.text("corrected", facts="25 ans") in chat.text
+    assert chat.last == messages.text("ask_household")
+
+
+def test_en_fait_on_est_en_couple_asks_what_a_couple_needs(client, chat):
+    start(chat)
+    for text in ["30", "67100", "seule", "1", "500", "non"]:
+        chat.say(text)
+    chat.say("en fait on est en couple")
+    assert answers_of(client, chat)["household"] == "couple"
+    assert chat.last == messages.text("ask_salary_partner_income")
+
+
+def test_je_me_suis_trompe_goes_back_one_question(client, chat):
+    start(chat)
+    for text in ["30", "67100", "1"]:
+        chat.say(text)
+    chat.say("je me suis trompée")
+    assert chat.last == messages.text("ask_household")
+
+
+# ------------------------------------------------------------------ je ne sais pas
+def test_je_sais_pas_for_an_amount_offers_ranges(client, chat):
+    start(chat)
+    for text in ["30", "67100", "1", "1"]:
+        chat.say(text)
+    assert chat.last == messages.text("ask_rent")
+    chat.say("je sais pas")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["range_rent"]
+    chat.say("2")
+    assert answers_of(client, chat)["rent"] == 500
+    assert chat.last == messages.text("ask_disability")
+
+
+# ------------------------------------------------------------------ not understood
+def test_not_understood_twice_offers_a_person_and_a_digit_still_answers(client, chat):
+    start(chat)
+    for text in ["30", "67100"]:
+        chat.say(text)
+    chat.say("bof")
+    chat.say("truc")
+    assert messages.text("not_understood_again") in chat.text
+    assert chat.replies[-1]["choices"] == messages.CHOICES["household"]
+    chat.say("1")  # the first household option, never a slot
+    assert answers_of(client, chat)["household"] == "single"
+    assert bookings(client) == 0
+
+
+def test_after_a_hand_off_reprendre_finishes_the_check(client, chat):
+    start(chat)
+    for text in ["30", "67100"]:
+        chat.say(text)
+    chat.say("CONSEILLER")
+    assert state_of(client, chat) == "slot"
+    chat.say("REPRENDRE")
+    assert chat.last == messages.text("ask_household")
+    for text in ["1", "4", "non", "0", "0"]:
+        chat.say(text)
+    assert "probablement droit" in chat.text or "aide probable" in chat.text
+
+
+# ------------------------------------------------------------------ danger, in words
+@pytest.mark.parametrize("text", [
+    "on va être expulsés demain", "on m'a mis dehors avec les enfants",
+    "il a levé la main sur moi", "mon copain me tape", "il me bat",
+    "les huissiers viennent demain", "on dort dans la voiture depuis une semaine",
+    "plus de chauffage et les enfants ont froid", "le frigo est vide, rien pour les petits",
+])
+def test_danger_in_words_gets_the_emergency_numbers_first(chat, text):
+    chat.say(text)
+    assert chat.replies[0]["text"] == URGENT
+
+
+@pytest.mark.parametrize("text", [
+    "il fait froid", "ça me tue ces papiers", "je suis mort de rire",
+    "j'ai expulsé mon ancien locataire", "bonjour je voudrais savoir mes droits",
+])
+def test_ordinary_sentences_do_not_trigger_the_emergency_numbers(chat, text):
+    chat.say(text)
+    assert URGENT not in chat.text
+
+
+def test_danger_in_the_middle_of_the_check(client, chat):
+    start(chat)
+    chat.say("30 ans 67100")
+    chat.say("on m'a mis dehors avec les enfants")
+    assert chat.replies[0]["text"] == URGENT
+
+
+# ------------------------------------------------------------------ « droit à rien »
+def test_de_toute_facon_je_n_ai_droit_a_rien_gets_encouragement_and_the_check(chat):
+    chat.say("de toute façon j'ai droit à rien")
+    assert chat.replies[0]["text"] == messages.text("encourage")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["consent"]
