@@ -71,8 +71,35 @@ def add_account(session: Session, *, login: str, password: str, referent_id: str
     return account
 
 
+def remove_account(session: Session, login: str) -> bool:
+    """Delete an account and, by cascade, its sessions; False if there was none."""
+    account = session.scalars(
+        select(ReferentAccount).where(ReferentAccount.login == normalize_login(login))).first()
+    if account is None:
+        return False
+    session.delete(account)
+    return True
+
+
+class DemoAccountInProduction(RuntimeError):
+    """The demo account, whose password is in the README, exists in a production database."""
+
+
+def refuse_demo_account(session: Session) -> None:
+    """Production start-up check: anyone could log in as `demo` with the public password."""
+    exists = session.scalars(
+        select(ReferentAccount.id).where(ReferentAccount.login == DEMO_LOGIN)).first()
+    if exists is not None:
+        raise DemoAccountInProduction(
+            f"the demo console account {DEMO_LOGIN!r} exists in this database and its "
+            f"password is public: remove it before starting with PASSERELLE_ENV=production "
+            f"(python -m handoff remove-referent --login {DEMO_LOGIN})")
+
+
 def ensure_demo_account(db, referent_id: str | None = None) -> tuple[str, str]:
-    """The development demo account (created once): its login and password, to print."""
+    """The development demo account (created once): its login and password, to print.
+
+    Only for databases where `Settings.wants_demo_account` (bot/__main__.py checks it)."""
     if referent_id is None:
         from handoff.territory import load_territory
 

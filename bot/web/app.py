@@ -80,6 +80,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         db.migrate()
+        if settings.environment == "production":
+            from handoff.accounts import refuse_demo_account
+
+            with db.session() as session:
+                refuse_demo_account(session)  # its password is in the README
         # A chat turn that runs an eligibility check holds a thread ~2-3 s while its batch
         # is computed in the rules worker: with Starlette's default 40 threads, an SMS
         # campaign's burst of checks would leave ordinary turns queueing for a thread.
