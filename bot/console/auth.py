@@ -21,6 +21,7 @@ LOGIN_COOKIE = "passerelle_console_login"
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
 LOGIN_BLOCKED = ("Trop d'essais. Connexion bloquée 15 minutes pour cet identifiant. "
                  "Attendez, ou demandez à votre responsable.")
+LOGIN_BUSY = "Trop de connexions en même temps. Réessayez dans quelques secondes."
 
 router = APIRouter(prefix="/console")
 
@@ -54,6 +55,11 @@ def login(request: Request, session: DbSession, settings: AppSettings, login: st
         return refused(request)
     ip = request.client.host if request.client else "unknown"
     result = authenticate(session, login=login, password=password, ip=ip)
+    if result.busy:
+        page = _login_page(request, settings, next=next, error=LOGIN_BUSY, login=login[:120],
+                           status=503)
+        page.headers["Retry-After"] = "5"
+        return page
     if result.account is None:
         error = LOGIN_BLOCKED if result.blocked else LOGIN_FAILED
         return _login_page(request, settings, next=next, error=error, login=login[:120],
