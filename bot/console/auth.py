@@ -27,7 +27,9 @@ router = APIRouter(prefix="/console")
 
 
 def secure_cookies(settings: Settings) -> bool:
-    return settings.public_base_url.lower().startswith("https://")
+    """Secure (https only) everywhere but on a developer's machine, which serves plain http."""
+    return (settings.environment != "development"
+            or settings.public_base_url.lower().startswith("https://"))
 
 
 @router.get("/login", response_class=HTMLResponse)
