@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from bot.console import views
-from bot.console.deps import CheckedReferent, CurrentReferent, DbSession, Territory
+from bot.console.deps import CheckedReferent, CurrentReferent, DbSession, Territory, audit
 from bot.console.pages import back, not_found, notices, parse_day, render, safe_next
 from handoff import booking, indicators
 from storage.handoff import Appointment
@@ -49,6 +49,8 @@ def appointment_status(request: Request, who: CheckedReferent, session: DbSessio
     if appointment is None:
         return not_found(request, who)
     before = appointment.status
+    audit(session, who, "appointment", handoff_id=appointment.handoff_id,
+          conversation_id=appointment.handoff.conversation_id)
     try:
         if status in ("seen", "noshow"):
             booking.record_outcome(session, appointment_id=appointment.id, status=status)

@@ -1,9 +1,12 @@
 """What console handlers ask for, as FastAPI dependencies.
 
     session: Session          one unit of work per request, committed before the answer
-    who: CurrentReferent      the logged-in referent; else a redirect to the login form
+    who: CurrentAccount       the logged-in account; else a redirect to the login form
+    who: CurrentReferent      the same, with a role that works on hand-offs (referent,
+                              admin); a « projet » account is sent to its figures or gets 403
     who: CheckedReferent      the same, and the form carries their CSRF token; else a 403
     handoff: HandoffOr404     the hand-off of the path's {handoff_id}; else the 404 page
+    dependencies=[audited("take")]  writes who did what to which conversation (console_audit)
 
 A dependency that refuses raises `EarlyAnswer` with the page to send instead: the handler
 never runs, and `mount_console` installs the exception handler that sends it. Shared objects
@@ -26,10 +29,12 @@ from sqlalchemy.orm import Session
 from bot.console import pages
 from common.settings import Settings
 from handoff.accounts import find_session
-from storage.accounts import ConsoleSession
+from storage.accounts import CASEWORK_ROLES, FIGURES_ROLES, ConsoleAudit, ConsoleSession
 from storage.handoff import Handoff
 
 COOKIE = "passerelle_console"
+CASEWORK_ONLY = ("Les demandes et l'agenda sont réservés aux référents. Votre compte donne "
+                 "accès aux indicateurs.")
 
 
 class EarlyAnswer(Exception):
@@ -57,6 +62,14 @@ class Referent:
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
+
+    @property
+    def does_casework(self) -> bool:  # the hand-offs and the agenda
+        return any(role in self.roles for role in CASEWORK_ROLES)
+
+    @property
+    def sees_figures(self) -> bool:
+        return any(role in self.roles for role in FIGURES_ROLES)
 
 
 def database_session(request: Request) -> Iterator[Session]:
@@ -112,10 +125,24 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)
 
 
-def current_referent(request: Request, who: OptionalReferent) -> Referent:
-    """The logged-in referent; a page asked without a session goes to the login form."""
+def current_account(request: Request, who: OptionalReferent) -> Referent:
+    """The logged-in account; a page asked without a session goes to the login form."""
     if who is None:
         raise EarlyAnswer(login_redirect(request))
+    return who
+
+
+CurrentAccount = Annotated[Referent, Depends(current_account)]
+
+
+def current_referent(request: Request, who: CurrentAccount) -> Referent:
+    """An account that works on hand-offs. The project team sees the figures only: its
+    home page sends it there, anything else is refused."""
+    if not who.does_casework:
+        if request.method == "GET" and request.url.path in ("/console", "/console/"):
+            raise EarlyAnswer(RedirectResponse("/console/indicateurs", status_code=303))
+        raise EarlyAnswer(pages.render(request, "refused.html", status=403,
+                                       message=CASEWORK_ONLY, me=who, heading="Accès réservé"))
     return who
 
 
@@ -123,6 +150,8 @@ def current_referent_json(who: OptionalReferent) -> Referent:
     """The same for the JavaScript polling the queue: a 401 it understands, not a page."""
     if who is None:
         raise EarlyAnswer(JSONResponse({"error": "session expirée"}, status_code=401))
+    if not who.does_casework:
+        raise EarlyAnswer(JSONResponse({"error": "accès réservé"}, status_code=403))
     return who
 
 
@@ -158,3 +187,25 @@ def handoff_or_404(request: Request, handoff_id: int, session: DbSession,
 
 
 HandoffOr404 = Annotated[Handoff, Depends(handoff_or_404)]
+
+
+def audit(session: Session, who: Referent, action: str, *, handoff_id: int | None,
+          conversation_id: int | None) -> None:
+    session.add(ConsoleAudit(login=who.login, referent_id=who.referent_id, action=action,
+                             handoff_id=handoff_id, conversation_id=conversation_id))
+
+
+def audited(action: str) -> Any:
+    """A route dependency writing that the referent viewed (GET) or acted on (POST, after
+    the CSRF check) the path's hand-off; in the request's unit of work, so an action that
+    fails leaves no trace either."""
+
+    def viewed(who: CurrentReferent, handoff: HandoffOr404, session: DbSession) -> None:
+        audit(session, who, action, handoff_id=handoff.id,
+              conversation_id=handoff.conversation_id)
+
+    def changed(who: CheckedReferent, handoff: HandoffOr404, session: DbSession) -> None:
+        audit(session, who, action, handoff_id=handoff.id,
+              conversation_id=handoff.conversation_id)
+
+    return Depends(viewed if action == "view" else changed)

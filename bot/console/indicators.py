@@ -15,12 +15,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.console.deps import CurrentReferent, DbSession, EarlyAnswer, Referent, Territory
+from bot.console.deps import CurrentAccount, DbSession, EarlyAnswer, Referent, Territory
 from bot.console.pages import harden, render
 from handoff.indicators import SECRET, SMALL, Report, build, to_csv
 from rules.catalogue import benefit_labels
 
-ROLE = "projet"
 DEFAULT_DAYS = 91
 MAX_DAYS = 3 * 366
 NOT_ALLOWED = ("Les indicateurs sont réservés à l'équipe projet (rôle « projet »). "
@@ -47,9 +46,9 @@ def period(start: str, end: str, today: date) -> tuple[date, date, bool]:
     return first, last, wrong
 
 
-def project_member(request: Request, who: CurrentReferent) -> Referent:
-    """The logged-in account if it has the « projet » role; else a 403 page saying why."""
-    if not who.has_role(ROLE):
+def project_member(request: Request, who: CurrentAccount) -> Referent:
+    """The logged-in account if it has the « projet » (or « admin ») role; else a 403 page."""
+    if not who.sees_figures:
         raise EarlyAnswer(render(request, "refused.html", status=403, message=NOT_ALLOWED,
                                  me=who, heading="Accès réservé"))
     return who

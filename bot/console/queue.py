@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from bot.console.deps import (
     DbSession,
     HandoffOr404,
     Territory,
-    checked_referent,
+    audited,
 )
 from bot.console.pages import back, fragment, harden, notices, parse_day, render
 from handoff import booking, indicators
@@ -57,7 +57,7 @@ def queue_json(who: CurrentReferentJson, session: DbSession, territory: Territor
 
 
 # ---------------------------------------------------------------------- a conversation
-@router.get("/handoffs/{handoff_id}", response_class=HTMLResponse)
+@router.get("/handoffs/{handoff_id}", response_class=HTMLResponse, dependencies=[audited("view")])
 def handoff_page(request: Request, who: CurrentReferent, handoff: HandoffOr404,
                  session: DbSession, territory: Territory, ok: str = "", error: str = ""):
     view = views.conversation_view(session, territory, handoff, now=utcnow())
@@ -65,7 +65,7 @@ def handoff_page(request: Request, who: CurrentReferent, handoff: HandoffOr404,
                   **notices(ok, error))
 
 
-@router.post("/handoffs/{handoff_id}/reply")
+@router.post("/handoffs/{handoff_id}/reply", dependencies=[audited("reply")])
 def reply(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
           text: str = Form("")):
     path = _page_of(handoff.id)
@@ -83,25 +83,25 @@ def reply(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
     return back(path + "#reponse", ok="reply")
 
 
-@router.post("/handoffs/{handoff_id}/take")
+@router.post("/handoffs/{handoff_id}/take", dependencies=[audited("take")])
 def take(who: CheckedReferent, handoff: HandoffOr404, session: DbSession):
     booking.take_over(session, handoff_id=handoff.id, referent_id=who.referent_id)
     return back(_page_of(handoff.id), ok="taken")
 
 
-@router.post("/handoffs/{handoff_id}/give-back", dependencies=[Depends(checked_referent)])
+@router.post("/handoffs/{handoff_id}/give-back", dependencies=[audited("give_back")])
 def give_back(handoff: HandoffOr404, session: DbSession):
     booking.give_back(session, handoff_id=handoff.id)
     return back(_page_of(handoff.id), ok="given_back")
 
 
-@router.post("/handoffs/{handoff_id}/close", dependencies=[Depends(checked_referent)])
+@router.post("/handoffs/{handoff_id}/close", dependencies=[audited("close")])
 def close(handoff: HandoffOr404, session: DbSession):
     booking.close_handoff(session, handoff_id=handoff.id)
     return back("/console", ok="closed")
 
 
-@router.post("/handoffs/{handoff_id}/notes")
+@router.post("/handoffs/{handoff_id}/notes", dependencies=[audited("note")])
 def note(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
          text: str = Form("")):
     path = _page_of(handoff.id)
@@ -115,7 +115,7 @@ def note(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
     return back(path + "#notes", ok="note")
 
 
-@router.post("/handoffs/{handoff_id}/outcomes")
+@router.post("/handoffs/{handoff_id}/outcomes", dependencies=[audited("outcome")])
 def outcome(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
             territory: Territory, benefit_id: str = Form(""), status: str = Form(""),
             on: str = Form("")):
