@@ -59,7 +59,8 @@ def run(settings: Settings) -> int:
     base = f"http://{settings.host}:{settings.port}"
     print(f"\n  Web chat : {base}/\n  Santé    : {base}/healthz\n", flush=True)
     if settings.environment != "production":
-        print(f"  Console  : {base}/console  ({_demo_login(settings)})\n", flush=True)
+        demo = _demo_login(settings)
+        print(f"  Console  : {base}/console  ({demo})\n", flush=True)
     try:
         serve(settings)
     finally:
@@ -69,10 +70,14 @@ def run(settings: Settings) -> int:
 
 
 def _demo_login(settings: Settings) -> str:
-    """Development only: the demo referent account, created once, to print."""
+    """The demo referent account, created once, to print: only on the default SQLite file
+    or with DEMO_ACCOUNT=1, so that a shared database never gets a public password."""
     from handoff.accounts import ensure_demo_account
     from storage.db import Database
 
+    if not settings.wants_demo_account:
+        return ("pas de compte de démonstration sur cette base : créez un compte avec "
+                "python -m handoff add-referent, ou DEMO_ACCOUNT=1")
     db = Database(settings.database_url)
     db.migrate()
     login, password = ensure_demo_account(db)

@@ -18,6 +18,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 ROOT = Path(__file__).resolve().parent.parent
 # Development only: a fixed key, so a local database stays readable across runs.
 DEVELOPMENT_SECRET = "dev-only-secret-key-change-me"
+# The local file `make run` uses; the demo console account is only created there by default.
+DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'passerelle.sqlite3'}"
 
 
 class SettingsError(RuntimeError):
@@ -32,7 +34,10 @@ class Settings(BaseSettings):
         "development", validation_alias=AliasChoices("PASSERELLE_ENV", "environment"))
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    database_url: str = f"sqlite:///{ROOT / 'var' / 'passerelle.sqlite3'}"
+    database_url: str = DEFAULT_DATABASE_URL
+    # The demo console account (demo / demo-passerelle) on another database than the default
+    # file: a shared staging database gets a known password only when asked for.
+    demo_account: bool = False
     nlu_url: str = "http://127.0.0.1:5005"
     nlu_timeout: float = Field(0.8, gt=0)
     # Keys the HMAC that indexes channel addresses; must be stable across restarts.
@@ -74,6 +79,19 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set when PASSERELLE_ENV=production")
             object.__setattr__(self, "secret_key", DEVELOPMENT_SECRET)
         return self
+
+    @model_validator(mode="after")
+    def _no_demo_account_in_production(self) -> Settings:
+        if self.demo_account and self.environment == "production":
+            raise ValueError("DEMO_ACCOUNT must not be set when PASSERELLE_ENV=production")
+        return self
+
+    @property
+    def wants_demo_account(self) -> bool:
+        """Whether `make run` creates the demo console account (never in production)."""
+        if self.environment == "production":
+            return False
+        return self.demo_account or self.database_url == DEFAULT_DATABASE_URL
 
     @classmethod
     def from_env(cls) -> Settings:

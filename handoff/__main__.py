@@ -3,6 +3,8 @@
     python -m handoff add-referent --login amina@ccas.fr --referent-id amina [--password-stdin]
         creates a console account (or resets its password); without --password-stdin the
         password is asked twice on the terminal. --role projet adds the project-team role.
+    python -m handoff remove-referent --login amina@ccas.fr
+        deletes a console account and its sessions (e.g. `demo` before going to production).
     python -m handoff report --from 2026-01-01 --to 2026-03-31 [--csv]
         prints the take-up figures of the period, masked as in the console (handoff/indicators.py).
     python -m handoff purge [--months 12]
@@ -18,7 +20,7 @@ import sys
 from datetime import UTC, date, datetime
 
 from common.settings import Settings
-from handoff.accounts import DEFAULT_ROLES, ROLES, add_account
+from handoff.accounts import DEFAULT_ROLES, ROLES, add_account, remove_account
 from handoff.territory import TerritoryError, load_territory
 from storage.db import Database
 
@@ -33,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="read the password from the first line of standard input")
     add.add_argument("--role", action="append", choices=ROLES, dest="roles",
                      help="role to grant (repeatable; default: referent)")
+    remove = sub.add_parser("remove-referent", help="delete a console account")
+    remove.add_argument("--login", required=True, help="login of the account")
     report = sub.add_parser("report", help="print the take-up figures of a period")
     report.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
                         help="first day, YYYY-MM-DD")
@@ -47,6 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         return _report(args)
     if args.command == "purge":
         return _purge(args)
+    if args.command == "remove-referent":
+        return _remove(args)
 
     try:
         territory = load_territory(Settings.from_env().territory_file)
@@ -77,6 +83,18 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     print(f"account {login!r} ready for referent {args.referent_id!r} (roles: {', '.join(roles)})")
+    return 0
+
+
+def _remove(args) -> int:
+    db = Database(Settings.from_env().database_url)
+    db.migrate()
+    with db.session() as session:
+        removed = remove_account(session, args.login)
+    if not removed:
+        print(f"no account {args.login!r}", file=sys.stderr)
+        return 2
+    print(f"account {args.login!r} removed")
     return 0
 
 

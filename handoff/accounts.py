@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.accounts import (
@@ -33,10 +34,14 @@ FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_PER_LOGIN = 5
 # Higher per address: several agents of one France Services office share one public IP.
 MAX_FAILED_PER_IP = 20
+# argon2 takes 64 MiB per check: 4 at once per process, each waiting at most CHECK_WAIT.
+MAX_CONCURRENT_CHECKS = 4
+CHECK_WAIT = 1.0
 SESSION_LIFETIME = timedelta(hours=12)
 SESSION_IDLE = timedelta(hours=2)
 
 _hasher = PasswordHasher()
+_checks = threading.BoundedSemaphore(MAX_CONCURRENT_CHECKS)
 
 
 def hash_password(password: str) -> str:
@@ -71,8 +76,35 @@ def add_account(session: Session, *, login: str, password: str, referent_id: str
     return account
 
 
+def remove_account(session: Session, login: str) -> bool:
+    """Delete an account and, by cascade, its sessions; False if there was none."""
+    account = session.scalars(
+        select(ReferentAccount).where(ReferentAccount.login == normalize_login(login))).first()
+    if account is None:
+        return False
+    session.delete(account)
+    return True
+
+
+class DemoAccountInProduction(RuntimeError):
+    """The demo account, whose password is in the README, exists in a production database."""
+
+
+def refuse_demo_account(session: Session) -> None:
+    """Production start-up check: anyone could log in as `demo` with the public password."""
+    exists = session.scalars(
+        select(ReferentAccount.id).where(ReferentAccount.login == DEMO_LOGIN)).first()
+    if exists is not None:
+        raise DemoAccountInProduction(
+            f"the demo console account {DEMO_LOGIN!r} exists in this database and its "
+            f"password is public: remove it before starting with PASSERELLE_ENV=production "
+            f"(python -m handoff remove-referent --login {DEMO_LOGIN})")
+
+
 def ensure_demo_account(db, referent_id: str | None = None) -> tuple[str, str]:
-    """The development demo account (created once): its login and password, to print."""
+    """The development demo account (created once): its login and password, to print.
+
+    Only for databases where `Settings.wants_demo_account` (bot/__main__.py checks it)."""
     if referent_id is None:
         from handoff.territory import load_territory
 
@@ -90,6 +122,7 @@ def ensure_demo_account(db, referent_id: str | None = None) -> tuple[str, str]:
 class LoginResult:
     account: ReferentAccount | None
     blocked: bool = False
+    busy: bool = False  # too many passwords being checked at once: try again in a moment
 
 
 def failures(session: Session, *, login: str, ip: str, now: datetime) -> tuple[int, int]:
@@ -106,29 +139,55 @@ def authenticate(session: Session, *, login: str, password: str, ip: str,
                  now: datetime | None = None) -> LoginResult:
     """Check a login; after too many failures, refuse even the right password.
 
-    The limit is checked before the password, so a blocked attacker learns nothing, and a
-    refused attempt counts as a failure too (keeps the window closed while it goes on).
+    The attempt is written, as a failure, and committed before the password is checked, so
+    that parallel tries see each other: at most MAX_FAILED_PER_LOGIN passwords are ever
+    checked per login in the window. A refused try is not recorded, so the lock-out ends
+    FAILED_LOGIN_WINDOW after the last checked failure even while someone keeps trying.
+    At most MAX_CONCURRENT_CHECKS checks run at once in a process (64 MiB each); beyond,
+    the answer is « busy » at once, nothing counted. Commits `session`.
     """
     now = now or utcnow()
     login = normalize_login(login)[:120]
-    by_login, by_ip = failures(session, login=login, ip=ip, now=now)
-    blocked = by_login >= MAX_FAILED_PER_LOGIN or by_ip >= MAX_FAILED_PER_IP
-    account = None
-    if not blocked:
+    _serialize_per_login(session, login)
+    attempt = LoginAttempt(login=login, ip=ip[:64], succeeded=False, attempted_at=now)
+    session.add(attempt)
+    session.flush()  # SQLite: takes the write lock, so the count below is everyone's
+    by_login, by_ip = failures(session, login=login, ip=ip[:64], now=now)
+    # Our own row is in both counts.
+    blocked = by_login - 1 >= MAX_FAILED_PER_LOGIN or by_ip - 1 >= MAX_FAILED_PER_IP
+    if blocked:
+        session.delete(attempt)
+    # Old rows are of no use past the window: keep the table small.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - timedelta(days=1)))
+    session.commit()  # visible to the other tries before the slow check; no lock held during it
+    if blocked:
+        return LoginResult(None, blocked=True)
+    if not _checks.acquire(timeout=CHECK_WAIT):
+        session.delete(attempt)  # never checked: not a failure
+        session.commit()
+        return LoginResult(None, busy=True)
+    try:
         candidate = session.scalars(
             select(ReferentAccount).where(ReferentAccount.login == login,
                                           ReferentAccount.active.is_(True))).first()
+        account = None
         if candidate is not None and _verify(candidate.password_hash, password):
             account = candidate
             if _hasher.check_needs_rehash(candidate.password_hash):
                 candidate.password_hash = hash_password(password)
         elif candidate is None:
             _verify(_DUMMY_HASH, password)  # same time whether the login exists or not
-    session.add(LoginAttempt(login=login, ip=ip[:64], succeeded=account is not None,
-                             attempted_at=now))
-    # Old rows are of no use past the window: keep the table small.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - timedelta(days=1)))
-    return LoginResult(account, blocked)
+    finally:
+        _checks.release()
+    attempt.succeeded = account is not None
+    return LoginResult(account)
+
+
+def _serialize_per_login(session: Session, login: str) -> None:
+    """PostgreSQL: tries on one login take turns until they commit (SQLite has one writer)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                        {"key": "login:" + login})
 
 
 def _verify(password_hash: str, password: str) -> bool:

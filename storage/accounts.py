@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.types import Base, UTCDateTime, utcnow
 
-ROLES = ("referent", "projet")  # "projet": the project team's figures
+# "referent": the hand-offs and the agenda; "projet": the project team's figures, nothing
+# else; "admin": everything.
+ROLES = ("referent", "projet", "admin")
+CASEWORK_ROLES = ("referent", "admin")
+FIGURES_ROLES = ("projet", "admin")
 DEFAULT_ROLES = ["referent"]
 
 
@@ -60,3 +64,22 @@ class ConsoleSession(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     account: Mapped[ReferentAccount] = relationship()
+
+
+class ConsoleAudit(Base):
+    """Who viewed or changed which conversation in the console, and when.
+
+    Ids only, no name and no text, and no foreign keys: the trail outlives the erasure of
+    the person and the removal of the account, which is when it is asked for.
+    """
+
+    __tablename__ = "console_audit"
+    __table_args__ = (Index("ix_console_audit_conversation_at", "conversation_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    login: Mapped[str] = mapped_column(String(120))
+    referent_id: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(20))  # view, reply, take, note, outcome...
+    handoff_id: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[int | None] = mapped_column(Integer)

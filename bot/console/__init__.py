@@ -1,7 +1,9 @@
 """The referent console: `/console`, server-rendered French pages with a little JavaScript.
 
-`mount_console(app)` adds its routes and static files to the web application; it reads
-the database and the territory from `app.state`.
+One router per concern: auth (login, logout), queue (the queue, a conversation and the
+hand-off actions), agenda (appointments, absences), indicators (the project team's figures).
+Their handlers ask for what they need through the dependencies of bot/console/deps.py,
+which read the database, the territory and the settings from `app.state`.
 """
 
 from __future__ import annotations
@@ -9,9 +11,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from bot.console.routes import STATIC, build_router
+from bot.console import agenda, auth, indicators, queue
+from bot.console.deps import EarlyAnswer, send_early_answer
+from bot.console.pages import STATIC
 
 
 def mount_console(app: FastAPI) -> None:
-    app.include_router(build_router(app))
+    for module in (auth, queue, agenda, indicators):
+        app.include_router(module.router)
+    app.add_exception_handler(EarlyAnswer, send_early_answer)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -80,6 +80,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         db.migrate()
+        if settings.environment == "production":
+            from handoff.accounts import refuse_demo_account
+
+            with db.session() as session:
+                refuse_demo_account(session)  # its password is in the README
         # A chat turn that runs an eligibility check holds a thread ~2-3 s while its batch
         # is computed in the rules worker: with Starlette's default 40 threads, an SMS
         # campaign's burst of checks would leave ordinary turns queueing for a thread.
@@ -99,7 +104,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             if owns_eligibility and hasattr(eligibility, "close"):
                 await anyio.to_thread.run_sync(eligibility.close)
 
-    app = FastAPI(title="Passerelle", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No API description in production: it maps every console route for whoever asks.
+    openapi_url = None if settings.environment == "production" else "/openapi.json"
+    app = FastAPI(title="Passerelle", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=openapi_url)
+    if settings.environment != "development":
+        app.add_middleware(StrictTransportSecurity)
     app.state.core = core
     app.state.db = db
     app.state.settings = settings
@@ -160,6 +170,28 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     mount_console(app)  # the referent console: /console
     return app
+
+
+class StrictTransportSecurity:
+    """Outside development the service is reached over https only (behind its proxy): tell
+    browsers never to try plain http, where a session cookie could be read on the way."""
+
+    HEADER = (b"strict-transport-security", b"max-age=31536000")
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.HEADER]
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)
 
 
 def _is_up(interpreter: Any) -> bool:

@@ -1,0 +1,89 @@
+"""The referent's agenda: their appointments by day or week, marking them (seen, absent,
+excused), and their absences (days no slot is offered)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+
+from bot.console import views
+from bot.console.deps import CheckedReferent, CurrentReferent, DbSession, Territory, audit
+from bot.console.pages import back, not_found, notices, parse_day, render, safe_next
+from handoff import booking, indicators
+from storage.handoff import Appointment
+from storage.records import ReferentAbsence
+
+AGENDA = "/console/agenda"
+
+router = APIRouter(prefix="/console")
+
+
+@router.get("/agenda", response_class=HTMLResponse)
+def agenda_page(request: Request, who: CurrentReferent, session: DbSession,
+                territory: Territory, day: str = "", view: str = "week", ok: str = "",
+                error: str = ""):
+    today = datetime.now(territory.timezone).date()
+    chosen = parse_day(day) or today
+    view = "day" if view == "day" else "week"
+    first = chosen if view == "day" else chosen - timedelta(days=chosen.weekday())
+    length = 1 if view == "day" else 7
+    days = views.agenda(session, territory, referent_id=who.referent_id, first=first,
+                        days=length)
+    mine, from_file = views.absences(session, territory, referent_id=who.referent_id,
+                                     today=today)
+    step = timedelta(days=length)
+    return render(request, "agenda.html", me=who, days=days, view=view,
+                  chosen=chosen.isoformat(), previous=(first - step).isoformat(),
+                  following=(first + step).isoformat(), today=today.isoformat(),
+                  absences=mine, file_absences=from_file, **notices(ok, error))
+
+
+@router.post("/appointments/{appointment_id}/status")
+def appointment_status(request: Request, who: CheckedReferent, session: DbSession,
+                       territory: Territory, appointment_id: int, status: str = Form(""),
+                       back_to: str = Form(AGENDA)):
+    target = safe_next(back_to)
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        return not_found(request, who)
+    before = appointment.status
+    audit(session, who, "appointment", handoff_id=appointment.handoff_id,
+          conversation_id=appointment.handoff.conversation_id)
+    try:
+        if status in ("seen", "noshow"):
+            booking.record_outcome(session, appointment_id=appointment.id, status=status)
+        elif status == "excused":
+            if appointment.status in ("seen", "noshow"):
+                # Corrected after the fact: the time stays spent, nothing to free.
+                appointment.status = "excused"
+                appointment.units.clear()
+            else:
+                booking.cancel(session, appointment_id=appointment.id, status="excused")
+        else:
+            return back(target, error="bad_status")
+    except ValueError:
+        return back(target, error="bad_status")
+    indicators.record_appointment_status(session, appointment, before=before,
+                                         tz=territory.timezone)
+    return back(target, ok="appointment")
+
+
+@router.post("/absences")
+def add_absence(who: CheckedReferent, session: DbSession, starts_on: str = Form(""),
+                ends_on: str = Form(""), note: str = Form("")):
+    start, end = parse_day(starts_on), parse_day(ends_on or starts_on)
+    if start is None or end is None or end < start or (end - start).days > 366:
+        return back(AGENDA, error="bad_date")
+    session.add(ReferentAbsence(referent_id=who.referent_id, starts_on=start, ends_on=end,
+                                note=note.strip()[:200], created_by=who.referent_id))
+    return back(AGENDA, ok="absence")
+
+
+@router.post("/absences/{absence_id}/delete")
+def delete_absence(who: CheckedReferent, session: DbSession, absence_id: int):
+    absence = session.get(ReferentAbsence, absence_id)
+    if absence is not None and absence.referent_id == who.referent_id:  # only one's own
+        session.delete(absence)
+    return back(AGENDA, ok="absence_deleted")

@@ -1,0 +1,86 @@
+"""The project team's pages: the take-up figures as tables and bar charts, and their CSV.
+
+    GET /console/indicateurs?du=2026-01-01&au=2026-03-31      the page
+    GET /console/indicateurs.csv?du=…&au=…                   the export for the committee
+
+Only accounts with the « projet » role see them (403 otherwise; referents do not have it
+by default). The figures and their masking are handoff/indicators.py's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from bot.console.deps import CurrentAccount, DbSession, EarlyAnswer, Referent, Territory
+from bot.console.pages import harden, render
+from handoff.indicators import SECRET, SMALL, Report, build, to_csv
+from rules.catalogue import benefit_labels
+
+DEFAULT_DAYS = 91
+MAX_DAYS = 3 * 366
+NOT_ALLOWED = ("Les indicateurs sont réservés à l'équipe projet (rôle « projet »). "
+               "Demandez ce rôle à l'administrateur de Passerelle si vous en avez besoin.")
+BAD_PERIOD = "Période incorrecte : on affiche les 13 dernières semaines."
+
+router = APIRouter(prefix="/console")
+
+
+def period(start: str, end: str, today: date) -> tuple[date, date, bool]:
+    """The period asked for, or the last 13 weeks; the flag says the request was wrong."""
+    try:
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except ValueError:
+        first = last = None
+        wrong = True
+    else:
+        wrong = False
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
+    if first > last or (last - first).days > MAX_DAYS:
+        return today - timedelta(days=DEFAULT_DAYS - 1), today, True
+    return first, last, wrong
+
+
+def project_member(request: Request, who: CurrentAccount) -> Referent:
+    """The logged-in account if it has the « projet » (or « admin ») role; else a 403 page."""
+    if not who.sees_figures:
+        raise EarlyAnswer(render(request, "refused.html", status=403, message=NOT_ALLOWED,
+                                 me=who, heading="Accès réservé"))
+    return who
+
+
+ProjectMember = Annotated[Referent, Depends(project_member)]
+
+
+def figures(session: DbSession, territory: Territory, du: str = "", au: str = ""
+            ) -> tuple[Report, bool]:
+    """The figures of the period asked for (?du=&au=), and whether it had to be corrected."""
+    today = datetime.now(territory.timezone).date()
+    start, end, wrong = period(du, au, today)
+    return build(session, start=start, end=end, labels=benefit_labels()), wrong
+
+
+# The role is checked before the figures are computed (FastAPI solves them in this order).
+Figures = Annotated[tuple[Report, bool], Depends(figures)]
+
+
+@router.get("/indicateurs", response_class=HTMLResponse)
+def indicators_page(request: Request, who: ProjectMember, computed: Figures):
+    report, wrong = computed
+    return render(request, "indicators.html", me=who, active="indicators", report=report,
+                  small=SMALL, secret=SECRET, error=BAD_PERIOD if wrong else None)
+
+
+@router.get("/indicateurs.csv", dependencies=[Depends(project_member)])
+def indicators_csv(computed: Figures):
+    report, _wrong = computed
+    name = f"passerelle-indicateurs-{report.start.isoformat()}-{report.end.isoformat()}.csv"
+    # A BOM so that spreadsheet software reads the accents as UTF-8.
+    body = "\ufeff" + to_csv(report)
+    return harden(Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                           headers={"Content-Disposition": f'attachment; filename="{name}"'}))

@@ -1,0 +1,141 @@
+"""The queue of hand-offs, one conversation, and what a referent does with it: reply, take
+over, give back to the bot, close, write a private note, record the outcome of a claim."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import select
+
+from bot.console import views
+from bot.console.delivery import NotReachable, send_to_person
+from bot.console.deps import (
+    CheckedReferent,
+    CurrentReferent,
+    CurrentReferentJson,
+    DbSession,
+    HandoffOr404,
+    Territory,
+    audited,
+)
+from bot.console.pages import back, fragment, harden, notices, parse_day, render
+from handoff import booking, indicators
+from storage.models import utcnow
+from storage.records import OUTCOME_STATUSES, Outcome, ReferentNote
+
+MAX_REPLY = 1000
+MAX_NOTE = 4000
+
+router = APIRouter(prefix="/console")
+
+
+def _page_of(handoff_id: int) -> str:
+    return f"/console/handoffs/{handoff_id}"
+
+
+# ---------------------------------------------------------------------- the queue
+@router.get("", response_class=HTMLResponse)
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def queue_page(request: Request, who: CurrentReferent, session: DbSession, territory: Territory,
+               mine: str = "", place: str = "", ok: str = ""):
+    items = views.queue(session, territory, now=utcnow(),
+                        referent_id=who.referent_id if mine else None, place_id=place or None)
+    return render(request, "queue.html", me=who, items=items, mine=bool(mine), place=place,
+                  places=list(territory.places.values()), **notices(ok, None))
+
+
+@router.get("/queue.json")
+def queue_json(who: CurrentReferentJson, session: DbSession, territory: Territory,
+               mine: str = "", place: str = ""):
+    items = views.queue(session, territory, now=utcnow(),
+                        referent_id=who.referent_id if mine else None, place_id=place or None)
+    return harden(JSONResponse({"ids": [i["id"] for i in items],
+                                "urgent": sum(1 for i in items if i["urgent"]),
+                                "html": fragment("_queue_list.html", items=items)}))
+
+
+# ---------------------------------------------------------------------- a conversation
+@router.get("/handoffs/{handoff_id}", response_class=HTMLResponse, dependencies=[audited("view")])
+def handoff_page(request: Request, who: CurrentReferent, handoff: HandoffOr404,
+                 session: DbSession, territory: Territory, ok: str = "", error: str = ""):
+    view = views.conversation_view(session, territory, handoff, now=utcnow())
+    return render(request, "conversation.html", me=who, h=view, today=date.today().isoformat(),
+                  **notices(ok, error))
+
+
+@router.post("/handoffs/{handoff_id}/reply", dependencies=[audited("reply")])
+def reply(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
+          text: str = Form("")):
+    path = _page_of(handoff.id)
+    body = text.strip()
+    if not body:
+        return back(path, error="empty")
+    if len(body) > MAX_REPLY:
+        return back(path, error="too_long")
+    try:
+        send_to_person(session, handoff.conversation, body, referent_id=who.referent_id)
+    except NotReachable:
+        return back(path, error="unreachable")
+    if handoff.referent_id is None:
+        handoff.referent_id = who.referent_id
+    return back(path + "#reponse", ok="reply")
+
+
+@router.post("/handoffs/{handoff_id}/take", dependencies=[audited("take")])
+def take(who: CheckedReferent, handoff: HandoffOr404, session: DbSession):
+    booking.take_over(session, handoff_id=handoff.id, referent_id=who.referent_id)
+    return back(_page_of(handoff.id), ok="taken")
+
+
+@router.post("/handoffs/{handoff_id}/give-back", dependencies=[audited("give_back")])
+def give_back(handoff: HandoffOr404, session: DbSession):
+    booking.give_back(session, handoff_id=handoff.id)
+    return back(_page_of(handoff.id), ok="given_back")
+
+
+@router.post("/handoffs/{handoff_id}/close", dependencies=[audited("close")])
+def close(handoff: HandoffOr404, session: DbSession):
+    booking.close_handoff(session, handoff_id=handoff.id)
+    return back("/console", ok="closed")
+
+
+@router.post("/handoffs/{handoff_id}/notes", dependencies=[audited("note")])
+def note(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
+         text: str = Form("")):
+    path = _page_of(handoff.id)
+    body = text.strip()
+    if not body:
+        return back(path, error="empty")
+    if len(body) > MAX_NOTE:
+        return back(path, error="too_long")
+    session.add(ReferentNote(conversation_id=handoff.conversation_id,
+                             referent_id=who.referent_id, text=body))
+    return back(path + "#notes", ok="note")
+
+
+@router.post("/handoffs/{handoff_id}/outcomes", dependencies=[audited("outcome")])
+def outcome(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
+            territory: Territory, benefit_id: str = Form(""), status: str = Form(""),
+            on: str = Form("")):
+    path = _page_of(handoff.id) + "#droits"
+    day = parse_day(on)
+    if day is None or day > date.today() + timedelta(days=1):
+        return back(path, error="bad_date")
+    if status not in OUTCOME_STATUSES or not benefit_id or len(benefit_id) > 80:
+        return back(path, error="bad_status")
+    row = session.scalars(select(Outcome).where(
+        Outcome.handoff_id == handoff.id, Outcome.benefit_id == benefit_id,
+        Outcome.status == status)).first()
+    # The anonymous trace the take-up figures keep after an erasure.
+    indicators.record_outcome(session, handoff, benefit_id=benefit_id, status=status, day=day,
+                              previous=row.happened_on if row else None, tz=territory.timezone)
+    if row is None:
+        session.add(Outcome(handoff_id=handoff.id, benefit_id=benefit_id, status=status,
+                            happened_on=day, referent_id=who.referent_id))
+    else:
+        row.happened_on = day
+        row.referent_id = who.referent_id
+        row.recorded_at = utcnow()
+    return back(path, ok="outcome")
