@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 from handoff.accounts import add_account
 from handoff.indicators import week_of
 from storage.models import FunnelEvent
-from tests.console.conftest import LOGIN, PASSWORD
-from tests.console.test_browser import screenshots_dir
+from tests.helpers.browser import screenshots_dir
+from tests.helpers.console import LOGIN, PASSWORD
 
 PROJET = "equipe-projet@ems.example"
 
