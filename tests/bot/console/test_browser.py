@@ -10,6 +10,7 @@ import re
 import httpx
 from playwright.sync_api import expect
 
+from tests.helpers.axe import assert_accessible
 from tests.helpers.browser import person_says, screenshots_dir
 from tests.helpers.console import LOGIN, PASSWORD
 
@@ -77,6 +78,7 @@ def test_a_referent_answers_an_urgent_person_through_their_own_web_chat(
     page.get_by_role("button", name="Envoyer").click()
     expect(page.get_by_role("status")).to_contain_text("Message envoyé")
     expect(page.locator(".msg.referent")).to_contain_text("Êtes-vous en sécurité")
+    assert_accessible(page, "a conversation with the referent's reply, at 360 px")
 
     inbox = web_chat_inbox(live_server, console_app, "web-person-1")
     assert any("Êtes-vous en sécurité" in text for text in inbox), inbox
