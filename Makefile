@@ -4,8 +4,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# axe-core, which the browser tests inject into pages (pinned in package.json / package-lock.json).
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test install system nlu nlu-eval nlu-compare bench clean
+.PHONY: run test lint install system nlu nlu-eval nlu-compare bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,7 +28,15 @@ nlu: $(STAMP)
 run: install nlu
 	$(PY) -m bot run
 
-test: system install nlu
+$(AXE):
+	npm install --no-audit --no-fund
+
+# Style and the layers between packages fail the tests as surely as a failing test.
+lint: install
+	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
+
+test: system install nlu $(AXE) lint
 	$(PY) -m pytest -q
 
 nlu-eval: install nlu
@@ -39,4 +49,4 @@ bench: install nlu
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .venv-nlu nlu/models var .pytest_cache
+	rm -rf $(VENV) .venv-nlu nlu/models var .pytest_cache node_modules

@@ -33,7 +33,7 @@ def run() -> dict[str, int]:
     from bot.worker import dispatch_once
     from common.settings import Settings
     from storage.db import Database
-    from tests.channels.fakes import FakeTwilio
+    from tests.bot.channels.fakes import FakeTwilio
 
     public, token = "https://passerelle.example.test", "bench-token"
     validator = RequestValidator(token)

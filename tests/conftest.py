@@ -1,7 +1,10 @@
-import importlib.util
-
-pytest_plugins = ["tests.fixtures.db"]
-# Fixture modules owned by other packages join as they appear.
-for _name in ("tests.fixtures.nlu_server", "tests.fixtures.app"):
-    if importlib.util.find_spec(_name) is not None:
-        pytest_plugins.append(_name)
+# Fixture modules shared across directories; helpers (constants, clients) are plain imports
+# from tests/helpers.
+pytest_plugins = [
+    "tests.fixtures.db",
+    "tests.fixtures.app",
+    "tests.fixtures.nlu_server",
+    "tests.fixtures.console",
+    "tests.fixtures.browser",
+    "tests.fixtures.town",
+]

@@ -69,7 +69,7 @@ def test_healthz_says_warming_until_rules_are_ready_while_the_chat_goes_on(sqlit
     """A fresh engine: the conversation answers during the ~11 s of OpenFisca's warm-up."""
     from bot.eligibility import EligibilityService
     from bot.web.app import create_app
-    from tests.fixtures.app import make_settings
+    from tests.helpers.app import make_settings
 
     service = EligibilityService()
     settings = make_settings(sqlite_db.engine.url.render_as_string(hide_password=False),

@@ -15,20 +15,7 @@ import pytest
 from bot.eligibility import EligibilityService
 from rules.engine import RulesEngine
 from rules.profile import ProfileError
-
-EXPLODING = "tests.bot.test_batching:ExplodingEngine"
-EXPLODING_SALARY = 1234.56
-
-
-class ExplodingEngine(RulesEngine):
-    """The real engine, except that a household earning exactly 1 234,56 € breaks any
-    simulation it is part of, as a household that passes validation but trips OpenFisca
-    would (none is known today: validation is strict)."""
-
-    def _compute(self, profiles: list[dict]) -> list[dict]:
-        if any(p["applicant"]["income"]["salary"] == EXPLODING_SALARY for p in profiles):
-            raise ValueError("this household breaks the simulation")
-        return super()._compute(profiles)
+from tests.helpers.eligibility import EXPLODING, EXPLODING_SALARY
 
 
 def household(i: int) -> dict:

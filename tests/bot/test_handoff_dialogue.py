@@ -16,7 +16,7 @@ from handoff import booking
 from handoff.slots import first_slot
 from storage.handoff import Appointment, Handoff
 from storage.models import Message
-from tests.fixtures.app import Chat
+from tests.helpers.app import Chat
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 SINGLE_800 = ["30", "67100", "1", "1", "500", "2", "800", "0"]

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot import messages
 from nlu.client import NluClient
 from storage.models import Answer, Conversation
-from tests.fixtures.app import Chat
+from tests.helpers.app import Chat
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

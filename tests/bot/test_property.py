@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot import messages, parsing
-from storage.models import Answer, Conversation
-from tests.bot.test_dialogue import ROUTE, SENIOR_ROUTE
+from storage.models import Answer, ChannelAddress, Conversation
+from tests.helpers.app import make_settings
+from tests.helpers.dialogue import ROUTE, SENIOR_ROUTE
 
 _users = itertools.count()
 
@@ -29,6 +30,12 @@ PATHS = {
     "slot": ["bonjour", "oui", "conseiller"],
     "booked": ["bonjour", "oui", "conseiller", "1"],
 }
+# The answers each path has stored when it reaches its state: what the message must not lose.
+ANSWERED = {
+    **{f"ask:{key}": set(list(ROUTE)[:i]) for i, key in enumerate(ROUTE)},
+    "ask:pension": {"age", "postcode", "household", "housing", "rent"},
+    "result": set(SENIOR_ROUTE),
+}
 
 # Text people type, weighted towards what the parsers see: digits, words, commands, emoji.
 texts = st.one_of(
@@ -37,6 +44,17 @@ texts = st.one_of(
     st.sampled_from(["oui", "non", "menu", "retour", "1", "2", "9", "huit cents", "🙂", "\x00",
                      "NULL", "' OR 1=1 --", "<script>", "\u202e", "1e309", "-1", "0x10"]),
 )
+
+
+def _conversation_of(app, user: str) -> int | None:
+    """The newest conversation of this user alone, found through their web address."""
+    key = app.state.core.address_key("web", user)
+    with app.state.db.session() as s:
+        return s.scalar(
+            select(Conversation.id)
+            .join(ChannelAddress, ChannelAddress.person_id == Conversation.person_id)
+            .where(ChannelAddress.key == key)
+            .order_by(Conversation.id.desc()).limit(1))
 
 
 def _answers(db, user_conversation_id):
@@ -49,7 +67,6 @@ def _answers(db, user_conversation_id):
 def module_client(tmp_path_factory, eligibility):
     from bot.web.app import create_app
     from storage.db import Database
-    from tests.fixtures.app import make_settings
 
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'p.sqlite3'}")
     with TestClient(create_app(make_settings(str(db.engine.url)), db=db,
@@ -72,10 +89,10 @@ def test_any_text_at_any_state(module_client, state, text):
     db = module_client.app.state.db
     for message in PATHS[state]:
         assert module_client.post("/api/chat", json={"user_id": user, "text": message}).status_code == 200
-    with db.session() as s:
-        conversation = s.scalars(select(Conversation).order_by(Conversation.id.desc())).first()
-        conversation_id = conversation.id if conversation else None
+    conversation_id = _conversation_of(module_client.app, user)
+    assert (conversation_id is None) == (not PATHS[state]), state
     before = _answers(db, conversation_id) if conversation_id else {}
+    assert ANSWERED.get(state, set()) <= before.keys(), (state, before)
 
     response = module_client.post("/api/chat", json={"user_id": user, "text": text})
 

@@ -12,7 +12,7 @@ from bot import messages
 from bot.outbox import take_web
 from bot.reminders import send_due_reminders
 from storage.handoff import Appointment
-from tests.fixtures.app import Chat
+from tests.helpers.app import Chat
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 9:00 in Strasbourg
 

@@ -201,7 +201,7 @@ def test_the_first_message_is_erased_when_consent_is_declined(client, chat):
 def test_the_first_message_is_not_used_after_an_hour(app_factory):
     from fastapi.testclient import TestClient
 
-    from tests.fixtures.app import Chat
+    from tests.helpers.app import Chat
 
     now = [__import__("datetime").datetime(2026, 11, 30, 9, tzinfo=__import__(
         "datetime").timezone.utc)]

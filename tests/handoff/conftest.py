@@ -1,6 +1,6 @@
 import pytest
 
-from tests.handoff.support import make_territory
+from tests.helpers.handoff import make_territory
 
 
 @pytest.fixture

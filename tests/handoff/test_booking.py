@@ -19,7 +19,7 @@ from handoff.booking import (
 from handoff.slots import Slot, free_slots
 from storage.handoff import Appointment, AppointmentUnit, Handoff
 from storage.models import Conversation, Message
-from tests.handoff.support import (
+from tests.helpers.handoff import (
     make_territory,
     new_conversation,
     new_handoff,

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from handoff.booking import book
 from handoff.slots import Slot
 from storage.handoff import Appointment, AppointmentUnit
-from tests.handoff.support import new_handoff, paris
+from tests.helpers.handoff import new_handoff, paris
 
 NOW = paris(2026, 11, 30, 8, 0)
 THREADS = 20

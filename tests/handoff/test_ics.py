@@ -7,7 +7,7 @@ from handoff.display import describe_slot
 from handoff.ics import appointment_ics, escape, fold, map_link, osm_short_code, short_map_link
 from handoff.slots import Slot
 from handoff.territory import load_territory
-from tests.handoff.support import new_handoff, paris
+from tests.helpers.handoff import new_handoff, paris
 
 NOW = paris(2026, 11, 30, 8, 0)
 START = paris(2026, 12, 1, 9, 30)

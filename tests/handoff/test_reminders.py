@@ -9,7 +9,7 @@ from handoff.booking import book, cancel, open_handoff
 from handoff.reminders import due_reminders, mark_sent
 from handoff.slots import Slot
 from storage.models import ChannelAddress, Conversation
-from tests.handoff.support import new_conversation, new_handoff, paris
+from tests.helpers.handoff import new_conversation, new_handoff, paris
 
 BOOKED_AT = paris(2026, 11, 28, 9, 0)
 # Tuesday 1 December 2026, 9:30 in Strasbourg.

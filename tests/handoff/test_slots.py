@@ -7,7 +7,7 @@ import pytest
 from handoff.booking import book
 from handoff.slots import Slot, first_slot, free_slots, offer
 from handoff.territory import load_territory
-from tests.handoff.support import PARIS, make_territory, new_handoff, paris, territory_data
+from tests.helpers.handoff import PARIS, make_territory, new_handoff, paris, territory_data
 
 # Monday 30 November 2026, 8:00 in Strasbourg: with 24 h notice, Tuesday is the first day.
 NOW = paris(2026, 11, 30, 8, 0)

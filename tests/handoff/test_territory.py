@@ -7,7 +7,7 @@ import yaml
 
 from common.settings import Settings
 from handoff.territory import DEFAULT_FILE, TerritoryError, load_territory
-from tests.handoff.support import territory_data
+from tests.helpers.handoff import territory_data
 
 
 def test_the_demo_territory_loads_and_says_it_is_demo_data():

@@ -1,18 +1,8 @@
 """Shared fixtures for the rules tests: one warmed-up engine for the whole session (loading
 OpenFisca takes seconds)."""
-from pathlib import Path
-
 import pytest
-import yaml
 
-CASES_DIR = Path(__file__).parent / "cases"
-
-
-def load_cases():
-    return [
-        (path.stem, yaml.safe_load(path.read_text(encoding="utf-8")))
-        for path in sorted(CASES_DIR.glob("*.yaml"))
-    ]
+from tests.helpers.rules import load_cases
 
 
 @pytest.fixture(scope="session")

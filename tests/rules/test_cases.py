@@ -2,7 +2,7 @@
 legal amounts, legal conditions); each case file cites it in `source`."""
 import pytest
 
-from tests.rules.conftest import load_cases
+from tests.helpers.rules import load_cases
 
 CASES = load_cases()
 TOLERANCE = 1.0  # euros

@@ -6,11 +6,7 @@ import yaml
 
 from rules.catalogue import BENEFITS_DIR, CatalogueError, load_catalogue
 from rules.profile import ProfileError, validate_profile
-
-CONTRACT_IDS = {
-    "rsa", "prime_activite", "aide_logement", "css", "allocations_familiales", "asf", "paje",
-    "aspa", "aah", "cheque_energie", "strasbourg_tarification_solidaire_transport",
-}
+from tests.helpers.rules import CONTRACT_IDS
 
 
 def test_every_contract_id_is_in_the_catalogue():

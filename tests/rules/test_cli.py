@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.rules.test_catalogue import CONTRACT_IDS
+from tests.helpers.rules import CONTRACT_IDS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,7 +20,7 @@ from storage.models import (
     Person,
 )
 from storage.records import Outcome, ReferentNote
-from tests.handoff.support import new_handoff
+from tests.helpers.handoff import new_handoff
 
 NOW = datetime(2027, 12, 1, 9, 0, tzinfo=UTC)
 

@@ -18,8 +18,8 @@ from storage.accounts import ReferentAccount
 from storage.handoff import Handoff
 from storage.models import Answer, Conversation, FunnelEvent, OutboxMessage
 from storage.records import Outcome, ReferentAbsence, ReferentNote
-from tests.console.conftest import LOGIN, PASSWORD, csrf_of, log_in
-from tests.handoff.support import make_territory, new_conversation, new_handoff
+from tests.helpers.console import LOGIN, PASSWORD, csrf_of, log_in
+from tests.helpers.handoff import make_territory, new_conversation, new_handoff
 
 
 def test_without_a_session_the_console_redirects_to_the_login(anonymous):

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from handoff import accounts
 from handoff.accounts import add_account, authenticate
 from storage.accounts import LoginAttempt
-from tests.console.conftest import LOGIN, PASSWORD, csrf_of
+from tests.helpers.console import LOGIN, PASSWORD, csrf_of
 
 
 class CheckSpy:

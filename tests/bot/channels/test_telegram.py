@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from bot import messages
 from bot.channels.inbound import already_processed
 from bot.worker import dispatch_once
-from tests.channels.conftest import PUBLIC, SECRET, telegram_settings, wait_for
-from tests.channels.fakes import FakeTelegram
+from tests.bot.channels.fakes import FakeTelegram
+from tests.helpers.channels import PUBLIC, SECRET, telegram_settings, wait_for
 
 _chats = itertools.count(700001)
 ANSWERS = ["5", "30", "67100", "1", "1", "500", "2", "800", "0"]

@@ -5,26 +5,16 @@ POST /api/chat like the chat page does."""
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import httpx
 from playwright.sync_api import expect
 
-from tests.console.conftest import LOGIN, PASSWORD
+from tests.helpers.axe import assert_accessible
+from tests.helpers.browser import person_says, screenshots_dir
+from tests.helpers.console import LOGIN, PASSWORD
 
 PHONE = {"width": 360, "height": 780}
-
-
-def person_says(base: str, user_id: str, *texts: str) -> list[dict]:
-    replies = []
-    with httpx.Client(base_url=base, timeout=60) as http:
-        for text in texts:
-            response = http.post("/api/chat", json={"user_id": user_id, "text": text})
-            assert response.status_code == 200, response.text
-            replies = response.json()["replies"]
-    return replies
 
 
 def web_chat_inbox(base: str, app, user_id: str) -> list[str]:
@@ -40,12 +30,6 @@ def web_chat_inbox(base: str, app, user_id: str) -> list[str]:
     with app.state.db.session() as session:
         return [m.body for m in outbox.take_web(
             session, address_key=core.address_key("web", user_id))]
-
-
-def screenshots_dir(tmp_path: Path) -> Path:
-    target = Path(os.environ.get("CONSOLE_SCREENSHOTS", tmp_path))
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def test_a_referent_answers_an_urgent_person_through_their_own_web_chat(
@@ -94,6 +78,7 @@ def test_a_referent_answers_an_urgent_person_through_their_own_web_chat(
     page.get_by_role("button", name="Envoyer").click()
     expect(page.get_by_role("status")).to_contain_text("Message envoyé")
     expect(page.locator(".msg.referent")).to_contain_text("Êtes-vous en sécurité")
+    assert_accessible(page, "a conversation with the referent's reply, at 360 px")
 
     inbox = web_chat_inbox(live_server, console_app, "web-person-1")
     assert any("Êtes-vous en sécurité" in text for text in inbox), inbox

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from handoff.accounts import add_account
-from tests.console.conftest import LOGIN, PASSWORD, log_in
+from tests.helpers.console import LOGIN, PASSWORD, log_in
 
 
 def test_outside_development_the_cookie_is_secure_and_hsts_is_sent(app_factory, sqlite_db):

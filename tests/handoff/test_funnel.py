@@ -27,7 +27,7 @@ from storage.models import (
     Person,
 )
 from storage.records import Outcome
-from tests.console.conftest import csrf_of
+from tests.helpers.console import csrf_of
 
 PARIS = ZoneInfo("Europe/Paris")
 START = ["bonjour", "oui"]

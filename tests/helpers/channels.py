@@ -1,18 +1,16 @@
-"""Apps with the channels switched on, pointed at the local fakes, and a phone that texts."""
+"""Channel settings pointed at the local fakes, signed webhooks, and a phone that texts."""
 
 from __future__ import annotations
 
-import itertools
 import time
 import uuid
 from dataclasses import dataclass, field
 
-import pytest
 from fastapi.testclient import TestClient
 from twilio.request_validator import RequestValidator
 
 from bot.worker import dispatch_once
-from tests.channels.fakes import FakeTelegram, FakeTwilio
+from tests.bot.channels.fakes import FakeTelegram, FakeTwilio
 
 PUBLIC = "https://passerelle.example.test"
 SID = "AC" + "0" * 32
@@ -21,19 +19,6 @@ SMS_FROM = "+33700000000"
 WHATSAPP_FROM = "whatsapp:+14155238886"
 BOT_TOKEN = "123456:TEST-token"
 SECRET = "telegram-webhook-secret"
-_numbers = itertools.count(612000001)
-
-
-@pytest.fixture
-def fake_twilio():
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def fake_telegram():
-    with FakeTelegram() as server:
-        yield server
 
 
 def twilio_settings(fake: FakeTwilio) -> dict:
@@ -86,17 +71,6 @@ class Phone:
         fresh = bodies[len(self.received):]
         self.received.extend(fresh)
         return fresh
-
-
-@pytest.fixture
-def sms_app(app_factory, fake_twilio):
-    with TestClient(app_factory(**twilio_settings(fake_twilio))) as client:
-        yield client
-
-
-@pytest.fixture
-def phone(sms_app, fake_twilio):
-    return Phone(sms_app, fake_twilio, f"+33{next(_numbers)}")
 
 
 def wait_for(condition, timeout: float = 30.0, interval: float = 0.05):

@@ -11,7 +11,7 @@ from bot import messages, outbox
 from bot.dialogue.types import Reply
 from bot.render import gsm7_length, is_gsm7
 from storage.models import OutboxMessage, Person, ProcessedInbound
-from tests.channels.conftest import PUBLIC, SMS_FROM, WHATSAPP_FROM, Phone, sign
+from tests.helpers.channels import PUBLIC, SMS_FROM, WHATSAPP_FROM, Phone, sign
 
 
 def count(db, model) -> int:
@@ -163,7 +163,7 @@ def test_messages_wait_in_the_outbox_while_no_dispatcher_runs(phone, sms_app, fa
 def test_the_background_dispatcher_sends_without_being_asked(app_factory, fake_twilio):
     from fastapi.testclient import TestClient
 
-    from tests.channels.conftest import twilio_settings, wait_for
+    from tests.helpers.channels import twilio_settings, wait_for
 
     settings = dict(twilio_settings(fake_twilio), outbox_interval=0.2)
     with TestClient(app_factory(**settings)) as client:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.indicators.conftest import REFERENT
+from tests.helpers.console import REFERENT
 
 PAGES = ("/console/indicateurs", "/console/indicateurs.csv")
 

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from handoff.accounts import add_account
 from storage.accounts import ConsoleAudit
 from storage.handoff import Handoff
-from tests.console.conftest import LOGIN, PASSWORD, csrf_of, log_in
-from tests.handoff.support import new_handoff
+from tests.helpers.console import LOGIN, PASSWORD, csrf_of, log_in
+from tests.helpers.handoff import new_handoff
 
 PROJET = "projet@ems.example"
 ADMIN = "admin@ems.example"

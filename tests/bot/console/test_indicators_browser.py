@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 from handoff.accounts import add_account
 from handoff.indicators import week_of
 from storage.models import FunnelEvent
-from tests.console.conftest import LOGIN, PASSWORD
-from tests.console.test_browser import screenshots_dir
+from tests.helpers.axe import assert_accessible
+from tests.helpers.browser import screenshots_dir
+from tests.helpers.console import LOGIN, PASSWORD
 
 PROJET = "equipe-projet@ems.example"
 
@@ -46,6 +47,7 @@ def test_the_project_team_reads_the_figures_and_downloads_the_csv(
     expect(funnel.get_by_role("row", name=re.compile("Premiers contacts"))).to_contain_text("7")
     expect(funnel.get_by_role("row", name=re.compile("Consentements"))).to_contain_text("< 5")
     page.screenshot(path=str(screenshots_dir(tmp_path) / "indicators-360.png"), full_page=True)
+    assert_accessible(page, "the indicators with figures, at 360 px")
 
     # The period filter: a period without these weeks shows zeros.
     page.get_by_label("Du", exact=True).fill("2025-01-01")

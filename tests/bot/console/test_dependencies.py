@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from storage.handoff import Handoff
 from storage.records import ReferentNote
-from tests.console.conftest import csrf_of, log_in
-from tests.handoff.support import new_handoff
+from tests.helpers.console import csrf_of, log_in
+from tests.helpers.handoff import new_handoff
 
 ACTIONS = ("take", "give-back", "close", "notes", "reply", "outcomes")
 

@@ -1,0 +1,59 @@
+"""The application as the tests talk to it: settings for a test database, and a person on
+the web chat (`chat.say("bonjour")` returns the replies, `chat.last` the last reply's text)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from fastapi.testclient import TestClient
+
+from common.settings import Settings
+
+_ids = itertools.count()
+
+
+def new_user_id() -> str:
+    return f"user-{next(_ids)}"
+
+
+def make_settings(database_url: str, **overrides) -> Settings:
+    values = dict(database_url=database_url, secret_key="test-secret", warm_up_rules=False,
+                  nlu_url="http://127.0.0.1:9", nlu_timeout=0.3,
+                  referent_contact="CCAS Neudorf, 03 88 11 22 33")
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class Chat:
+    client: TestClient
+    user_id: str
+    transcript: list[tuple[str, list[dict]]] = field(default_factory=list)
+
+    def say(self, text: str) -> list[dict]:
+        response = self.client.post("/api/chat", json={"user_id": self.user_id, "text": text})
+        assert response.status_code == 200, response.text
+        replies = response.json()["replies"]
+        self.transcript.append((text, replies))
+        return replies
+
+    @property
+    def replies(self) -> list[dict]:
+        return self.transcript[-1][1]
+
+    @property
+    def last(self) -> str:
+        return self.replies[-1]["text"]
+
+    @property
+    def text(self) -> str:
+        """Everything the bot said in answer to the last message, choices included."""
+        parts = []
+        for reply in self.replies:
+            parts.append(reply["text"])
+            parts.extend(reply["choices"])
+        return "\n".join(parts)
+
+    def other(self) -> Chat:
+        return Chat(self.client, new_user_id())
