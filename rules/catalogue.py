@@ -112,7 +112,9 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
 
         try:
             expression = rule_engine.Rule(data["rule"], context=rule_engine.Context(
-                resolver=_fact_resolver(FACTS), default_value=None))
+                resolver=_fact_resolver(FACTS), default_value=None,
+                type_resolver=rule_engine.type_resolver_from_dict(
+                    {name: rule_engine.DataType.UNDEFINED for name in FACTS})))
         except rule_engine.errors.EngineError as exc:
             raise CatalogueError(path, "rule", f"not a valid rule: {exc.message}") from None
     if "eligible_when" in data:
