@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jsonschema
+import rule_engine
 import yaml
 
 HERE = Path(__file__).parent
@@ -40,7 +41,7 @@ class Benefit:
     id: str
     label: str
     sentence: str
-    variable: str
+    variable: str | None  # None: a rule-only benefit (local aid OpenFisca lacks)
     period: str  # "month" or "year"
     apply: dict  # {"where", "how", "link"}
     documents: list[str]
@@ -55,6 +56,9 @@ class Benefit:
     notes: str = ""
     source: str = ""
     short_label: str = ""  # the name in a one-line summary (an SMS); the label if empty
+    rule: rule_engine.Rule | None = None  # eligibility on the profile's facts (facts.py)
+    per: str = ""  # the result's "per" when it differs from ``period``
+    legal_basis: str = ""
 
     @property
     def name(self) -> str:
@@ -62,7 +66,8 @@ class Benefit:
 
     def variables(self) -> list[str]:
         """Every OpenFisca variable this benefit needs computed."""
-        names = [self.variable, *(c.variable for c in self.conditions), *self.extra.values()]
+        names = [*([self.variable] if self.variable else []),
+                 *(c.variable for c in self.conditions), *self.extra.values()]
         if self.once_variable:
             names.append(self.once_variable)
         return list(dict.fromkeys(names))
@@ -99,7 +104,25 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         raise CatalogueError(path, _field_path(error), error.message)
     if data["id"] != path.stem:
         raise CatalogueError(path, "id", f"must match the file name ({path.stem!r})")
-    rule = data.get("eligible_when") or {"any": [{"variable": data["variable"], "above": 0}]}
+    expression = None
+    if "rule" in data:
+        if "variable" not in data and data.get("amount") != "none":
+            raise CatalogueError(path, "amount", "must be 'none' for a benefit without variable")
+        from .facts import FACTS
+
+        try:
+            expression = rule_engine.Rule(data["rule"], context=rule_engine.Context(
+                resolver=_fact_resolver(FACTS), default_value=None,
+                type_resolver=rule_engine.type_resolver_from_dict(
+                    {name: rule_engine.DataType.UNDEFINED for name in FACTS})))
+        except rule_engine.errors.EngineError as exc:
+            raise CatalogueError(path, "rule", f"not a valid rule: {exc.message}") from None
+    if "eligible_when" in data:
+        rule = data["eligible_when"]
+    elif "variable" in data and expression is None:
+        rule = {"any": [{"variable": data["variable"], "above": 0}]}
+    else:
+        rule = {"all": []}
     combine = "any" if "any" in rule else "all"
     conditions = tuple(
         Condition(c["variable"], c.get("above"), c.get("below")) for c in rule[combine]
@@ -108,7 +131,7 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         id=data["id"],
         label=data["label"],
         sentence=data["sentence"],
-        variable=data["variable"],
+        variable=data.get("variable"),
         period=data["period"],
         apply=dict(data["apply"]),
         documents=list(data["documents"]),
@@ -123,7 +146,19 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         notes=data.get("notes", ""),
         source=str(path),
         short_label=data.get("short_label", ""),
+        rule=expression,
+        per=data.get("per", ""),
+        legal_basis=data.get("legal_basis", ""),
     )
+
+
+def _fact_resolver(names):
+    """Resolve a rule's symbols among the known facts only: a typo fails at load."""
+    def resolve(thing, name):
+        if name not in names:
+            raise rule_engine.errors.SymbolResolutionError(name)
+        return thing.get(name)
+    return resolve
 
 
 def load_catalogue(path=None) -> list[Benefit]:

@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from .catalogue import Benefit, CatalogueError, load_catalogue
+from .facts import profile_facts
 from .profile import ProfileError, validate_profile
 from .situation import build_simulation
 
@@ -135,7 +136,9 @@ class RulesEngine:
         engine = self.versions()
         results = []
         for h in range(layout.n_households):
-            benefits = [self._benefit_result(b, values, period, h) for b in self.catalogue]
+            facts = profile_facts(profiles[h])
+            benefits = [self._benefit_result(b, values, period, h, facts)
+                        for b in self.catalogue]
             results.append({"period": period, "engine": dict(engine), "benefits": benefits})
         return results
 
@@ -153,7 +156,8 @@ class RulesEngine:
         return total
 
     @staticmethod
-    def _benefit_result(benefit: Benefit, values: dict, period: str, h: int) -> dict:
+    def _benefit_result(benefit: Benefit, values: dict, period: str, h: int,
+                        facts: dict) -> dict:
         at = period if benefit.period == "month" else period[:4]
         tests = []
         for c in benefit.conditions:
@@ -168,7 +172,9 @@ class RulesEngine:
                     ok = ok and value < c.below
                 tests.append(ok)
         eligible = bool(any(tests) if benefit.eligible_any else all(tests))
-        per = benefit.period
+        if benefit.rule is not None:
+            eligible = eligible and bool(benefit.rule.matches(facts))
+        per = benefit.per or benefit.period
         if benefit.amount == "none":
             amount = None
         else:

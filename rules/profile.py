@@ -16,7 +16,12 @@ from .communes import resolve_commune
 
 HOUSING_STATUSES = ("tenant", "social_tenant", "owner", "hosted", "homeless")
 INCOME_KEYS = ("salary", "unemployment", "pension", "other")
-PERSON_KEYS = {"age", "pregnant", "disability_rate", "student", "income"}
+PERSON_KEYS = {"age", "pregnant", "disability_rate", "student", "income", "job_seeker",
+               "autonomy_loss", "separated_recently"}
+CHILD_KEYS = {"age", "school", "disability"}
+# A child's school level; None: not said (bourses then infer it from the age, see situation.py).
+SCHOOL_LEVELS = ("maternelle", "primaire", "college", "lycee", "superieur")
+ALIMONY_KEYS = {"received", "unpaid"}
 DEFAULT_COMMUNE = "67482"  # Strasbourg: the territory this project serves
 MAX_AMOUNT = 1_000_000  # euros per month; beyond this it is a typo, not a resident
 MAX_CHILDREN = 20
@@ -108,8 +113,22 @@ def _person(data, field: str) -> dict:
         "pregnant": _bool(data, "pregnant", f"{field}.pregnant"),
         "disability_rate": float(rate),
         "student": _bool(data, "student", f"{field}.student"),
+        # Optional facts asked by later questions; absent = not said = today's behaviour.
+        "job_seeker": _bool(data, "job_seeker", f"{field}.job_seeker"),
+        "autonomy_loss": _bool(data, "autonomy_loss", f"{field}.autonomy_loss"),
+        "separated_recently": _bool(data, "separated_recently", f"{field}.separated_recently"),
         "income": {k: _amount(income.get(k), f"{field}.income.{k}") for k in INCOME_KEYS},
     }
+
+
+def _alimony(value) -> dict:
+    """Alimony for the children from the other parent: amount received, or not paid (ASF)."""
+    if value is None:
+        return {"received": 0.0, "unpaid": False}
+    value = _object(value, "alimony")
+    _no_unknown_keys(value, ALIMONY_KEYS, "alimony")
+    return {"received": _amount(value.get("received"), "alimony.received"),
+            "unpaid": _bool(value, "unpaid", "alimony.unpaid")}
 
 
 def _period(value) -> str:
@@ -129,7 +148,7 @@ def validate_profile(data: dict) -> dict:
         raise ProfileError("profile", "must be a JSON object")
     # "commune_input" is written by this function: a normalised profile validates again.
     allowed = {"period", "commune", "commune_input", "applicant", "partner", "children",
-               "housing", "id"}
+               "housing", "alimony", "id"}
     # Keys starting with "_" are left to callers (e.g. a batching service's own ids).
     _no_unknown_keys({k: v for k, v in data.items() if not k.startswith("_")}, allowed, "")
 
@@ -160,10 +179,16 @@ def validate_profile(data: dict) -> dict:
     children = []
     for i, child in enumerate(children_in):
         child = _object(child, f"children[{i}]")
-        _no_unknown_keys(child, {"age"}, f"children[{i}]")
+        _no_unknown_keys(child, CHILD_KEYS, f"children[{i}]")
         if "age" not in child:
             raise ProfileError(f"children[{i}].age", "is required")
-        children.append({"age": _age(child["age"], f"children[{i}].age", 0, 25)})
+        school = child.get("school")
+        if school is not None and school not in SCHOOL_LEVELS:
+            raise ProfileError(f"children[{i}].school",
+                               "must be null or one of " + ", ".join(SCHOOL_LEVELS))
+        children.append({"age": _age(child["age"], f"children[{i}].age", 0, 25),
+                         "school": school,
+                         "disability": _bool(child, "disability", f"children[{i}].disability")})
 
     if "housing" not in data:
         raise ProfileError("housing", "is required")
@@ -174,6 +199,8 @@ def validate_profile(data: dict) -> dict:
         raise ProfileError("housing.status", "must be one of " + ", ".join(HOUSING_STATUSES))
     rent = _amount(housing.get("rent"), "housing.rent")
 
+    alimony = _alimony(data.get("alimony"))
+
     profile = {
         "period": period,
         "commune": commune,
@@ -182,6 +209,7 @@ def validate_profile(data: dict) -> dict:
         "partner": partner,
         "children": children,
         "housing": {"status": status, "rent": rent},
+        "alimony": alimony,
     }
     if "id" in data:
         profile["id"] = data["id"]

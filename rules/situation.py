@@ -11,9 +11,11 @@ Choices (see also rules/README.md):
   ``retraite_nette``), as aides-jeunes does; the gross ones the ASPA reads and the taxable
   ones the fiscal and housing formulas read are derived from them: taxable salary = net x
   1.036 (the non-deductible CSG and CRDS, ratio measured with openfisca-france for a
-  private-sector employee at 1,000 to 2,500 € gross), taxable unemployment benefit and
-  pension = net (at these income levels they are exempt from CSG, which OpenFisca also
-  finds).
+  private-sector employee at 1,000 to 2,500 € gross). Unemployment benefit and pension:
+  the CSG rate (exempt, reduced, median and full for pensions) depends on the household's
+  revenu fiscal de référence N-2 and tax parts, with OpenFisca's own thresholds and rates
+  (``replacement_incomes``); unemployment benefit also keeps the SMIC floor (no CSG/CRDS
+  that would bring it below the gross SMIC).
 * "other" income is input as ``pensions_alimentaires_percues`` (alimony received): it is the
   commonest other regular income of the people we serve and is counted by every benefit.
 * A couple is one famille with two parents and ONE foyer fiscal (married or pacsed: joint tax
@@ -37,10 +39,12 @@ import numpy as np
 # employee at 1,000 to 2,500 € gross; pensions at the ASPA level are exempt of CSG, so
 # gross = net.
 SALARY_NET_PER_GROSS = 0.7916
-PENSION_NET_PER_GROSS = 1.0
 SALARY_TAXABLE_PER_NET = 1.036
-UNEMPLOYMENT_TAXABLE_PER_NET = 1.0
-PENSION_TAXABLE_PER_NET = 1.0
+# Fiscal allowance on salaries, pensions and alimony (10 %), for the estimated RFR.
+TAX_ALLOWANCE = 0.10
+SCHOOL_TO_OPENFISCA = {"maternelle": "maternelle", "primaire": "primaire",
+                       "college": "college", "lycee": "lycee",
+                       "superieur": "enseignement_superieur"}
 
 HOUSING_STATUS_TO_OPENFISCA = {
     "tenant": "locataire_vide",
@@ -135,9 +139,12 @@ def _set_inputs(sim, period: str, profiles: list[dict], persons: list) -> None:
     pregnant = np.zeros(n, dtype=bool)
     activity = np.empty(n, dtype=object)
     couple = np.zeros(n, dtype=bool)
+    school = np.full(n, "inconnue", dtype=object)
+    isolated = np.zeros(n, dtype=bool)
 
-    household_of = []
+    household_of, applicant_of = [], []
     for h, profile in enumerate(profiles):
+        applicant_of.append(len(household_of))
         count = 1 + (profile["partner"] is not None) + len(profile["children"])
         household_of += [h] * count
     for i, (kind, person) in enumerate(persons):
@@ -145,15 +152,26 @@ def _set_inputs(sim, period: str, profiles: list[dict], persons: list) -> None:
         birth[i] = _birth_date(period, person["age"])
         if kind == "child":
             activity[i] = "etudiant" if person["age"] >= 6 else "inactif"
+            school[i] = SCHOOL_TO_OPENFISCA.get(person.get("school") or "",
+                                                _school_from_age(person["age"]))
+            if person.get("disability"):
+                # AEEH base: a child with a disability rate of 80 % or more (the MDPH decides).
+                disability[i] = 0.8
             continue
         income = person["income"]
         salary[i], unemployment[i] = income["salary"], income["unemployment"]
         pension[i], other[i] = income["pension"], income["other"]
+        if i == applicant_of[household_of[i]]:
+            other[i] += profile["alimony"]["received"]
+            isolated[i] = profile["partner"] is None and person.get("separated_recently", False)
         disability[i] = person["disability_rate"] / 100
         pregnant[i] = person["pregnant"]
         couple[i] = profile["partner"] is not None
         if person["student"]:
             activity[i] = "etudiant"
+            school[i] = "enseignement_superieur"  # the bourse sur critères sociaux reads it
+        elif person.get("job_seeker"):
+            activity[i] = "chomeur"
         elif salary[i] > 0:
             activity[i] = "actif"
         elif unemployment[i] > 0:
@@ -175,6 +193,13 @@ def _set_inputs(sim, period: str, profiles: list[dict], persons: list) -> None:
 
     sim.set_input("date_naissance", "ETERNITY", birth)
     tbs = sim.tax_benefit_system
+    bases = replacement_incomes(tbs, period, profiles, household_of, persons,
+                                salary, unemployment, pension, other)
+    school_enum = tbs.variables["scolarite"].possible_values
+    school_values = np.array([school_enum[v].index for v in school])
+    # rsa_isolement_recent is a famille variable: one value per household, from its applicant.
+    isolated_famille = isolated[np.array(applicant_of, dtype=int)]
+    no_isolation = np.zeros(len(profiles), dtype=bool)
     activity_enum = tbs.variables["activite"].possible_values
     marital_enum = tbs.variables["statut_marital"].possible_values
     housing_enum = tbs.variables["statut_occupation_logement"].possible_values
@@ -182,6 +207,12 @@ def _set_inputs(sim, period: str, profiles: list[dict], persons: list) -> None:
     marital_values = np.array([marital_enum[m].index for m in marital])
     status_values = np.array([housing_enum[s].index for s in status])
 
+    # Visale and Loca-Pass are for a rental one is about to enter: we model "your next home"
+    # (entry next month); only those two variables (and mon_job_mon_logement) read it.
+    year, month_number = int(period[:4]), int(period[5:7])
+    next_month = f"{year + month_number // 12:04d}-{month_number % 12 + 1:02d}-01"
+    sim.set_input("date_entree_logement", period,
+                  np.full(len(profiles), np.datetime64(next_month, "D")))
     months = months_to_feed(period)
     # Pregnancy is a current fact: set it for this month and the three before only.
     pregnant_months = set(months[months.index(period) - 3: months.index(period) + 1])
@@ -190,22 +221,119 @@ def _set_inputs(sim, period: str, profiles: list[dict], persons: list) -> None:
         sim.set_input("salaire_net", month, salary)
         sim.set_input("salaire_imposable", month, salary * SALARY_TAXABLE_PER_NET)
         sim.set_input("salaire_de_base", month, salary / SALARY_NET_PER_GROSS)
-        sim.set_input("retraite_brute", month, pension / PENSION_NET_PER_GROSS)
+        sim.set_input("retraite_brute", month, bases["pension_gross"])
         sim.set_input("chomage_net", month, unemployment)
-        sim.set_input("chomage_imposable", month, unemployment * UNEMPLOYMENT_TAXABLE_PER_NET)
+        sim.set_input("chomage_brut", month, bases["unemployment_gross"])
+        sim.set_input("chomage_imposable", month, bases["unemployment_taxable"])
         sim.set_input("retraite_nette", month, pension)
-        sim.set_input("retraite_imposable", month, pension * PENSION_TAXABLE_PER_NET)
+        sim.set_input("retraite_imposable", month, bases["pension_taxable"])
+        sim.set_input("scolarite", month, _enum_array(school_enum, school_values))
         sim.set_input("pensions_alimentaires_percues", month, other)
         sim.set_input("activite", month, _enum_array(activity_enum, activity_values))
         sim.set_input("statut_marital", month, _enum_array(marital_enum, marital_values))
         sim.set_input("taux_incapacite", month, disability)
         sim.set_input("handicap", month, disability >= 0.8)
+        # A separation is a current fact (isolement of less than 18 months): this year only.
+        sim.set_input("rsa_isolement_recent", month,
+                      isolated_famille if month[:4] == period[:4] else no_isolation)
         sim.set_input("salarie_regime_alsace_moselle", month, alsace_moselle)
         sim.set_input("enceinte", month, pregnant if month in pregnant_months else not_pregnant)
         sim.set_input("depcom", month, depcom)
         sim.set_input("statut_occupation_logement", month,
                       _enum_array(housing_enum, status_values))
         sim.set_input("loyer", month, rent)
+
+
+def _school_from_age(age: int) -> str:
+    """School level when the profile does not say it: the usual level for the age."""
+    if 3 <= age <= 5:
+        return "maternelle"
+    if 6 <= age <= 10:
+        return "primaire"
+    if 11 <= age <= 14:
+        return "college"
+    if 15 <= age <= 17:
+        return "lycee"
+    return "inconnue"
+
+
+def tax_parts(profile: dict) -> float:
+    """Quotient familial parts of the household's (single, joint) tax return."""
+    parts = 2.0 if profile["partner"] is not None else 1.0
+    n = len(profile["children"])
+    parts += 0.5 * min(n, 2) + 1.0 * max(n - 2, 0)
+    if profile["partner"] is None and n:
+        parts += 0.5  # parent isolé (case T)
+    return parts
+
+
+def replacement_incomes(tbs, period, profiles, household_of, persons,
+                        salary, unemployment, pension, other) -> dict:
+    """Gross and taxable unemployment benefit and pension from the NET amounts people give.
+
+    The CSG rate of replacement incomes depends on the revenu fiscal de référence N-2 and the
+    tax parts (OpenFisca's thresholds ``csg.remplacement.seuils``): exempt, reduced, median
+    (pensions) or full; CRDS (and CASA on pensions at the median and full rates) follow.
+    Incomes being stable since N-2, the RFR is estimated from this year's taxable incomes
+    (less the 10 % allowance); the rate is found in two passes (taxable amounts depend on it).
+    Unemployment benefit keeps OpenFisca's SMIC floor: no CSG/CRDS is withheld that would bring
+    activity income plus the benefit below the gross SMIC, so a net amount below it is gross.
+    The unemployment insurance's 3 % pension contribution is not modelled (tax-deductible).
+    """
+    p = tbs.parameters(period)
+    social = p.prelevements_sociaux.contributions_sociales
+    seuils = social.csg.remplacement.seuils
+    cho = social.csg.remplacement.allocations_chomage
+    ret = social.csg.remplacement.pensions_retraite_invalidite
+    crds = float(social.crds)
+    casa = float(p.prelevements_sociaux.cotisations_securite_sociale_regime_general.casa
+                 .pensions_retraite_preretraite_invalidite.rates[0])
+    base_share = 1 - float(social.csg.activite.abattement.rates[0])  # 98.25 % base
+    smic = p.marche_travail.salaire_minimum.smic
+    floor = float(cho.min_exo) * float(smic.nb_heures_travail_mensuel) * float(smic.smic_b_horaire)
+
+    n_households = len(profiles)
+    index = np.array(household_of, dtype=int)
+    parts = np.array([tax_parts(pr) for pr in profiles])[index]
+    limits = [
+        float(seuils.seuil_rfr1.seuil_rfr1) + (parts - 1) * 2 * float(seuils.seuil_rfr1.demi_part_suppl_rfr1),
+        float(seuils.seuil_rfr2.seuil_rfr2) + (parts - 1) * 2 * float(seuils.seuil_rfr2.demi_part_suppl_rfr2),
+        float(seuils.seuil_rfr3.seuil_rfr3) + (parts - 1) * 2 * float(seuils.seuil_rfr3.demi_part_suppl_rfr3),
+    ]
+    # Rates by band: 0 exempt, 1 reduced, 2 median (pensions; full for unemployment), 3 full.
+    cho_ded = np.array([0, cho.deductible.taux_reduit, cho.deductible.taux_plein,
+                        cho.deductible.taux_plein], dtype=float)
+    cho_all = np.array([0, cho.deductible.taux_reduit + cho.imposable.taux_reduit + crds,
+                        cho.deductible.taux_plein + cho.imposable.taux_plein + crds,
+                        cho.deductible.taux_plein + cho.imposable.taux_plein + crds],
+                       dtype=float) * base_share
+    ret_ded = np.array([0, ret.deductible.taux_reduit, ret.deductible.taux_median,
+                        ret.deductible.taux_plein], dtype=float)
+    ret_all = np.array([0, ret.deductible.taux_reduit + ret.imposable.taux_reduit + crds,
+                        ret.deductible.taux_median + ret.imposable.taux_median + crds + casa,
+                        ret.deductible.taux_plein + ret.imposable.taux_plein + crds + casa],
+                       dtype=float)
+    below_floor = unemployment + salary < floor
+
+    def bases(band):
+        cho_band = np.where(below_floor, 0, band)
+        u_gross = unemployment / (1 - cho_all[cho_band])
+        u_taxable = u_gross * (1 - cho_ded[cho_band] * base_share)
+        p_gross = pension / (1 - ret_all[band])
+        p_taxable = p_gross * (1 - ret_ded[band])
+        return u_gross, u_taxable, p_gross, p_taxable
+
+    band = np.zeros(len(persons), dtype=int)
+    for _ in range(2):
+        u_gross, u_taxable, p_gross, p_taxable = bases(band)
+        taxable = (salary * SALARY_TAXABLE_PER_NET + u_taxable + p_taxable + other) * 12
+        rfr = np.zeros(n_households)
+        np.add.at(rfr, index, taxable * (1 - TAX_ALLOWANCE))
+        rfr = rfr[index]
+        band = np.select([rfr <= limits[0], rfr <= limits[1], rfr <= limits[2]], [0, 1, 2], 3)
+    u_gross, u_taxable, p_gross, p_taxable = bases(band)
+    return {"unemployment_gross": u_gross, "unemployment_taxable": u_taxable,
+            "pension_gross": p_gross, "pension_taxable": p_taxable, "band": band}
 
 
 def _enum_array(enum, indices):

@@ -20,6 +20,20 @@ def test_every_contract_id_is_in_the_catalogue():
     assert {"rsa", "aah", "aspa"} <= accompanied
 
 
+def test_at_least_30_rights_covering_each_moment():
+    catalogue = load_catalogue()
+    assert len(catalogue) >= 30
+    for moment in ("adult", "child", "single_parent", "senior"):
+        assert sum(moment in b.moments for b in catalogue) >= 5, moment
+
+
+def test_a_rule_naming_an_unknown_fact_fails_at_load(tmp_path):
+    directory = _copy_with(tmp_path, "apa", lambda d: d.update(rule="agee >= 60"))
+    with pytest.raises(CatalogueError) as excinfo:
+        load_catalogue(directory)
+    assert excinfo.value.field == "rule"
+
+
 def _copy_with(tmp_path: Path, benefit_id: str, change) -> Path:
     directory = tmp_path / "benefits"
     directory.mkdir()
