@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install system nlu nlu-eval nlu-compare bench clean
+.PHONY: run test install system nlu nlu-eval nlu-compare bench conversation-eval clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ nlu-compare: install nlu
 
 bench: install nlu
 	$(PY) -m bench
+
+# Scripted residents through the real dialogue, NLU and rules (tests/conversations/).
+conversation-eval: install nlu
+	$(PY) -m bench.conversation_eval
 
 clean:
 	rm -rf $(VENV) .venv-nlu nlu/models var .pytest_cache
