@@ -6,13 +6,13 @@ Each persona of tests/conversations/personas/*.yaml texts the bot through POST /
 resident would: its first message, then, turn after turn, the answer to whatever the
 conversation waits for (read from the database: "ask:KEY" -> says[KEY], "consent", "moment",
 "confirm", "slot" -> « non merci », any other state -> says[state] or says["default"] or
-« oui »). The persona stops at
-the state "result" or after MAX_TURNS messages. Measured per persona: completion, turns, SMS
-parts (each turn's replies rendered for SMS, greeting included), stored answers against its
-truth (a stored answer that differs is a silent misfill), any appointment booked (none asked
-for: an accidental booking), and the rights found against those the real rules give its
-truth. Then the sentences of tests/conversations/urgent.yaml, each sent as the first message
-of a new resident and again mid-check: recognised when a reply holds the emergency numbers.
+« oui »). The persona stops at the state "result" (completed if a result was computed) or
+after MAX_TURNS messages. Measured per persona: completion, turns, SMS parts (each turn's
+replies rendered for SMS, greeting included), stored answers against its truth (a stored
+answer that differs is a silent misfill), any appointment booked (none asked for: an
+accidental booking), and the rights found against those the real rules give its truth. Then
+the sentences of tests/conversations/urgent.yaml, each sent as the first message of a new
+resident and again mid-check: recognised when a reply holds the emergency numbers.
 
 The app is the real one (SQLite in a temporary directory, the real EligibilityService, the
 real Rasa NLU: started here via nlu.manage unless NLU_URL or --nlu-url names a running one).
@@ -179,7 +179,9 @@ class PersonaResult:
     @property
     def failures(self) -> list[str]:
         out = []
-        if not self.completed:
+        if not self.completed and self.final_state == "result":
+            out.append(f"ended without a result after {self.turns} messages")
+        elif not self.completed:
             out.append(f"not completed ({self.final_state} after {self.turns} messages)")
         for key, stored, truth in self.misfills:
             out.append(f"misfill {key}={_show(stored)} (truth {_show(truth)})")
@@ -367,6 +369,13 @@ class Report:
                        f"max {max(turns)}")
             out.append(f"SMS parts per check: mean {statistics.mean(parts):.1f}, median "
                        f"{statistics.median(parts):g}, max {max(parts)}")
+            done = [r for r in self.personas if r.completed]
+            if done:
+                out.append(f"completed checks only: messages mean "
+                           f"{statistics.mean(r.turns for r in done):.1f}, max "
+                           f"{max(r.turns for r in done)}; SMS parts mean "
+                           f"{statistics.mean(r.sms_parts for r in done):.1f}, max "
+                           f"{max(r.sms_parts for r in done)}")
             bands = [(0, 8), (9, 10), (11, 12), (13, 16), (17, 24), (25, 10**6)]
             out.append("SMS parts distribution: " + ", ".join(
                 f"{lo}-{hi if hi < 10**6 else ''}: {sum(lo <= p <= hi for p in parts)}"
@@ -494,7 +503,9 @@ class Evaluator:
             if state is None:
                 break  # erased, or never created: nothing more to say
             if state == "result" and queued is None:
-                result.completed = True
+                # « result » with no rights computed: the check ended without its result
+                # (declining a person's help from the moment menu leads there today).
+                result.completed = found["rights"] is not None
                 break
             if result.turns >= MAX_TURNS:
                 break
