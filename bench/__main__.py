@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = set(argv if argv is not None else sys.argv[1:])
     status = 0
     for name in modules():
-        if (wanted and name not in wanted) or (name in ON_REQUEST and name not in wanted):
+        if name not in wanted and (wanted or name in ON_REQUEST):
             continue
         module = importlib.import_module(f"bench.{name}")
         if not hasattr(module, "main"):
