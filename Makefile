@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # axe-core, which the browser tests inject into pages (pinned in package.json / package-lock.json).
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint install system nlu nlu-eval nlu-compare bench clean
+.PHONY: run test lint install system nlu nlu-eval nlu-compare bench conversation-eval clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ nlu-compare: install nlu
 
 bench: install nlu
 	$(PY) -m bench
+
+# Scripted residents through the real dialogue, NLU and rules (tests/conversations/).
+conversation-eval: install nlu
+	$(PY) -m bench.conversation_eval
 
 clean:
 	rm -rf $(VENV) .venv-nlu nlu/models var .pytest_cache node_modules

@@ -9,6 +9,9 @@ from pathlib import Path
 
 # Modules run in this order first; any other module with a main() joins after them.
 FIRST = ["sms_parts"]
+# Run only when named (`python -m bench conversation_eval`): minutes long, and it has its own
+# make target (`make conversation-eval`).
+ON_REQUEST = {"conversation_eval"}
 
 
 def modules() -> list[str]:
@@ -21,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     wanted = set(argv if argv is not None else sys.argv[1:])
     status = 0
     for name in modules():
-        if wanted and name not in wanted:
+        if name not in wanted and (wanted or name in ON_REQUEST):
             continue
         module = importlib.import_module(f"bench.{name}")
         if not hasattr(module, "main"):
