@@ -28,7 +28,8 @@ HOUSEHOLD_WORDS = {
         r".*\b(enfants?|gosses?|petits?|bebe|fils|fille|filles)\b",
         r"\b(avec|et) (mes|mon|ma) (enfants?|gosses?|petits?|bebe|fils|fille|filles)\b",
         r"\b(maman|papa) solo\b", r"\bparent isole\b", r"\b(mere|pere) (isolee?|celibataire)\b",
-        r"\bseule? avec\b",
+        r"\bseule? avec\b", r"\b(eleve|elever|eleves|m occupe de) (mon|ma|mes) .*\b(seule?|solo)\b",
+        r"\b(maman|papa|mere|pere) seule?\b",
     ],
     "couple": [
         r"\b(couple|marie|mariee|maries|mariees|pacse|pacsee|pacses|concubin\w*|en menage)\b",
@@ -54,7 +55,9 @@ HOUSING_WORDS = {
     "owner": [r"\bproprio\w*\b", r"\bproprietaire\b", r"\bj ai achete\b",
               r"\b(ma|notre) (maison|appart\w*) (a moi|a nous)\b", r"\bcredit immo\w*\b",
               r"\bemprunt\b"],
-    "hosted": [r"\bheberge\w*\b", r"\bchez (mes|mon|ma|des|un|une|ma) ", r"\bchez (eux|lui|elle)\b",
+    "hosted": [r"\bheberge\w*\b", r"\b(il|elle|ma mere|mon pere) (vit|habite|loge) chez\b",
+               r"\bchez (sa|son|ses|ma fille|mon fils|mes enfants|nous|moi)\b(?! (depuis|a))",
+               r"\bchez (mes|mon|ma|des|un|une|ma) ", r"\bchez (eux|lui|elle)\b",
                r"\bgratuit\w*\b", r"\bsans payer\b", r"\bje paye rien\b", r"\bloge\w*\b"],
     "tenant": [r"\bloca\w*\b", r"\bje loue\b", r"\bon loue\b", r"\bloue\b", r"\bloyer\b",
                r"\bappart\w*\b", r"\bstudio\b", r"\bt[1-5]\b", r"\bf[1-5]\b", r"\bbail\b",
@@ -76,10 +79,18 @@ DONT_KNOW = [r"\b(je )?(ne )?(sais|sait|c est|sai|se) (pas|po|plus)\b", r"\bj sa
              r"\bca depend\b", r"\bvariable\b", r"\bdepend des mois\b"]
 NOTHING = [r"^(rien|nada|zero|0|aucun|aucune|pas de revenu\w*|pas de salaire|pas de chomage|"
            r"pas de retraite|non|nan|que dalle)\b", r"\bje (ne )?touche rien\b",
+           r"\b(je|j|il|elle|on|lui|mon mari|ma femme|mon conjoint|ma conjointe) (ne |n )?"
+           r"(touche|touchent|gagne|gagnent|percoit|a|ai) (rien|pas|plus rien|que dalle|zero)\b",
+           r"\b(donc|alors|du coup) rien\b", r"\brien du tout\b", r"\bbosse (pas|plus)\b",
            r"\bje (ne )?gagne rien\b", r"\bj ai rien\b", r"\bpas de (revenus?|salaire|chomage|"
            r"retraite|pension|travail|boulot)\b", r"\bje (ne )?travaille (pas|plus)\b",
            r"\bsans (emploi|revenus?|travail|boulot)\b", r"\bje n ai (pas|rien)\b",
            r"\bau chomage non\b", r"\bpas au chomage\b", r"\bpas droit\b"]
+
+# The person's own « no salary », said in passing (« je bosse plus », « je gagne rien »).
+NO_SALARY = [r"\b(je|j) (ne |n )?(travaille|bosse) (pas|plus)\b",
+             r"\bje (ne |n )?(gagne|touche) (rien|pas de salaire)\b",
+             r"\b(pas de|sans) (salaire|travail|boulot|emploi)\b", r"\bje suis sans emploi\b"]
 
 # Cue words that tie a number to a fact, for facts said in passing.
 AMOUNT_CUES = {
@@ -96,9 +107,12 @@ _NUMBER_WORDS = r"(\d+(?:[.,]\d+)?|un|une|deux|trois|quatre|cinq|six|sept|huit|n
 # « seule avec mes enfants », which a pregnant single mother may write too).
 MOMENT_WORDS = {
     "child": [r"\benceinte\b", r"\battend\w* (un|mon|notre|le) (enfant|bebe|heureux evenement)\b",
+              r"\battend\w* (un|mon|notre|le|un autre) (premier |deuxieme |second |2e |3e |"
+              r"troisieme |petit )?(enfant|bebe)\b",
               r"\bgrossesse\b", r"\bbebe (en route|arrive|va arriver)\b",
               r"\b(je vais|va) accoucher\b", r"\bnaissance\b", r"\bmois de grossesse\b"],
-    "single_parent": [r"\beleve\w* seule?\b", r"\bseule? avec (mes|mon|ma|\d|deux|trois) ",
+    "single_parent": [r"\beleve\w* seule?\b", r"\b(eleve|elever|eleves)\b.*\b(seule?|solo)\b",
+                      r"\bseule? avec (mes|mon|ma|\d|deux|trois) ",
                       r"\b(maman|papa|mere|pere|parent) (solo|seule?|isolee?|celibataire)\b",
                       r"\bfamille monoparentale\b", r"\bmonoparental\w*\b",
                       r"\bseule? (pour|a) (elever|m occuper)\b"],
@@ -217,7 +231,7 @@ def children_ages(text: str) -> list[int] | None:
 
 def postcode(text: str) -> str | None:
     """Five digits (« 67100 », « 67 100 »), or a commune or district name of the EMS."""
-    compact = re.sub(r"(?<=\d) (?=\d)", "", parsing.normalize(text))
+    compact = re.sub(r"\b(\d{2}) (\d{3})\b", r"\1\2", parsing.normalize(text))  # « 67 100 »
     candidates = [d for d in re.findall(r"\b\d{5}\b", compact) if d[:2] not in ("00", "96", "99")]
     if len(set(candidates)) == 1:
         return candidates[0]
@@ -320,16 +334,23 @@ def facts_in(text: str) -> dict[str, Any]:
         re.search(rf"(code postal|cp|habite|vis a|j habite|au|a) {c}", digits) or c[:2] == "67")]
     if len(code) == 1:
         facts["postcode"] = code[0]
+    else:
+        for name, commune in COMMUNE_NAMES.items():
+            if re.search(rf"\b(a|au|habite|vis a|vit a|sur|quartier|cite) (la |le )?{name}\b",
+                         words):
+                facts["postcode"] = commune
+                break
     found_household = household(text)
     children = re.search(r"\b" + _NUMBER_WORDS + r" (enfants?|gosses?|petits?)\b", words)
     if found_household:
         facts["household"] = found_household
     elif children:
         pass  # a number of children without « seul(e) » or « couple »: not enough to say
-    ages = re.search(r"\b(?:enfants?|gosses?|petits?|filles?|garcons?|fils|fille) (?:de|qui ont|"
-                     r"ont|ages? de|agees? de) ([0-9 ,et]+?) ans?\b", digits)
+    ages = re.search(r"\b(?:enfants?|gosses?|petits?|filles?|garcons?|fils|fille) ?\(?"
+                     r"(?:de |qui ont |ont |ages? de |agees? de )?"
+                     r"((?:\d{1,2} ?(?:ans?)?(?: ?(?:,|et) ?)?)+)", digits)
     if ages and facts.get("household", "").endswith("with_children"):
-        values = parsing.parse_ages(ages.group(1))
+        values = parsing.parse_ages(re.sub(r"ans?", " ", ages.group(1)))
         if values:
             facts["children_ages"] = values
     status = housing(text) if _any([p for ps in HOUSING_WORDS.values() for p in ps], words) \
@@ -337,28 +358,45 @@ def facts_in(text: str) -> dict[str, Any]:
     if status and not (status == "tenant" and not re.search(
             r"\b(loca\w*|je loue|on loue|bail|coloc\w*)\b", words)):
         facts["housing"] = status
+    # Ages (« 64 ans »), months and postcodes are never amounts.
+    money = re.sub(r"\b\d{5}\b", " # ", digits)
+    money = re.sub(r"\b\d{1,3} ?(ans?|mois)\b", " # ", money)
     for key, cue in AMOUNT_CUES.items():
         if key in facts:
             continue
-        # Between the cue and its number: a few words, but never « et », « rien » or another
-        # person (« je gagne rien et lui 1400 » gives nothing to « je gagne »).
-        gap = r"(?:(?!\b(?:et|rien|lui|elle|mari|femme|conjointe?|moi)\b)\D){0,25}?"
-        pattern = cue + gap + r"(\d[\d .]*\d|\d)(?: ?(?:€|e|eur|euros?|balles))?"
-        for found in re.finditer(pattern, digits):
-            value = parsing.parse_amount(found.group(found.lastindex))
+        for value in _amounts_tied_to(key, cue, money):
             # One number, one fact: a number already taken by another cue is not reused.
             taken = any(facts[k] == value for k in facts if k in AMOUNT_CUES)
-            if value is not None and value >= 50 and not taken:
+            if value >= 50 and not taken:
                 facts[key] = value
                 break
-    if _any(NOTHING[1:], words) and "salary" not in facts and re.search(
-            r"\b(travaille|boulot|salaire|gagne|touche)\b", words):
+    if "salary" not in facts and _any(NO_SALARY, words):
         facts["salary"] = 0.0
     if re.search(r"\bpas (de|d) (handicap|mdph)\b", words):
         facts["disability"] = False
     elif re.search(r"\b(handicap\w*|mdph|rqth)\b", words):
         facts["disability"] = True
     return facts
+
+
+_AMOUNT = r"(\d[\d .]*\d|\d)(?: ?(?:€|e|eur|euros?|balles))?"
+# Cue nouns that may follow their number: « 480 de loyer », « 1400 de retraite ».
+CUES_AFTER = {"rent": "loyer", "unemployment": "(chomage|are|ass)",
+              "pension": "(retraite|pension)", "salary": "(salaire|paye|paie)"}
+
+
+def _amounts_tied_to(key: str, cue: str, text: str) -> list[float]:
+    """Numbers tied to a cue: after it (« loyer 480 ») or before its noun (« 480 de loyer »)."""
+    found = []
+    if key in CUES_AFTER:
+        before = _AMOUNT + r" (?:de |d |du |le |la |en |pour (?:le |la )?)?" + CUES_AFTER[key]
+        found += [m.group(1) for m in re.finditer(before, text)]
+    # Between the cue and its number: a few words, but never « et », « rien » or another
+    # person (« je gagne rien et lui 1400 » gives nothing to « je gagne »).
+    gap = r"(?:(?!\b(?:et|rien|lui|elle|mari|femme|conjointe?|moi)\b)\D){0,25}?"
+    found += [m.group(m.lastindex) for m in re.finditer(cue + gap + _AMOUNT, text)]
+    values = [parsing.parse_amount(number) for number in found]
+    return [value for value in values if value is not None]
 
 
 def moment(text: str) -> str | None:

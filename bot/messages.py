@@ -103,12 +103,12 @@ TEXTS: dict[str, str] = {
     "resumed": "On reprend le test.",
     # Result
     "computing": "Merci ! Je calcule vos droits…",
-    "result_intro": "Estimation, pas une décision. Vous avez probablement droit à :",
-    "result_line": "- {name} : environ {amount} €{per}",
+    "result_intro": "Vous avez probablement droit à (estimation) :",
+    "result_line": "- {name} : {amount} €{per}",
     "result_line_no_amount": "- {name}",
     "result_detail": "{label} : {sentence}\nOù : {where}. {link}\nÀ apporter : {documents}.",
-    "details_hint": "Écrivez DETAILS pour savoir comment les demander.",
-    "result_more": "Et {count} autre(s) aide(s) : écrivez DETAILS pour tout voir.",
+    "details_hint": "DETAILS : comment les demander.",
+    "result_more": "Et {count} autre(s) : écrivez DETAILS.",
     "result_none": (
         "Je ne trouve pas d'aide probable avec ces réponses. Une personne peut vérifier avec vous."
     ),
@@ -130,6 +130,7 @@ TEXTS: dict[str, str] = {
     "not_understood_handoff": "Je ne comprends pas bien. Une personne peut vous aider.",
     # Hand-off and appointments
     "accompanied_claim": "{names} : une personne peut faire la demande avec vous.",
+    "and_others": "{first} et {count} autre(s)",
     "slot_offer": "Choisissez un rendez-vous avec une personne :",
     "slot_offer_urgent": "Une personne peut vous recevoir vite. Choisissez :",
     "slot_label": "{day} {time}, {place}",

@@ -93,14 +93,18 @@ def is_gsm7(text: str) -> bool:
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])(?<!\b\d\.)(?<!\b\d\d\.)(?<!\b[a-zé]{3}\.)\s+")
 
 
-def _units(text: str) -> list[tuple[str, str]]:
-    """(separator before it, piece): lines, then sentences, the only places we like to cut."""
+def _units(text: str, limit: int) -> list[tuple[str, str]]:
+    """(separator before it, piece): whole lines, the only places a part may end; a line
+    longer than a part is cut between its sentences (« Allocations familiales : » and its
+    amount never land in two SMS)."""
     units: list[tuple[str, str]] = []
     for line_number, line in enumerate(text.split("\n")):
-        sentences = [s for s in _SENTENCE_END.split(line.strip()) if s]
-        for index, sentence in enumerate(sentences):
+        line = line.strip()
+        pieces = [line] if gsm7_length(line) <= limit else \
+            [s for s in _SENTENCE_END.split(line) if s]
+        for index, piece in enumerate(pieces):
             separator = ("\n" if line_number and index == 0 else " ") if units else ""
-            units.append((separator, sentence))
+            units.append((separator, piece))
     return units
 
 
@@ -147,7 +151,7 @@ def split_parts(text: str, limit: int = SMS_LIMIT) -> list[str]:
     or sentence end whenever the next sentence would not fit.
     """
     def pieces():
-        for separator, piece in _units(text):
+        for separator, piece in _units(text, limit):
             subs = _cut_long(piece, limit) if gsm7_length(piece) > limit else [piece]
             for index, sub in enumerate(subs):
                 yield (separator if index == 0 else " "), sub

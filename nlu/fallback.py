@@ -192,7 +192,8 @@ URGENT_PATTERNS = [
     r"\bfrapp\w*", r"\bbat\b", r"\bbattu\w*", r"\bbattre\b", r"\btape dessus\b",
     r"\bcogne\w*", r"\bmenac\w*", r"\bviol(e|ee)?\b", r"\bagress\w*", r"\bmaltrait\w*",
     r"\bsuicid\w*", r"\bme tuer\b", r"\bva me tuer\b", r"\ben finir\b", r"\bveux mourir\b",
-    r"\bplus envie de vivre\b", r"\bveux plus vivre\b", r"\bmettre fin a mes jours\b",
+    r"\bplus envie de vivre\b", r"\benvie de mourir\b", r"\b(me|se) foutre en l air\b",
+    r"\bplus la force de vivre\b", r"\bdisparaitre pour de bon\b", r"\bveux plus vivre\b", r"\bmettre fin a mes jours\b",
     r"\ben danger\b", r"\b(dors|dormir|dort)\s+(dehors|dans la rue|a la rue|dans (ma|la) voiture)",
     r"\ba la rue\b", r"\bnulle part ou dormir\b", r"\bpas (d endroit|de toit|ou dormir)\b",
     r"\brien a manger\b", r"\bpas mange\b", r"\brien mange\b", r"\bont faim\b", r"\bj ai faim\b",
@@ -201,6 +202,7 @@ URGENT_PATTERNS = [
     r"\bmis a la porte\b", r"\bmise a la porte\b", r"\b(jete|jetee|jetes|fout\w*|vire\w*) dehors\b",
     r"\b(vire|viree|jete|jetee|chasse|chassee)s? de (chez|mon|ma|notre|l appart|la maison)\b",
     r"\b(partir|quitter|sortir) (de chez moi |du logement |de l appart\w* )?(demain|ce soir)\b",
+    r"\bchange\w* (la|les) serrures?\b", r"\b(peux|peut|pouvons|pouvez) (plus|pas) rentrer chez\b",
     # Violence.
     r"\blev\w* la main sur\b", r"\b(me|nous|m|la|les) (tape|tapent|frappe|frappent|bat|battent)\b",
     r"\bme fait peur\b", r"\bj ai peur (de lui|d elle|pour ma vie|pour mes enfants|chez moi)\b",
@@ -228,7 +230,12 @@ ORDINARY_PATTERNS = [
     r"\bmdr\b", r"\bptdr\b", r"\bj ai faim de\b", r"\bje meurs d envie\b",
     r"\bcrever de (rire|chaud)\b", r"\bc est la mort\b", r"\bje suis mort\b",
     r"\bexpuls\w* (de )?(mon|ma|mes|notre) (ancien |ancienne )?locataires?\b",
-    r"\bun film\b", r"\bla serie\b", r"\bun jeu\b",
+    r"\bun film\b", r"\bla serie\b", r"\bun jeu\b", r"\bjeux? video\b",
+    r"\bsur les nerfs\b", r"\bmourir de rire\b", r"\bfrapp\w* a la porte\b", r"\bcantine\b",
+    r"\bdors? mal\b", r"\bdormir mal\b", r"\bbruit\b",
+    r"\b(dossier|papiers?|caf|administration|paperasse|demarches?|boulot|travail|formulaires?)"
+    r"\w* .{0,20}(me tuer|me tue|va me rendre fou)\b",
+    r"\b(au|a la|a l|dans la) (rue|avenue|route|place) (de|du|des|d)\b",
 ]
 
 # These three act on the person's data or subscription: only on clear words.

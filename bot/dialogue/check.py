@@ -119,7 +119,10 @@ def moment(turn: Turn) -> list[Reply]:
     chosen = questions.parse_moment(turn.text) or turn.moment_intent()
     if chosen is None:
         return prompts.not_understood(turn, prompts.ask_moment(turn, hint=True))
-    facts = {k: v for k, v in answers.facts_in(turn.text).items() if k not in turn.answers}
+    implied = questions.IMPLIED.get(chosen, {})
+    # « Maman seule » chose the single-parent path: « seule » is not a separate fact.
+    facts = {k: v for k, v in answers.facts_in(turn.text).items()
+             if k not in turn.answers and k not in implied}
     start_replies = start(turn, chosen)
     if facts:
         return [confirm_facts(turn, facts, after=None)]
@@ -143,11 +146,13 @@ def answer(turn: Turn) -> list[Reply]:
         return _answer_pair(turn, key, context["pair"])
     facts = answers.facts_in(turn.text)
     value = question.parse(turn.text)
+    if question.kind == "amount" and value and value in _other_amounts(facts, key):
+        value = facts.get(key)  # « je touche le chômage 820 » asked the salary: not a salary
     if value is None:
         value = facts.get(key)
     if value is None:
         value = from_entities(turn, question)
-    corrected = _corrections(turn, facts, current=key)
+    corrected = _corrections(turn, facts, current=key) or _number_corrections(turn, key)
     if value is None:
         if corrected:
             return _apply_corrections(turn, corrected)
@@ -180,9 +185,15 @@ def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
     if second is not None:
         turn.set_answer(pair, second)
     turn.conversation.context = {}
+    if first is not None:
+        turn.set_answer(key, first)
+    taken = {first, second}
+    noted = {k: v for k, v in answers.facts_in(turn.text).items()
+             if k not in (key, pair) and k not in turn.answers and v not in taken}
+    if noted:
+        return [confirm_facts(turn, noted, after=key)]
     if first is None:
         return [prompts.prompt(key)]
-    turn.set_answer(key, first)
     return next_step(turn, after=key)
 
 
@@ -231,6 +242,40 @@ def _corrections(turn: Turn, facts: dict, *, current: str) -> dict:
             if k != current and k in turn.answers and turn.answers[k] != v}
 
 
+def _other_amounts(facts: dict, key: str) -> set:
+    return {v for k, v in facts.items()
+            if k != key and k in questions.BY_KEY and questions.BY_KEY[k].kind == "amount"}
+
+
+def _number_corrections(turn: Turn, current: str) -> dict:
+    """« Pardon 900 pas 1900 », « non pardon 4 et 9 ans »: a bare correction of an answer.
+
+    The number that matches an earlier answer is replaced by the other one; otherwise the
+    previous question is read again from the message.
+    """
+    words = parsing.normalize(turn.text).replace("'", " ")
+    if not CORRECTION.search(words):
+        return {}
+    numbers = parsing.numbers_in(turn.text)
+    if len(numbers) == 2:
+        for key, value in turn.answers.items():
+            if key in questions.BY_KEY and not isinstance(value, bool | list | str) \
+                    and value in numbers:
+                other = numbers[1] if numbers[0] == value else numbers[0]
+                parsed = questions.BY_KEY[key].parse(str(other))
+                if parsed is not None and parsed != value:
+                    return {key: parsed}
+    history = list(turn.conversation.history or [])
+    if current not in history or history.index(current) == 0:
+        return {}
+    previous = history[history.index(current) - 1]
+    rest = CORRECTION.sub(" ", words).strip()
+    parsed = questions.BY_KEY[previous].parse(rest) if rest else None
+    if parsed is not None and parsed != turn.answers.get(previous):
+        return {previous: parsed}
+    return {}
+
+
 def _apply_corrections(turn: Turn, corrected: dict) -> list[Reply]:
     """Changes those answers and goes on from there: the questions they now need come next."""
     reply = _corrected_reply(turn, corrected)
@@ -246,7 +291,9 @@ def _corrected_reply(turn: Turn, corrected: dict) -> Reply:
 
 def _forget_unneeded(turn: Turn) -> None:
     """Answers to questions that no longer apply (no rent once hosted for free) are dropped."""
-    needed = set(questions.questions_for(turn.conversation.moment or "other", turn.answers))
+    moment_of_life = turn.conversation.moment or "other"
+    needed = set(questions.questions_for(moment_of_life, turn.answers))
+    needed |= set(questions.IMPLIED.get(moment_of_life, {}))  # not asked, but not forgotten
     for key in list(turn.answers):
         if key in questions.BY_KEY and key not in needed:
             turn.forget_answer(key)

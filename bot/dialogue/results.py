@@ -12,8 +12,9 @@ from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 from storage.models import EligibilityResult
 
-# Lines of rights an SMS result lists before « et N autres aides : écrivez DETAILS ».
-SHORT_LINES = 5
+# Lines of rights an SMS result lists before « et N autres : écrivez DETAILS » (the issue
+# allows 5; 3 keep the whole result within two SMS parts with the offer of a person).
+SHORT_LINES = 3
 
 
 def largest_first(benefits: list[dict]) -> list[dict]:
@@ -70,13 +71,17 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
         turn.event("right_found", benefit=benefit["id"], amount_year=round(yearly))
     replies = render(turn, eligible)
     eligibility = turn.services.eligibility
-    accompanied = [info for info in (eligibility.benefit(b["id"]) for b in eligible)
+    accompanied = [info for info in (eligibility.benefit(b["id"])
+                                     for b in largest_first(eligible))
                    if info.accompanied_claim]
     if accompanied:
         # A claim best made with someone (RSA, AAH, ASPA): the hand-off opens now, so
-        # referents see it, and the person is one reply away from choosing a slot.
+        # referents see it, and the person is one reply away from choosing a slot. The
+        # largest such right is named; the others are counted, to keep one SMS.
         handoff_flow.open_only(turn, trigger="accompanied_claim")
-        names = " et ".join(benefit.name for benefit in accompanied)
+        names = accompanied[0].name
+        if len(accompanied) > 1:
+            names = messages.text("and_others", first=names, count=len(accompanied) - 1)
         replies[-1] = Reply(messages.text("accompanied_claim", names=names),
                             messages.CHOICES["after_result"])
     return replies

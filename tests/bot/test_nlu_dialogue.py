@@ -41,7 +41,10 @@ def test_free_text_at_the_start_chooses_the_path(chat, app):
     chat.say("jsuis enceinte et seule")
     assert chat.replies[-1]["choices"] == messages.CHOICES["consent"]
     chat.say("oui")
-    assert chat.last == messages.text("ask_age")  # no menu: the moment is known
+    # No menu: the moment is known; « seule » was said in passing, so it is confirmed.
+    assert chat.last == messages.text("confirm_noted", facts="seul(e)")
+    chat.say("oui")
+    assert chat.last == messages.text("ask_age_postcode")
     with app.app.state.db.session() as s:
         assert s.scalars(select(Conversation)).one().moment == "child"
 
@@ -63,8 +66,12 @@ def test_entities_fill_answers_so_the_bot_does_not_ask_again(chat, app):
     chat.say("oui")
     chat.say("5")
     chat.say("j'ai 24 ans et je gagne 900 euros")
+    # The salary was not asked: it counts once confirmed, and is not asked again.
+    assert chat.last == messages.text("confirm_noted", facts="salaire 900 €")
+    assert answers(app)["age"] == 24 and "salary" not in answers(app)
+    chat.say("oui")
+    assert answers(app)["salary"] == 900
     assert chat.last == messages.text("ask_postcode")
-    assert answers(app)["age"] == 24 and answers(app)["salary"] == 900
     for answer in ["67100", "1", "1", "450", "2"]:
         chat.say(answer)
     # The salary was given in passing: the next question is unemployment, not salary.

@@ -2,9 +2,22 @@
 
 # A valid answer to each question, and the path that reaches it (moment, earlier answers).
 ROUTE = {  # moment "5" (autre), couple with children, tenant: every non-senior question
-    "age": "30", "postcode": "67100", "household": "4", "partner_income": "1000",
-    "children_ages": "3 et 7", "housing": "1", "rent": "500", "disability": "2",
-    "salary": "800", "unemployment": "0",
+    "age": "30", "postcode": "67100", "household": "4", "children_ages": "3 et 7",
+    "housing": "1", "rent": "500", "disability": "2", "salary": "800",
+    "partner_income": "1000", "unemployment": "0",
 }
+# Questions asked two in one prompt while both are pending (answering one number to it
+# answers the first; the second is then asked alone).
+PAIRED = {"age": "age_postcode", "salary": "salary_partner_income"}
+
+
+def prompt_key(key: str, route: dict) -> str:
+    """The message key of the prompt that asks KEY on this route."""
+    paired = PAIRED.get(key)
+    if paired and paired.split("_", 1)[1] in route:
+        return paired
+    return key
+
+
 SENIOR_ROUTE = {"age": "70", "postcode": "67100", "household": "1", "housing": "1",
                 "rent": "450", "pension": "600", "other_income": "0"}
