@@ -11,7 +11,6 @@ same way.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import threading
 from collections.abc import Callable
@@ -24,6 +23,7 @@ from bot.channels import inbound
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from bot.outbox import Claimed, PermanentError, TransientError
+from common.security import same_secret
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ async def telegram_webhook(request: Request) -> Response:
     channel: TelegramChannel | None = request.app.state.channels.telegram
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     secret = settings.telegram_webhook_secret
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+    if not same_secret(given, secret):
         return JSONResponse({"error": "invalid secret token"}, status_code=403)
     if channel is None or not channel.webhook:
         return JSONResponse({"error": "Telegram webhook mode is off"}, status_code=404)

@@ -141,12 +141,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     @app.get("/api/appointments/{appointment_id}.ics")
     def appointment_calendar(appointment_id: int, token: str = "") -> Response:
         """The calendar file linked from a booking confirmation (web and Telegram)."""
-        import hmac
-
+        from common.security import same_secret
         from handoff.ics import appointment_ics
         from storage.handoff import Appointment
 
-        if not hmac.compare_digest(token, core.appointment_token(appointment_id)):
+        if not same_secret(token, core.appointment_token(appointment_id)):
             return JSONResponse({"error": "not found"}, status_code=404)
         with db.session() as session:
             appointment = session.get(Appointment, appointment_id)
