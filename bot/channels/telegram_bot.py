@@ -1,7 +1,8 @@
 """Telegram with python-telegram-bot: polling (the default, no public address needed) or a
 webhook (TELEGRAM_MODE=webhook, POST /webhooks/telegram, checked against
 TELEGRAM_WEBHOOK_SECRET). Choices become a reply keyboard. /start begins like « bonjour »,
-/aide gives help, /stop opts out. An update delivered twice is processed once.
+/aide gives help, /stop opts out. An update delivered twice is processed once. Only private
+chats are served: group, supergroup and channel updates are ignored.
 
 The dialogue core is synchronous (database, OpenFisca): handlers run it in a thread. Replies
 leave through the outbox like every channel's, so a referent's reply reaches Telegram the
@@ -52,10 +53,15 @@ class TelegramChannel:
         if self.webhook:
             builder = builder.updater(None)  # updates arrive through our own route
         self.application = builder.build()
-        self.application.add_handler(CommandHandler("start", self._on_start))
-        self.application.add_handler(CommandHandler(["aide", "help"], self._on_help))
-        self.application.add_handler(CommandHandler("stop", self._on_stop))
-        self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND,
+        # Private chats only: in a group, supergroup or channel, one person's answers
+        # (income, health, children) would be asked for and shown to everyone, and all the
+        # members would share one conversation. Those updates match no handler: ignored.
+        private = filters.ChatType.PRIVATE
+        self.application.add_handler(CommandHandler("start", self._on_start, filters=private))
+        self.application.add_handler(CommandHandler(["aide", "help"], self._on_help,
+                                                    filters=private))
+        self.application.add_handler(CommandHandler("stop", self._on_stop, filters=private))
+        self.application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND,
                                                     self._on_text))
         self.started = False
 
