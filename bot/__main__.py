@@ -45,11 +45,12 @@ def run(settings: Settings) -> int:
     server: dict = {}
 
     def start_nlu() -> None:
-        if manage.is_ready(settings.nlu_url):
+        if manage.is_ready(settings.nlu_url, settings.nlu_token):
             print(f"NLU déjà en service : {settings.nlu_url}", flush=True)
             return
         try:
-            server["proc"] = manage.start_server(port=nlu.port or 5005, host=nlu.hostname)
+            server["proc"] = manage.start_server(port=nlu.port or 5005, host=nlu.hostname,
+                                                 token=settings.nlu_token)
             print(f"NLU prêt : {settings.nlu_url}", flush=True)
         except Exception as error:  # noqa: BLE001 - the bot works on keywords without it
             print(f"NLU indisponible ({error}) : le bot marche sur chiffres et mots-clés.",

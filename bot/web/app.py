@@ -174,4 +174,4 @@ def _default_interpreter(settings: Settings) -> Any:
     except ImportError:
         log.warning("nlu.client is not available: digits and keywords only")
         return None
-    return NluClient(settings.nlu_url, timeout=settings.nlu_timeout)
+    return NluClient(settings.nlu_url, timeout=settings.nlu_timeout, token=settings.nlu_token)
