@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
+from common import log_redaction
 from common.settings import Settings
 from storage.db import Database
 
@@ -59,6 +60,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                eligibility: Any = None, interpreter: Any = None, territory: Any = None,
                clock: Any = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    # Before any client exists: httpx would log the Telegram token in each polled URL.
+    log_redaction.install([settings.telegram_bot_token, settings.twilio_auth_token,
+                           settings.telegram_webhook_secret, settings.secret_key,
+                           settings.nlu_token])
     if territory is None:
         from handoff.territory import load_territory
 
