@@ -187,6 +187,26 @@ def _finish(row: OutboxMessage, status: str, now: datetime) -> None:
         row.sent_at = now
 
 
+def renew(db: Database, message: Claimed, *, worker: str, now: datetime | None = None) -> bool:
+    """Extends this worker's claim just before sending; False if the claim is no longer ours.
+
+    A claim lasts LEASE from the moment it is taken; a batch sent through a slow provider can
+    outlast it, and another dispatcher then takes the rest. Renewing right before each send
+    means a message is sent only by the worker that holds it now; the attempt count tells a
+    claim from a later one by the same worker.
+    """
+    now = now or _now()
+    with db.session() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.status == "sending",
+                   OutboxMessage.claimed_by == worker,
+                   OutboxMessage.attempts == message.attempts)
+            .values(lease_until=now + LEASE)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
+
+
 # ---------------------------------------------------------------------------- outcomes
 
 def mark_sent(db: Database, message_id: int, *, provider_id: str | None,

@@ -36,6 +36,7 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    skipped: int = 0  # claims lost to another dispatcher before sending
 
     def __int__(self) -> int:
         return self.sent
@@ -47,18 +48,29 @@ def default_worker_id() -> str:
 
 def dispatch_once(db: Database, transports: Mapping[str, Transport], *,
                   now: datetime | None = None, worker: str | None = None,
-                  limit: int = 50, max_rounds: int = 50) -> DispatchReport:
-    """Claims due messages and sends them, until none is left to claim now."""
-    now = now or datetime.now(UTC)
+                  limit: int = 50, max_rounds: int = 50,
+                  clock: Callable[[], datetime] | None = None) -> DispatchReport:
+    """Claims due messages and sends them, until none is left to claim now.
+
+    The clock is read for every claim and every send (a pass can take minutes with a slow
+    provider); `now` fixes it, for tests that move time by hand. Each message's claim is
+    renewed right before it is sent and skipped if another dispatcher has taken it since.
+    """
+    if now is not None:
+        clock = lambda: now  # noqa: E731 - a fixed clock
+    clock = clock or (lambda: datetime.now(UTC))
     worker = worker or default_worker_id()
     report = DispatchReport()
     for _ in range(max_rounds):
-        claimed = outbox.claim(db, channels=transports.keys(), worker=worker, now=now,
+        claimed = outbox.claim(db, channels=transports.keys(), worker=worker, now=clock(),
                                limit=limit)
         if not claimed:
             break
         for message in claimed:
-            _send(db, transports[message.channel], message, now, report)
+            if not outbox.renew(db, message, worker=worker, now=clock()):
+                report.skipped += 1
+                continue
+            _send(db, transports[message.channel], message, clock, report)
     return report
 
 
@@ -70,13 +82,13 @@ def redact(error: BaseException | str) -> str:
     return _NUMBER.sub("<numéro>", str(error))
 
 
-def _send(db: Database, transport: Transport, message: Claimed, now: datetime,
-          report: DispatchReport) -> None:
+def _send(db: Database, transport: Transport, message: Claimed,
+          clock: Callable[[], datetime], report: DispatchReport) -> None:
     try:
         provider_id = transport.send(message)
     except PermanentError as error:
         log.warning("outbox %s refused by %s: %s", message.id, message.channel, redact(error))
-        outbox.mark_failed(db, message.id, error=redact(error), permanent=True, now=now)
+        outbox.mark_failed(db, message.id, error=redact(error), permanent=True, now=clock())
         report.failed += 1
         return
     except Exception as error:  # noqa: BLE001 - anything else is worth another try
@@ -85,13 +97,16 @@ def _send(db: Database, transport: Transport, message: Claimed, now: datetime,
                         type(error).__name__, message.channel, redact(error))
         status = outbox.mark_failed(db, message.id,
                                     error=f"{type(error).__name__}: {redact(error)}",
-                                    permanent=False, now=now)
+                                    permanent=False, now=clock())
         if status == "failed":
+            # Given up for good: the person will not get it. Never the body nor the number.
+            log.warning("outbox %s to %s given up after %d attempts: %s", message.id,
+                        message.channel, message.attempts, redact(error))
             report.failed += 1
         else:
             report.retried += 1
         return
-    outbox.mark_sent(db, message.id, provider_id=provider_id, now=now)
+    outbox.mark_sent(db, message.id, provider_id=provider_id, now=clock())
     report.sent += 1
 
 
@@ -111,5 +126,4 @@ class Dispatcher(PeriodicTask):
         return bool(self.transports)
 
     def _pass(self) -> None:
-        now = self.clock() if self.clock else None
-        dispatch_once(self.db, self.transports, now=now, worker=self.worker)
+        dispatch_once(self.db, self.transports, worker=self.worker, clock=self.clock)
