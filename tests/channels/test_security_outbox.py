@@ -90,3 +90,36 @@ def test_a_message_given_up_after_its_last_attempt_is_logged_without_its_text(sq
     assert given_up, [r.getMessage() for r in caplog.records]
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "Mme Secret" not in text and "33612340000" not in text
+
+
+def test_the_parts_of_one_sms_reply_leave_as_one_message_in_order(phone, sms_app,
+                                                                  fake_twilio):
+    from bot.dialogue.types import Reply
+    from bot.render import gsm7_length, render, to_gsm7
+
+    core = sms_app.app.state.core
+    sentences = [f"Phrase numéro {n} de la réponse, assez longue pour remplir." for n in
+                 range(1, 13)]
+    text = " ".join(sentences)
+    parts = render("sms", [Reply(text)])
+    assert len(parts) >= 4  # cut into separate SMS before
+    with core.db.session() as session:
+        outbox.enqueue(session, channel="sms", recipient=phone.number,
+                       address_key=core.address_key("sms", phone.number), replies=[Reply(text)])
+        # A second turn queued right after: its own message, after the first.
+        outbox.enqueue(session, channel="sms", recipient=phone.number,
+                       address_key=core.address_key("sms", phone.number),
+                       replies=[Reply("Et ensuite ?")])
+    fake_twilio.fail_next(1, status=503)  # a failed try keeps the parts together
+    now = datetime.now(UTC)
+    assert phone.dispatch(now=now).retried == len(parts)
+    report = phone.dispatch(now=now + outbox.timedelta(minutes=5))
+    assert report.sent == len(parts) + 1
+    bodies = phone.new()
+    assert bodies[1] == "Et ensuite ?"
+    assert bodies[0] == "\n".join(part.body for part in parts)
+    positions = [bodies[0].index(f"numéro {n} ") for n in range(1, 13)]
+    assert positions == sorted(positions)
+    # Each cut dropped one space that the join puts back as a line break: the message is
+    # as long as the reply, billed ceil(length / 153) segments, as few as it can be.
+    assert gsm7_length(bodies[0]) == gsm7_length(to_gsm7(text))
