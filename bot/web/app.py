@@ -133,10 +133,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return FileResponse(STATIC / "chat.html", media_type="text/html")
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
+    def healthz() -> dict[str, Any]:
+        """`status`, `nlu`, `rules` as the contract says; then what tells a stuck service
+        apart from a working one: the batch the rules worker has been on for how long
+        (killed at its deadline), the database, the outbox backlog."""
         nlu = "up" if interpreter is not None and _is_up(interpreter) else "down"
         rules = getattr(eligibility, "status", "ready")
-        return {"status": "ok", "nlu": nlu, "rules": rules}
+        health: dict[str, Any] = {"status": "ok", "nlu": nlu, "rules": rules,
+                                  "rules_busy_seconds": getattr(eligibility, "busy_seconds", 0)}
+        health.update(_storage_health(db, core.clock()))
+        return health
 
     @app.post("/api/chat")
     def chat(body: ChatRequest) -> dict[str, Any]:
@@ -164,6 +170,29 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     mount_console(app)  # the referent console: /console
     return app
+
+
+def _storage_health(db: Database, now: Any) -> dict[str, Any]:
+    """The database answers or not; messages waiting to be sent and the oldest one's age."""
+    from sqlalchemy import func, select
+
+    from storage.models import OutboxMessage
+
+    try:
+        with db.session() as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.status.in_(("pending", "sending")),
+                       OutboxMessage.channel != "web")).one()
+    except Exception:  # noqa: BLE001 - a health check never fails the request
+        log.warning("healthz: the database does not answer")
+        return {"database": "down", "outbox_pending": None, "outbox_oldest_seconds": None}
+    age = 0
+    if oldest is not None:
+        if oldest.tzinfo is None:  # SQLite gives naive UTC datetimes back
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        age = max(int((now - oldest).total_seconds()), 0)
+    return {"database": "up", "outbox_pending": count, "outbox_oldest_seconds": age}
 
 
 def _is_up(interpreter: Any) -> bool:
