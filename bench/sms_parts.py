@@ -23,6 +23,17 @@ SCENARIOS = {
 }
 
 
+SEGMENT_LIMIT = 153  # septets in one segment of a concatenated SMS (the rest is its header)
+
+
+def segments(body: str) -> int:
+    """SMS billed for one message: 1 up to 160 GSM-7 septets, else one per 153."""
+    from bot.render import SMS_LIMIT, gsm7_length
+
+    length = gsm7_length(body)
+    return 1 if length <= SMS_LIMIT else -(-length // SEGMENT_LIMIT)
+
+
 def run() -> dict[str, int]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from fastapi.testclient import TestClient
@@ -65,7 +76,8 @@ def run() -> dict[str, int]:
                 if "probablement droit" not in "\n".join(bodies) and "aide probable" not in \
                         "\n".join(bodies):
                     raise SystemExit(f"{name}: the check did not reach its result")
-                parts[name] = len(bodies)
+                # One concatenated SMS per turn: Twilio bills it by segments.
+                parts[name] = sum(segments(body) for body in bodies)
         db.engine.dispose()
     return parts
 

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 import uvicorn
 
 from bot.web.app import create_app
+from common import log_redaction
 from common.settings import Settings
 
 
@@ -24,7 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the NLU service and the web application")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_redaction.install()  # phone numbers and credentials out of every line from here on
     settings = Settings.from_env()
+    log_redaction.install([settings.telegram_bot_token, settings.twilio_auth_token,
+                           settings.telegram_webhook_secret, settings.secret_key,
+                           settings.nlu_token])
     if args.command == "run":
         return run(settings)
     serve(settings)
@@ -45,11 +50,12 @@ def run(settings: Settings) -> int:
     server: dict = {}
 
     def start_nlu() -> None:
-        if manage.is_ready(settings.nlu_url):
+        if manage.is_ready(settings.nlu_url, settings.nlu_token):
             print(f"NLU déjà en service : {settings.nlu_url}", flush=True)
             return
         try:
-            server["proc"] = manage.start_server(port=nlu.port or 5005, host=nlu.hostname)
+            server["proc"] = manage.start_server(port=nlu.port or 5005, host=nlu.hostname,
+                                                 token=settings.nlu_token)
             print(f"NLU prêt : {settings.nlu_url}", flush=True)
         except Exception as error:  # noqa: BLE001 - the bot works on keywords without it
             print(f"NLU indisponible ({error}) : le bot marche sur chiffres et mots-clés.",

@@ -2,7 +2,8 @@
 
 Loading OpenFisca and its first computation take about 11 s; the web server must answer
 meanwhile, so the engine warms up in the background and `/healthz` says "warming" until then.
-A check asked during warm-up waits for it rather than failing.
+A check asked during warm-up waits for it rather than failing. A worker that dies, or hangs
+past BATCH_DEADLINE on a batch, is killed and replaced; that batch fails, the next ones run.
 
 One household costs ~2 s of OpenFisca whatever the number of households in the simulation,
 so concurrent checks are merged into one simulation (bot/batching.py) and their results split
@@ -20,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
@@ -33,6 +35,11 @@ log = logging.getLogger(__name__)
 
 # A check that has not come back after this long has failed (the worker is stuck or dead).
 CHECK_TIMEOUT = 120.0
+# A batch costs ~2 s whatever its size; one not back after this long means a hung worker
+# (alive, not answering): it is killed and replaced, and the checks behind it go on.
+BATCH_DEADLINE = 60.0
+# Loading OpenFisca takes ~11 s; a worker not ready after this long is killed.
+WARM_UP_DEADLINE = 300.0
 
 
 class EligibilityService:
@@ -67,6 +74,8 @@ class EligibilityService:
         self._thread: threading.Thread | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self._batch_started: float | None = None
+        self._restarts = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def start_warm_up(self) -> None:
@@ -93,6 +102,17 @@ class EligibilityService:
     def status(self) -> str:
         ok = self._ready.is_set() and self._failed is None and not self._restarting
         return "ready" if ok else "warming"
+
+    @property
+    def busy_seconds(self) -> float:
+        """How long the batch being computed has been running (0 when idle): /healthz shows
+        it, so a worker stuck on a batch is visible before its deadline kills it."""
+        started = self._batch_started
+        return round(time.monotonic() - started, 1) if started is not None else 0.0
+
+    @property
+    def restarts(self) -> int:
+        return self._restarts
 
     @property
     def stats(self) -> dict[str, int]:
@@ -131,24 +151,34 @@ class EligibilityService:
         return self.catalogue[benefit_id]
 
     def _run_batch(self, profiles: list[dict]) -> list[dict]:
+        self._batch_started = time.monotonic()
         try:
             return self._worker.run(profiles)
-        except WorkerDied:
+        except WorkerDied as error:
             if self._closed:
                 raise
-            # Fail this batch (it may be what killed the worker) and bring a new one up.
-            log.exception("rules worker died; restarting it")
+            # Fail this batch (it may be what killed or hung the worker) and bring a new one
+            # up; a hung one is killed at once, it will not finish cleanly.
+            hung = isinstance(error, WorkerHung)
+            log.error("rules worker %s; restarting it", "hung" if hung else "died")
             self._restarting = True
             try:
-                self._worker.stop()
+                self._worker.stop(timeout=0 if hung else 10)
                 self._worker.start()
+                self._restarts += 1
             finally:
                 self._restarting = False
             raise
+        finally:
+            self._batch_started = None
 
 
 class WorkerDied(RuntimeError):
     """The worker process ended while computing (killed, out of memory, crashed)."""
+
+
+class WorkerHung(WorkerDied):
+    """The worker process did not answer before its deadline (alive but stuck)."""
 
 
 class _ThreadWorker:
@@ -163,7 +193,7 @@ class _ThreadWorker:
     def run(self, profiles: list[dict]) -> list[dict]:
         return self.engine.evaluate_many(profiles)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> None:
         pass
 
     close = stop
@@ -193,7 +223,11 @@ class _ProcessWorker:
             process.start()
             self.process, self._conn, self._ready = process, parent, False
         child.close()
-        kind, payload = self._receive()
+        try:
+            kind, payload = self._receive(WARM_UP_DEADLINE)
+        except WorkerDied:
+            self.stop(timeout=0)
+            raise
         if kind != "ready":
             raise RuntimeError(f"rules worker failed to start: {payload}")
         self._ready = True
@@ -204,13 +238,16 @@ class _ProcessWorker:
             self._conn.send(profiles)
         except (OSError, ValueError) as error:
             raise WorkerDied("rules worker is gone") from error
-        kind, payload = self._receive()
+        kind, payload = self._receive(BATCH_DEADLINE)
         if kind != "ok":
             raise RuntimeError(f"rules worker: {payload}")
         return payload
 
-    def _receive(self) -> tuple[str, Any]:
+    def _receive(self, deadline: float) -> tuple[str, Any]:
         try:
+            if not self._conn.poll(deadline):
+                pid = self.process.pid if self.process is not None else None
+                raise WorkerHung(f"rules worker (pid {pid}) silent for {deadline:.0f} s")
             return self._conn.recv()
         except (EOFError, OSError) as error:
             code = self.process.exitcode if self.process is not None else None

@@ -6,7 +6,8 @@ provider or our process is down. Dispatchers (bot/worker.py) claim rows, send th
 retry failures with exponential backoff. Claiming is safe with several workers on one
 database: PostgreSQL claims with SELECT … FOR UPDATE SKIP LOCKED, SQLite (one writer at a
 time) with a conditional UPDATE. A row is claimable only when no earlier row to the same
-address is still waiting, so the parts of a long SMS go out in order. An address that opted
+address is still waiting, so messages go out in order; the parts of one SMS turn are claimed
+together and sent as one concatenated SMS, which the phone reassembles in order. An address that opted
 out gets nothing but the opt-out confirmation (`always_send`).
 """
 
@@ -29,6 +30,9 @@ BACKOFF_CAP = timedelta(hours=1)
 MAX_ATTEMPTS = 12  # about five hours of retries before a message is given up
 LEASE = timedelta(seconds=90)  # a claim older than this belongs to a dead worker
 WAITING = ("pending", "sending")
+# Channels whose parts of one turn are sent as one message (see _claim_rest_of_turns).
+JOINED_CHANNELS = ("sms",)
+JOINED_LIMIT = 1600  # Twilio's limit for one message body
 FINAL_STATUSES = {"delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
                   "failed": "failed", "sent": "sent"}
 
@@ -47,6 +51,8 @@ class Claimed:
     body: str
     choices: list[str] = field(default_factory=list)
     attempts: int = 1
+    address_key: str = ""
+    queued_at: datetime | None = None  # the rows of one turn share it
 
 
 class TransientError(Exception):
@@ -155,6 +161,7 @@ def _claim_once(db: Database, channels: list[str], worker: str, now: datetime,
                     ids.append(row.id)
         if not ids:
             return [], 0
+        ids += _claim_rest_of_turns(session, ids, worker, now)
         session.expire_all()
         rows = list(session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
                                     .order_by(OutboxMessage.id)))
@@ -166,8 +173,34 @@ def _claim_once(db: Database, channels: list[str], worker: str, now: datetime,
                 row.last_error = "opted out"
                 continue
             claimed.append(Claimed(row.id, row.channel, row.recipient or "", row.body,
-                                   list(row.choices or []), row.attempts))
+                                   list(row.choices or []), row.attempts, row.address_key,
+                                   row.created_at))
         return claimed, len(rows) - len(claimed)
+
+
+def _claim_rest_of_turns(session: Session, ids: list[int], worker: str,
+                         now: datetime) -> list[int]:
+    """With the first SMS part of a turn, claims the turn's other parts, to send them together.
+
+    Separate SMS may reach the phone in any order; the parts of one turn go out as one
+    concatenated message (bot/worker.py), which the phone puts back in order. Nobody else
+    can hold those parts: each waits behind the first one (`_claimable`).
+    """
+    heads = session.execute(
+        select(OutboxMessage.address_key, OutboxMessage.channel, OutboxMessage.created_at)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.channel.in_(JOINED_CHANNELS))).all()
+    more: list[int] = []
+    for key, channel, queued_at in set(heads):
+        more += session.scalars(
+            update(OutboxMessage)
+            .where(OutboxMessage.address_key == key, OutboxMessage.channel == channel,
+                   OutboxMessage.created_at == queued_at, OutboxMessage.status == "pending",
+                   OutboxMessage.id.not_in(ids))
+            .values(status="sending", claimed_by=worker, lease_until=now + LEASE,
+                    attempts=OutboxMessage.attempts + 1)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)).all()
+    return more
 
 
 def _opted_out_keys(session: Session, keys: set[str]) -> set[str]:
@@ -185,6 +218,26 @@ def _finish(row: OutboxMessage, status: str, now: datetime) -> None:
     row.recipient = None
     if status in ("sent", "delivered"):
         row.sent_at = now
+
+
+def renew(db: Database, message: Claimed, *, worker: str, now: datetime | None = None) -> bool:
+    """Extends this worker's claim just before sending; False if the claim is no longer ours.
+
+    A claim lasts LEASE from the moment it is taken; a batch sent through a slow provider can
+    outlast it, and another dispatcher then takes the rest. Renewing right before each send
+    means a message is sent only by the worker that holds it now; the attempt count tells a
+    claim from a later one by the same worker.
+    """
+    now = now or _now()
+    with db.session() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.status == "sending",
+                   OutboxMessage.claimed_by == worker,
+                   OutboxMessage.attempts == message.attempts)
+            .values(lease_until=now + LEASE)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
 
 
 # ---------------------------------------------------------------------------- outcomes

@@ -8,6 +8,7 @@ one database: claiming (bot/outbox.py) gives each message to one of them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import re
@@ -36,6 +37,7 @@ class DispatchReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    skipped: int = 0  # claims lost to another dispatcher before sending
 
     def __int__(self) -> int:
         return self.sent
@@ -47,19 +49,51 @@ def default_worker_id() -> str:
 
 def dispatch_once(db: Database, transports: Mapping[str, Transport], *,
                   now: datetime | None = None, worker: str | None = None,
-                  limit: int = 50, max_rounds: int = 50) -> DispatchReport:
-    """Claims due messages and sends them, until none is left to claim now."""
-    now = now or datetime.now(UTC)
+                  limit: int = 50, max_rounds: int = 50,
+                  clock: Callable[[], datetime] | None = None) -> DispatchReport:
+    """Claims due messages and sends them, until none is left to claim now.
+
+    The clock is read for every claim and every send (a pass can take minutes with a slow
+    provider); `now` fixes it, for tests that move time by hand. Each message's claim is
+    renewed right before it is sent and skipped if another dispatcher has taken it since.
+    """
+    if now is not None:
+        clock = lambda: now  # noqa: E731 - a fixed clock
+    clock = clock or (lambda: datetime.now(UTC))
     worker = worker or default_worker_id()
     report = DispatchReport()
     for _ in range(max_rounds):
-        claimed = outbox.claim(db, channels=transports.keys(), worker=worker, now=now,
+        claimed = outbox.claim(db, channels=transports.keys(), worker=worker, now=clock(),
                                limit=limit)
         if not claimed:
             break
-        for message in claimed:
-            _send(db, transports[message.channel], message, now, report)
+        for group in _turns(claimed):
+            held = [m for m in group if outbox.renew(db, m, worker=worker, now=clock())]
+            report.skipped += len(group) - len(held)
+            if held:
+                _send(db, transports[held[0].channel], held, clock, report)
     return report
+
+
+def _turns(claimed: list[Claimed]) -> list[list[Claimed]]:
+    """The claimed messages in sending order, the SMS parts of one turn as one group (one
+    concatenated message, up to Twilio's 1600 characters); any other message alone."""
+    groups: list[list[Claimed]] = []
+    open_turns: dict[tuple, list[Claimed]] = {}
+    for message in claimed:
+        turn = (message.channel, message.address_key, message.queued_at)
+        group = open_turns.get(turn) if message.channel in outbox.JOINED_CHANNELS else None
+        if group is not None and len(_joined(group + [message])) <= outbox.JOINED_LIMIT:
+            group.append(message)
+            continue
+        group = [message]
+        groups.append(group)
+        open_turns[turn] = group
+    return groups
+
+
+def _joined(group: list[Claimed]) -> str:
+    return "\n".join(message.body for message in group)
 
 
 _NUMBER = re.compile(r"\+?\d[\d .-]{5,}\d")
@@ -70,29 +104,39 @@ def redact(error: BaseException | str) -> str:
     return _NUMBER.sub("<numéro>", str(error))
 
 
-def _send(db: Database, transport: Transport, message: Claimed, now: datetime,
-          report: DispatchReport) -> None:
+def _send(db: Database, transport: Transport, group: list[Claimed],
+          clock: Callable[[], datetime], report: DispatchReport) -> None:
+    """Sends one message, or the parts of one SMS turn joined into one; each row of the
+    group gets the outcome."""
+    first = group[0]
+    message = first if len(group) == 1 else dataclasses.replace(first, body=_joined(group))
     try:
         provider_id = transport.send(message)
     except PermanentError as error:
-        log.warning("outbox %s refused by %s: %s", message.id, message.channel, redact(error))
-        outbox.mark_failed(db, message.id, error=redact(error), permanent=True, now=now)
-        report.failed += 1
+        log.warning("outbox %s refused by %s: %s", first.id, first.channel, redact(error))
+        for part in group:
+            outbox.mark_failed(db, part.id, error=redact(error), permanent=True, now=clock())
+        report.failed += len(group)
         return
     except Exception as error:  # noqa: BLE001 - anything else is worth another try
         if not isinstance(error, TransientError):
-            log.warning("outbox %s: unexpected %s from %s: %s", message.id,
-                        type(error).__name__, message.channel, redact(error))
-        status = outbox.mark_failed(db, message.id,
-                                    error=f"{type(error).__name__}: {redact(error)}",
-                                    permanent=False, now=now)
-        if status == "failed":
-            report.failed += 1
-        else:
-            report.retried += 1
+            log.warning("outbox %s: unexpected %s from %s: %s", first.id,
+                        type(error).__name__, first.channel, redact(error))
+        for part in group:
+            status = outbox.mark_failed(db, part.id,
+                                        error=f"{type(error).__name__}: {redact(error)}",
+                                        permanent=False, now=clock())
+            if status == "failed":
+                # Given up for good: the person will not get it. Never the body nor the number.
+                log.warning("outbox %s to %s given up after %d attempts: %s", part.id,
+                            part.channel, part.attempts, redact(error))
+                report.failed += 1
+            else:
+                report.retried += 1
         return
-    outbox.mark_sent(db, message.id, provider_id=provider_id, now=now)
-    report.sent += 1
+    for part in group:
+        outbox.mark_sent(db, part.id, provider_id=provider_id, now=clock())
+    report.sent += len(group)
 
 
 class Dispatcher(PeriodicTask):
@@ -111,5 +155,4 @@ class Dispatcher(PeriodicTask):
         return bool(self.transports)
 
     def _pass(self) -> None:
-        now = self.clock() if self.clock else None
-        dispatch_once(self.db, self.transports, now=now, worker=self.worker)
+        dispatch_once(self.db, self.transports, worker=self.worker, clock=self.clock)

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     demo_account: bool = False
     nlu_url: str = "http://127.0.0.1:5005"
     nlu_timeout: float = Field(0.8, gt=0)
+    # Rasa's --auth-token. Unset: a random one for this process (enough when `python -m bot
+    # run` starts Rasa itself); with a separate `nlu.manage serve`, set the same on both.
+    nlu_token: str = ""
     # Keys the HMAC that indexes channel addresses; must be stable across restarts.
     secret_key: str = ""
     retention_months: int = Field(12, ge=1, le=120)
@@ -78,6 +81,8 @@ class Settings(BaseSettings):
             if self.environment == "production":
                 raise ValueError("SECRET_KEY must be set when PASSERELLE_ENV=production")
             object.__setattr__(self, "secret_key", DEVELOPMENT_SECRET)
+        if not self.nlu_token:
+            object.__setattr__(self, "nlu_token", random_secret())
         return self
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -405,16 +406,32 @@ CSV_HEADER = ["du", "au", "tableau", "ligne", "ligne_libelle", "colonne", "colon
               "valeur"]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _safe(cell: str) -> str:
+    """A cell a spreadsheet shows as text: one starting a formula gets a leading quote.
+
+    Benefit ids in outcomes are free text, and a spreadsheet runs « =HYPERLINK(...) » or
+    « @SUM(...) » on opening (OWASP CSV injection). Plain numbers are left as numbers.
+    """
+    if cell.startswith(FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def to_csv(report: Report) -> str:
     """One figure per line (semicolons, UTF-8): no name, number, text or age, only counts."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    writer.writerow([_safe(value) for value in CSV_HEADER])
     for table in report.tables:
         for row in table.rows + ([table.total] if table.total else []):
             for (column, column_label), cell in zip(table.columns, row.cells):
-                writer.writerow([report.start.isoformat(), report.end.isoformat(), table.key,
-                                 row.key, row.label, column, column_label, cell.csv])
+                writer.writerow([_safe(value) for value in (
+                    report.start.isoformat(), report.end.isoformat(), table.key, row.key,
+                    row.label, column, column_label, cell.csv)])
     return out.getvalue()
 
 

@@ -4,7 +4,9 @@ A person's data (addresses, consents, conversations, answers, results, transcrip
 hand-offs, appointments, notes, outcomes) hangs off `Person` with ON DELETE CASCADE, so
 erasing one is one DELETE, as « SUPPRIMER » does. `purge` erases everyone whose last
 message is older than RETENTION_MONTHS, plus what the outbox still holds of that time
-(bodies of messages never delivered). The anonymous `FunnelEvent` rows stay: the take-up
+(bodies of messages never delivered), and, whatever the retention, web messages the page
+never collected within STALE_OUTBOX; then SQLite's write-ahead log is checkpointed so the
+erased rows do not linger there. The anonymous `FunnelEvent` rows stay: the take-up
 figures do not change (handoff/indicators.py). The app runs it once a day (`PurgeLoop`);
 `python -m handoff purge` runs it by hand.
 """
@@ -13,11 +15,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
 
 from common.periodic import PeriodicTask
+from storage import erasure
 from storage.db import Database
 from storage.models import OutboxMessage, Person, ProcessedInbound
 
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 DAY = 24 * 3600.0
 # An outbox row still being worked on is the dispatcher's; everything else is history.
 OUTBOX_ACTIVE = ("pending", "sending")
+# A web message still uncollected after this long is not going to be read: the page was
+# closed for good.
+STALE_OUTBOX = timedelta(days=7)
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -42,6 +48,7 @@ def purge(db: Database, *, now: datetime, months: int) -> int:
 
     `months` <= 0 keeps everything (retention switched off).
     """
+    _drop_stale_outbox(db, now)
     if months <= 0:
         return 0
     cutoff = months_before(now, months)
@@ -53,9 +60,24 @@ def purge(db: Database, *, now: datetime, months: int) -> int:
             OutboxMessage.created_at < cutoff, OutboxMessage.status.not_in(OUTBOX_ACTIVE)))
         session.execute(delete(ProcessedInbound).where(ProcessedInbound.received_at < cutoff))
     if ids:
+        erasure.checkpoint(db)
         log.info("retention: erased %d people silent since before %s", len(ids),
                  cutoff.date().isoformat())
     return len(ids)
+
+
+def _drop_stale_outbox(db: Database, now: datetime) -> int:
+    """Deletes web messages still pending after STALE_OUTBOX: the page never came to collect
+    them and nothing else removes them (their texts would stay forever). Other channels'
+    pending rows belong to the dispatcher, which gives up on them after its retries."""
+    with db.session() as session:
+        dropped = session.execute(delete(OutboxMessage).where(
+            OutboxMessage.channel == "web", OutboxMessage.status == "pending",
+            OutboxMessage.created_at < now - STALE_OUTBOX)).rowcount or 0
+    if dropped:
+        log.info("retention: dropped %d web message(s) never collected in %d days",
+                 dropped, STALE_OUTBOX.days)
+    return dropped
 
 
 class PurgeLoop(PeriodicTask):

@@ -132,8 +132,10 @@ class NluClient:
     STATUS_TTL = 5.0  # is_up() answers from cache for this long
 
     def __init__(self, url: str = DEFAULT_URL, timeout: float = 0.8,
-                 threshold: float = CONFIDENCE_THRESHOLD):
+                 threshold: float = CONFIDENCE_THRESHOLD, token: str = ""):
         self.url = url.rstrip("/")
+        # Rasa runs with --auth-token; it reads the token from the query string only.
+        self._params = {"token": token} if token else {}
         self.timeout = timeout
         self.threshold = threshold
         self._down_until = 0.0
@@ -159,7 +161,7 @@ class NluClient:
             if self._status and now - self._status[0] < self.STATUS_TTL:
                 return self._status[1]
         try:
-            resp = self._http.get(f"{self.url}/status")
+            resp = self._http.get(f"{self.url}/status", params=self._params)
             ok = resp.status_code == 200
         except (httpx.HTTPError, OSError):
             ok = False
@@ -178,7 +180,8 @@ class NluClient:
         if time.monotonic() < self._down_until:
             return fallback_parse(text)
         try:
-            resp = self._http.post(f"{self.url}/model/parse", json={"text": text})
+            resp = self._http.post(f"{self.url}/model/parse", json={"text": text},
+                                   params=self._params)
             resp.raise_for_status()
             data = resp.json()
             result = self._from_rasa(data, text)

@@ -4,7 +4,7 @@ Standard library only, so it runs from the application's venv before anything el
 
     .venv/bin/python -m nlu.manage ensure-venv     # create/refresh .venv-nlu when needed
     .venv/bin/python -m nlu.manage train           # retrain only if data or config.yml changed
-    .venv/bin/python -m nlu.manage serve [--port 5005]   # foreground server, Ctrl-C stops it
+    NLU_TOKEN=... .venv/bin/python -m nlu.manage serve [--port 5005]   # foreground, Ctrl-C stops
     .venv/bin/python -m nlu.manage eval [--url URL]      # held-out evaluation, exit 1 below targets
     .venv/bin/python -m nlu.manage compare         # train + evaluate every nlu/pipelines/*.yml
 
@@ -15,10 +15,10 @@ Python API (used by tests and the application launcher):
     current_model() -> Path | None              # nlu/models/nlu-<hash12>.tar.gz if it exists
     train(force=False) -> Path                  # the model, trained only when missing
     ensure_model() -> Path                      # ensure_venv() + train()
-    start_server(port=5005, model=None, ...) -> subprocess.Popen   # returns once it answers
+    start_server(port=5005, model=None, ..., token=None) -> Popen  # once it answers; proc.token
     stop_server(proc)                           # terminate the server's process group
-    wait_ready(url, timeout, proc=None) -> None
-    evaluate(url, path=HELDOUT) -> dict         # metrics, computed in plain Python
+    wait_ready(url, timeout, proc=None, token=None) -> None
+    evaluate(url, path=HELDOUT, token=None) -> dict         # metrics, computed in plain Python
     format_report(result) -> str
 """
 
@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -40,6 +41,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -286,7 +288,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _post_json(url: str, payload: dict, timeout: float = 10.0) -> dict:
+def default_token() -> str:
+    """NLU_TOKEN from the environment, else a fresh random one (this run only)."""
+    return os.environ.get("NLU_TOKEN", "").strip() or secrets.token_urlsafe(32)
+
+
+def _post_json(url: str, payload: dict, timeout: float = 10.0, token: str | None = None) -> dict:
+    if token:
+        url += "?" + urllib.parse.urlencode({"token": token})
     req = urllib.request.Request(
         url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"}
     )
@@ -294,23 +303,24 @@ def _post_json(url: str, payload: dict, timeout: float = 10.0) -> dict:
         return json.loads(resp.read().decode())
 
 
-def parse(url: str, text: str, timeout: float = 10.0) -> dict:
-    return _post_json(url.rstrip("/") + "/model/parse", {"text": text}, timeout)
+def parse(url: str, text: str, timeout: float = 10.0, token: str | None = None) -> dict:
+    return _post_json(url.rstrip("/") + "/model/parse", {"text": text}, timeout, token)
 
 
-def is_ready(url: str) -> bool:
+def is_ready(url: str, token: str | None = None) -> bool:
     try:
-        return bool(parse(url, "bonjour", timeout=2.0).get("intent"))
+        return bool(parse(url, "bonjour", timeout=2.0, token=token).get("intent"))
     except (OSError, ValueError, urllib.error.URLError):
         return False
 
 
-def wait_ready(url: str, timeout: float = 180.0, proc: subprocess.Popen | None = None) -> None:
+def wait_ready(url: str, timeout: float = 180.0, proc: subprocess.Popen | None = None,
+               token: str | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"Rasa server exited with code {proc.returncode} before being ready")
-        if is_ready(url):
+        if is_ready(url, token):
             return
         time.sleep(0.5)
     raise TimeoutError(f"Rasa server at {url} not ready after {timeout:.0f} s")
@@ -323,8 +333,13 @@ def start_server(
     timeout: float = 180.0,
     log_file: Path | None = None,
     die_with_parent: bool = False,
+    token: str | None = None,
 ) -> subprocess.Popen:
-    """Start `rasa run --enable-api` on host:port and return once /model/parse answers.
+    """Start `rasa run --enable-api --auth-token` on host:port; return once /model/parse answers.
+
+    Without a token the API (parse, and replacing the model) would be open to anything that
+    reaches the port: the server requires `token` (default: default_token()) as the `token`
+    query parameter, kept in proc.token.
 
     The process runs in its own process group; stop it with stop_server(proc).
     die_with_parent=True (Linux) also sends it SIGTERM if the calling thread dies, even by
@@ -343,8 +358,9 @@ def start_server(
         with contextlib.suppress(OSError):
             if old != log_file and time.time() - old.stat().st_mtime > 3600:
                 old.unlink()
+    token = token or default_token()
     cmd = [
-        str(rasa_bin()), "run", "--enable-api",
+        str(rasa_bin()), "run", "--enable-api", "--auth-token", token,
         "-m", str(model), "-i", host, "-p", str(port),
     ]
     out = open(log_file, "w")
@@ -356,8 +372,9 @@ def start_server(
     url = f"http://{host}:{port}"
     proc.url = url  # type: ignore[attr-defined]
     proc.log_file = log_file  # type: ignore[attr-defined]
+    proc.token = token  # type: ignore[attr-defined]
     try:
-        wait_ready(url, timeout, proc)
+        wait_ready(url, timeout, proc, token)
     except BaseException:
         stop_server(proc)
         tail = log_file.read_text(errors="replace")[-3000:] if log_file.exists() else ""
@@ -466,13 +483,16 @@ def check_targets(metrics: dict) -> dict:
     return {k: {"value": v, "target": TARGETS[k], "ok": v >= TARGETS[k]} for k, v in values.items()}
 
 
-def evaluate(url: str, path: Path = HELDOUT) -> dict:
-    """Send every held-out example to the running server's /model/parse and score the intents."""
+def evaluate(url: str, path: Path = HELDOUT, token: str | None = None) -> dict:
+    """Send every held-out example to the running server's /model/parse and score the intents.
+
+    token: the server's auth token (default NLU_TOKEN from the environment)."""
+    token = token or os.environ.get("NLU_TOKEN", "").strip() or None
     examples = read_examples(path)
     gold, pred, errors, latencies = [], [], [], []
     for text, intent in examples:
         t0 = time.perf_counter()
-        res = parse(url, text)
+        res = parse(url, text, token=token)
         latencies.append(time.perf_counter() - t0)
         top = (res.get("intent") or {}).get("name") or "None"
         conf = (res.get("intent") or {}).get("confidence") or 0.0
@@ -541,7 +561,7 @@ def compare(pipelines: list[Path] | None = None) -> list[dict]:
             port = free_port()
             proc = start_server(port, model, log_file=tmp_path / "server.log")
             try:
-                m = evaluate(proc.url)  # type: ignore[attr-defined]
+                m = evaluate(proc.url, token=proc.token)  # type: ignore[attr-defined]
             finally:
                 stop_server(proc)
             per = m["per_intent"]
@@ -580,6 +600,12 @@ def format_table(rows: list[dict]) -> str:
 
 
 def _serve(port: int, host: str) -> int:
+    token = os.environ.get("NLU_TOKEN", "").strip()
+    if not token:
+        # A random token would lock out the application, which reads NLU_TOKEN too.
+        print("NLU_TOKEN is not set: set the same value here and for the application.",
+              file=sys.stderr)
+        return 2
     model = ensure_model()
 
     def _term(signum, frame):  # noqa: ARG001 - turn SIGTERM/SIGHUP into a clean stop
@@ -587,7 +613,7 @@ def _serve(port: int, host: str) -> int:
 
     signal.signal(signal.SIGTERM, _term)
     signal.signal(signal.SIGHUP, _term)
-    proc = start_server(port, model, host=host, die_with_parent=True)
+    proc = start_server(port, model, host=host, die_with_parent=True, token=token)
     try:
         url = proc.url  # type: ignore[attr-defined]
         print(f"NLU service ready at {url} (model {model.name}, log {proc.log_file})",  # type: ignore[attr-defined]
@@ -606,7 +632,7 @@ def _eval(url: str | None, as_json: bool) -> int:
         proc = start_server(free_port(), model)
         url = proc.url  # type: ignore[attr-defined]
     try:
-        m = evaluate(url)
+        m = evaluate(url, token=proc.token if proc is not None else None)  # type: ignore[attr-defined]
     finally:
         if proc is not None:
             stop_server(proc)

@@ -15,6 +15,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
+    """The engine for `url`. hide_parameters: a database error's message (logged, shown in
+    a traceback) would otherwise quote every bound value, message texts and numbers."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -23,7 +25,7 @@ def make_engine(url: str) -> Engine:
         # SQLAlchemy's default 5 + 10 connections, a burst of checks would go 15 at a time.
         # SQLite connections are cheap; as many as the web server has threads (bot/web/app.py).
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               pool_size=20, max_overflow=256)
+                               pool_size=20, max_overflow=256, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
@@ -33,12 +35,15 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted rows (an erased person, a blanked outbox body) are overwritten with
+            # zeros instead of lingering in free pages; many builds leave this off.
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(url: str) -> Config:

@@ -1,7 +1,8 @@
 """Telegram with python-telegram-bot: polling (the default, no public address needed) or a
 webhook (TELEGRAM_MODE=webhook, POST /webhooks/telegram, checked against
 TELEGRAM_WEBHOOK_SECRET). Choices become a reply keyboard. /start begins like « bonjour »,
-/aide gives help, /stop opts out. An update delivered twice is processed once.
+/aide gives help, /stop opts out. An update delivered twice is processed once. Only private
+chats are served: group, supergroup and channel updates are ignored.
 
 The dialogue core is synchronous (database, OpenFisca): handlers run it in a thread. Replies
 leave through the outbox like every channel's, so a referent's reply reaches Telegram the
@@ -11,7 +12,6 @@ same way.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import logging
 import threading
 from collections.abc import Callable
@@ -24,6 +24,7 @@ from bot.channels import inbound
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from bot.outbox import Claimed, PermanentError, TransientError
+from common.security import same_secret
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,10 +53,15 @@ class TelegramChannel:
         if self.webhook:
             builder = builder.updater(None)  # updates arrive through our own route
         self.application = builder.build()
-        self.application.add_handler(CommandHandler("start", self._on_start))
-        self.application.add_handler(CommandHandler(["aide", "help"], self._on_help))
-        self.application.add_handler(CommandHandler("stop", self._on_stop))
-        self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND,
+        # Private chats only: in a group, supergroup or channel, one person's answers
+        # (income, health, children) would be asked for and shown to everyone, and all the
+        # members would share one conversation. Those updates match no handler: ignored.
+        private = filters.ChatType.PRIVATE
+        self.application.add_handler(CommandHandler("start", self._on_start, filters=private))
+        self.application.add_handler(CommandHandler(["aide", "help"], self._on_help,
+                                                    filters=private))
+        self.application.add_handler(CommandHandler("stop", self._on_stop, filters=private))
+        self.application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND,
                                                     self._on_text))
         media = (filters.PHOTO | filters.VOICE | filters.AUDIO | filters.VIDEO
                  | filters.VIDEO_NOTE | filters.Document.ALL | filters.Sticker.ALL)
@@ -196,7 +202,7 @@ async def telegram_webhook(request: Request) -> Response:
     channel: TelegramChannel | None = request.app.state.channels.telegram
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     secret = settings.telegram_webhook_secret
-    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+    if not same_secret(given, secret):
         return JSONResponse({"error": "invalid secret token"}, status_code=403)
     if channel is None or not channel.webhook:
         return JSONResponse({"error": "Telegram webhook mode is off"}, status_code=404)

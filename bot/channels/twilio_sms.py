@@ -1,7 +1,8 @@
 """SMS and WhatsApp through Twilio: the signed webhooks in, the REST API out (via the outbox).
 
 Inbound requests count only with a valid X-Twilio-Signature computed over PUBLIC_BASE_URL +
-path and the form fields; anything else gets 403 and is not processed. A MessageSid Twilio
+path and the form fields, checked on the raw body before any form parsing; anything else
+gets 403 (413 above MAX_BODY) and is not processed. A MessageSid Twilio
 delivers twice is processed once. The webhook answers with empty TwiML: the replies leave
 through the outbox, so a Twilio outage delays them instead of losing them.
 """
@@ -9,11 +10,12 @@ through the outbox, so a Twilio outage delays them instead of losing them.
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import ImmutableMultiDict
 
 from bot.channels import inbound
 from bot.dialogue.types import IncomingMessage
@@ -25,6 +27,9 @@ router = APIRouter()
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 MAX_TEXT = 1000
 STATUS_PATH = "/webhooks/twilio/status"
+# Twilio's webhook form is ~30 fields and at most 1600 characters of text.
+MAX_BODY = 16_384
+MAX_FIELDS = 100
 
 
 def _rebased_http_client(api_base: str, timeout: float):
@@ -80,28 +85,64 @@ class TwilioTransport:
             raise TransientError(f"{type(error).__name__}: {error}") from error
 
 
-def _signed(request: Request, form, settings: Settings) -> bool:
+class _Refused(Exception):
+    def __init__(self, status: int, error: str):
+        super().__init__(error)
+        self.status, self.error = status, error
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The body, read up to MAX_BODY bytes: a bigger one is refused before it is all read."""
+    declared = request.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise _Refused(413, "request body too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise _Refused(413, "request body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _signed_form(request: Request, settings: Settings) -> ImmutableMultiDict:
+    """The form fields, once X-Twilio-Signature is checked against the raw body.
+
+    Starlette's form parser (multipart, files spooled to disk) never sees an unauthenticated
+    body: the urlencoded body is split here with a bounded number of fields, every value
+    of a repeated field kept (Twilio signs each), and parsed into a form only if signed.
+    """
     from twilio.request_validator import RequestValidator
 
     signature = request.headers.get("X-Twilio-Signature", "")
     if not settings.twilio_auth_token or not signature:
-        return False
+        raise _Refused(403, "invalid Twilio signature")
+    raw = await _raw_body(request)
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True,
+                          max_num_fields=MAX_FIELDS, strict_parsing=bool(raw))
+    except (UnicodeDecodeError, ValueError):
+        raise _Refused(403, "invalid Twilio signature") from None
+    fields = ImmutableMultiDict(pairs)
     base = settings.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
     url = base + request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RequestValidator(settings.twilio_auth_token).validate(url, form, signature)
+    if not RequestValidator(settings.twilio_auth_token).validate(url, fields, signature):
+        raise _Refused(403, "invalid Twilio signature")
+    return fields
 
 
-def _forbidden() -> Response:
-    return JSONResponse({"error": "invalid Twilio signature"}, status_code=403)
+def _refusal(refused: _Refused) -> Response:
+    return JSONResponse({"error": refused.error}, status_code=refused.status)
 
 
 @router.post("/webhooks/twilio")
 async def twilio_inbound(request: Request) -> Response:
     """An SMS or WhatsApp message from a person."""
     settings: Settings = request.app.state.settings
-    form = await request.form()
-    if not _signed(request, form, settings):
-        return _forbidden()
+    try:
+        form = await _signed_form(request, settings)
+    except _Refused as refused:
+        return _refusal(refused)
     sid = form.get("MessageSid") or form.get("SmsSid")
     sender = form.get("From", "")
     text = (form.get("Body") or "").strip()[:MAX_TEXT]
@@ -123,9 +164,10 @@ async def twilio_inbound(request: Request) -> Response:
 async def twilio_status(request: Request) -> Response:
     """Twilio's delivery report for a message we sent."""
     settings: Settings = request.app.state.settings
-    form = await request.form()
-    if not _signed(request, form, settings):
-        return _forbidden()
+    try:
+        form = await _signed_form(request, settings)
+    except _Refused as refused:
+        return _refusal(refused)
     sid, status = form.get("MessageSid"), form.get("MessageStatus")
     if sid and status:
         def update() -> None:

@@ -16,7 +16,6 @@ Everything is plain `def`: Starlette runs it in its thread pool, off the event l
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -27,6 +26,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from bot.console import pages
+from common.security import same_secret
 from common.settings import Settings
 from handoff.accounts import find_session
 from storage.accounts import CASEWORK_ROLES, FIGURES_ROLES, ConsoleAudit, ConsoleSession
@@ -157,10 +157,6 @@ def current_referent_json(who: OptionalReferent) -> Referent:
 
 CurrentReferent = Annotated[Referent, Depends(current_referent)]
 CurrentReferentJson = Annotated[Referent, Depends(current_referent_json)]
-
-
-def same_secret(a: str | None, b: str | None) -> bool:
-    return bool(a) and bool(b) and hmac.compare_digest(a, b)
 
 
 def checked_referent(request: Request, who: CurrentReferent, csrf: str = Form("")) -> Referent:

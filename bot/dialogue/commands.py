@@ -11,6 +11,7 @@ from bot.dialogue import check, handoff_flow, optout, prompts, results
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 from nlu.fallback import is_urgent
+from storage.erasure import forget_outbox
 from storage.models import ChannelAddress, Person
 
 
@@ -92,6 +93,8 @@ def erase(turn: Turn) -> list[Reply]:
     person = turn.conversation.person
     opted_out = [a.key for a in person.addresses if a.opted_out]
     channels = {a.key: a.channel for a in person.addresses}
+    # Messages still waiting for the person would carry their words after erasure.
+    forget_outbox(turn.session, list(channels))
     turn.session.delete(person)
     turn.session.flush()
     # The database cascaded the delete: forget the rows it took, so nothing updates them.

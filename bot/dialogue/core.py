@@ -38,6 +38,7 @@ from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_a
 from bot.dialogue.types import IncomingMessage, Reply
 from handoff.territory import Territory, load_territory
 from storage.db import Database
+from storage.erasure import checkpoint
 from storage.models import ChannelAddress, Conversation, Message, Person
 
 log = logging.getLogger(__name__)
@@ -109,21 +110,32 @@ class DialogueCore:
             pending = turn.pending_check
             if then is not None and pending is None:
                 then(session, replies)
-            if self._erased(session, conversation):
-                return replies
-            if (conversation.misunderstood or 0) <= misunderstood_before:
-                conversation.misunderstood = 0  # understood this time: the streak ends
-            conversation.person.last_message_at = self.clock()
-            conversation.updated_at = self.clock()
-            if conversation.consented:
-                address.address = message.sender
-                self._record(session, conversation, message.text, replies)
-            conversation_id = conversation.id
+            erased = self._erased(session, conversation)
+            if not erased:
+                self._close_turn(session, conversation, address, message, replies,
+                                 misunderstood_before)
+                conversation_id = conversation.id
+        if erased:
+            # After the commit: the erased rows also leave SQLite's write-ahead log.
+            checkpoint(self.db)
+            return replies
         if pending is None:
             return replies
         # OpenFisca takes seconds: compute with no transaction (nor connection) held, so a
         # burst of checks does not exhaust the pool nor lock SQLite for everyone else.
         return replies + self._complete_check(conversation_id, message, pending, replies, then)
+
+    def _close_turn(self, session: Session, conversation: Conversation,
+                    address: ChannelAddress, message: IncomingMessage, replies: list[Reply],
+                    misunderstood_before: int) -> None:
+        """Saves what the turn changed: the streak of misunderstandings, times, transcript."""
+        if (conversation.misunderstood or 0) <= misunderstood_before:
+            conversation.misunderstood = 0  # understood this time: the streak ends
+        conversation.person.last_message_at = self.clock()
+        conversation.updated_at = self.clock()
+        if conversation.consented:
+            address.address = message.sender
+            self._record(session, conversation, message.text, replies)
 
     @staticmethod
     def dispatch(turn: Turn) -> list[Reply]:

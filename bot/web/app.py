@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
+from common import log_redaction
 from common.settings import Settings
 from storage.db import Database
 
@@ -59,6 +60,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                eligibility: Any = None, interpreter: Any = None, territory: Any = None,
                clock: Any = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    # Before any client exists: httpx would log the Telegram token in each polled URL.
+    log_redaction.install([settings.telegram_bot_token, settings.twilio_auth_token,
+                           settings.telegram_webhook_secret, settings.secret_key,
+                           settings.nlu_token])
     if territory is None:
         from handoff.territory import load_territory
 
@@ -138,10 +143,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return FileResponse(STATIC / "chat.html", media_type="text/html")
 
     @app.get("/healthz")
-    def healthz() -> dict[str, str]:
+    def healthz() -> dict[str, Any]:
+        """`status`, `nlu`, `rules` as the contract says; then what tells a stuck service
+        apart from a working one: the batch the rules worker has been on for how long
+        (killed at its deadline), the database, the outbox backlog."""
         nlu = "up" if interpreter is not None and _is_up(interpreter) else "down"
         rules = getattr(eligibility, "status", "ready")
-        return {"status": "ok", "nlu": nlu, "rules": rules}
+        health: dict[str, Any] = {"status": "ok", "nlu": nlu, "rules": rules,
+                                  "rules_busy_seconds": getattr(eligibility, "busy_seconds", 0)}
+        health.update(_storage_health(db, core.clock()))
+        return health
 
     @app.post("/api/chat")
     def chat(body: ChatRequest) -> dict[str, Any]:
@@ -151,12 +162,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     @app.get("/api/appointments/{appointment_id}.ics")
     def appointment_calendar(appointment_id: int, token: str = "") -> Response:
         """The calendar file linked from a booking confirmation (web and Telegram)."""
-        import hmac
-
+        from common.security import same_secret
         from handoff.ics import appointment_ics
         from storage.handoff import Appointment
 
-        if not hmac.compare_digest(token, core.appointment_token(appointment_id)):
+        if not same_secret(token, core.appointment_token(appointment_id)):
             return JSONResponse({"error": "not found"}, status_code=404)
         with db.session() as session:
             appointment = session.get(Appointment, appointment_id)
@@ -194,6 +204,29 @@ class StrictTransportSecurity:
         await self.app(scope, receive, send_with_hsts)
 
 
+def _storage_health(db: Database, now: Any) -> dict[str, Any]:
+    """The database answers or not; messages waiting to be sent and the oldest one's age."""
+    from sqlalchemy import func, select
+
+    from storage.models import OutboxMessage
+
+    try:
+        with db.session() as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at))
+                .where(OutboxMessage.status.in_(("pending", "sending")),
+                       OutboxMessage.channel != "web")).one()
+    except Exception:  # noqa: BLE001 - a health check never fails the request
+        log.warning("healthz: the database does not answer")
+        return {"database": "down", "outbox_pending": None, "outbox_oldest_seconds": None}
+    age = 0
+    if oldest is not None:
+        if oldest.tzinfo is None:  # SQLite gives naive UTC datetimes back
+            oldest = oldest.replace(tzinfo=now.tzinfo)
+        age = max(int((now - oldest).total_seconds()), 0)
+    return {"database": "up", "outbox_pending": count, "outbox_oldest_seconds": age}
+
+
 def _is_up(interpreter: Any) -> bool:
     try:
         return bool(interpreter.is_up())
@@ -207,4 +240,4 @@ def _default_interpreter(settings: Settings) -> Any:
     except ImportError:
         log.warning("nlu.client is not available: digits and keywords only")
         return None
-    return NluClient(settings.nlu_url, timeout=settings.nlu_timeout)
+    return NluClient(settings.nlu_url, timeout=settings.nlu_timeout, token=settings.nlu_token)

@@ -29,7 +29,8 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    engine = create_engine(context.config.get_main_option("sqlalchemy.url"),
+                           hide_parameters=True)
     with engine.connect() as connection:
         _run(connection)
 

@@ -17,8 +17,8 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def app(app_factory, nlu_url):
-    interpreter = NluClient(nlu_url, timeout=2.0)
+def app(app_factory, nlu_url, nlu_token):
+    interpreter = NluClient(nlu_url, timeout=2.0, token=nlu_token)
     with TestClient(app_factory(interpreter=interpreter, clock=lambda: NOW)) as client:
         yield client
 

@@ -10,8 +10,8 @@ from nlu.fallback import fallback_parse, to_number
 
 
 @pytest.fixture(scope="module")
-def client(nlu_url):
-    with NluClient(nlu_url, timeout=2.0) as c:
+def client(nlu_url, nlu_token):
+    with NluClient(nlu_url, timeout=2.0, token=nlu_token) as c:
         yield c
 
 

@@ -3,8 +3,8 @@
 from nlu import manage
 
 
-def test_heldout_targets(nlu_url):
-    result = manage.evaluate(nlu_url)
+def test_heldout_targets(nlu_url, nlu_token):
+    result = manage.evaluate(nlu_url, token=nlu_token)
     print(manage.format_report(result))
     assert result["n"] >= 200
     targets = result["targets"]
