@@ -241,11 +241,22 @@ class Script:
         self.asked: Counter[str] = Counter()
         self.corrected: set[str] = set()
 
-    def answer(self, state: str) -> tuple[str, str | None]:
-        """(message to send, message to send right after whatever the bot answers, or None)."""
+    def answer(self, state: str, pair: str | None = None) -> tuple[str, str | None]:
+        """(message to send, message to send right after whatever the bot answers, or None).
+
+        A prompt that asks two things at once (« votre âge et votre code postal ? ») gets
+        both plain answers in one message, as a person reading it would write them.
+        """
         parts = state.split(":")
         key = parts[1] if parts[0] == "ask" and len(parts) > 1 else parts[0]
         says = self.persona.says
+        if pair and not self.asked[key] and not self.asked[pair]:
+            first, second = says.get(key), says.get(pair)
+            if isinstance(first, str) and isinstance(second, str):
+                self.asked[key] += 1
+                self.asked[pair] += 1
+                joiner = " et " if key == "salary" else ", "
+                return f"{first}{joiner}{second}", None
         entry = says.get(state, says.get(key))
         if entry is None:
             if key in self.persona.truth:
@@ -465,6 +476,7 @@ class Evaluator:
                 select(Appointment.id).join(Handoff, Appointment.handoff_id == Handoff.id)
                 .where(Handoff.conversation_id == conversation.id)).all())
             return {"state": conversation.state, "moment": conversation.moment,
+                    "pair": (conversation.context or {}).get("pair"),
                     "answers": answers, "bookings": bookings,
                     "rights": None if result is None else
                     {b["id"] for b in result.benefits if b.get("eligible")}}
@@ -512,7 +524,7 @@ class Evaluator:
             if queued is not None:
                 text, queued = queued, None
             else:
-                text, queued = script.answer(state)
+                text, queued = script.answer(state, pair=found.get("pair"))
         result.final_state = state
         if found is not None:
             self._score(result, found)

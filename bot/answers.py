@@ -280,6 +280,19 @@ def couple_incomes(text: str) -> tuple[float | None, float | None]:
     if re.search(r"\b(rien|0|zero) (tous )?les deux\b|\bni l un ni l autre\b|"
                  r"\b(aucun|personne) (de nous|ne travaille)\b", words):
         return 0.0, 0.0
+    if theirs is None and re.search(
+            r"\b(il|elle|lui|mon mari|ma femme|mon conjoint|ma conjointe|mon copain|ma copine|"
+            r"mon compagnon|ma compagne) (ne |n )?(touche|gagne|a) (rien|pas|que dalle)\b|"
+            r"\b(il|elle) (ne |n )?(travaille|bosse) (pas|plus)\b", words):
+        theirs = 0.0
+    # « moi rien, lui 1500 »: each amount said with whose it is.
+    partner = re.search(r"\b(lui|elle|il|mon mari|ma femme|conjointe?|copain|copine|"
+                        r"compagnon|compagne)\b\D{0,15}?(\d[\d .]*\d|\d)", words)
+    if theirs is None and partner:
+        theirs = parsing.parse_amount(partner.group(2))
+        numbers = [n for n in numbers if n != theirs]
+    if mine is None and re.search(r"\b(moi|je)\b\D{0,12}\b(rien|zero|que dalle)\b", words):
+        mine = 0.0
     if mine is None and theirs is None:
         if len(numbers) == 2:
             return numbers[0], numbers[1]
@@ -401,8 +414,9 @@ def _amounts_tied_to(key: str, cue: str, text: str) -> list[float]:
 
 def moment(text: str) -> str | None:
     """A moment of life a sentence states (« je suis enceinte », « je suis à la retraite »)."""
-    words = parsing.normalize(_words_to_digits(_norm(text)))
+    words = _norm(text)
+    digits = parsing.normalize(_words_to_digits(words))  # « soixante-sept ans » -> « 67 ans »
     for value, patterns in MOMENT_WORDS.items():
-        if _any(patterns, words):
+        if _any(patterns, words) or _any(patterns, digits):
             return value
     return None

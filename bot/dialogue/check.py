@@ -36,6 +36,10 @@ RANGE_VALUES = {"range_income": [150.0, 500.0, 950.0, 1500.0],
 CORRECTION = re.compile(r"^(non|nan|pardon|en fait|enfait|finalement|plutot|erreur|oups|"
                         r"je me suis trompee?|correction|attention)\b|\bje me suis trompee?\b|"
                         r"\ben fait\b")
+# Without a fact to say what changes (« pardon 1600 pas 16000 »), a bare « non » is an
+# answer (« non rien »), not a correction: only these words correct a number.
+STRONG_CORRECTION = re.compile(r"\b(pardon|en fait|enfait|finalement|plutot|erreur|oups|"
+                               r"je me suis trompee?|correction|je voulais dire)\b")
 DISCOURAGED = re.compile(r"\b(droit a rien|droits? a rien|jamais droit|ai droit a rien|"
                          r"pas droit|ca sert a rien|pour rien de toute facon|on a droit a rien)\b")
 
@@ -152,7 +156,9 @@ def answer(turn: Turn) -> list[Reply]:
         value = facts.get(key)
     if value is None:
         value = from_entities(turn, question)
-    corrected = _corrections(turn, facts, current=key) or _number_corrections(turn, key)
+    corrected = _corrections(turn, facts, current=key)
+    if value is None and not corrected:
+        corrected = _number_corrections(turn, key)
     if value is None:
         if corrected:
             return _apply_corrections(turn, corrected)
@@ -254,7 +260,7 @@ def _number_corrections(turn: Turn, current: str) -> dict:
     previous question is read again from the message.
     """
     words = parsing.normalize(turn.text).replace("'", " ")
-    if not CORRECTION.search(words):
+    if not STRONG_CORRECTION.search(words):
         return {}
     numbers = parsing.numbers_in(turn.text)
     if len(numbers) == 2:
@@ -269,7 +275,7 @@ def _number_corrections(turn: Turn, current: str) -> dict:
     if current not in history or history.index(current) == 0:
         return {}
     previous = history[history.index(current) - 1]
-    rest = CORRECTION.sub(" ", words).strip()
+    rest = STRONG_CORRECTION.sub(" ", CORRECTION.sub(" ", words)).strip()
     parsed = questions.BY_KEY[previous].parse(rest) if rest else None
     if parsed is not None and parsed != turn.answers.get(previous):
         return {previous: parsed}
