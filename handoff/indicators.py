@@ -51,6 +51,7 @@ FUNNEL = [
     ("handoff", "Mises en relation avec un·e référent·e"),
     ("handoff_urgent", "dont urgentes"),
     ("appointment_booked", "Rendez-vous pris"),
+    ("appointment_moved", "Rendez-vous déplacés"),
     ("appointment_seen", "Rendez-vous honorés"),
     ("appointment_noshow", "Rendez-vous manqués"),
     ("appointment_excused", "Rendez-vous excusés"),
@@ -102,6 +103,18 @@ def _add(session: Session, kind: str, conversation, day: date, *, benefit: str |
     session.add(FunnelEvent(kind=kind, week=week_of(day), channel=conversation.channel,
                             moment=conversation.moment, benefit=benefit, days=days,
                             delta=delta))
+
+
+def record_move(session: Session, appointment, now: datetime) -> None:
+    """A booked appointment moved to another slot (handoff/booking.py reschedule).
+
+    The dialogue writes « appointment_booked » for the new slot as for any booking; this
+    event, in the same week, takes it back out of « Rendez-vous pris » (see `_raw`) and
+    counts the move on its own line."""
+    conversation = appointment.handoff.conversation
+    # The week of the dialogue's own event: the ISO week of the UTC clock (bot/dialogue).
+    session.add(FunnelEvent(kind="appointment_moved", week=week_of(now.astimezone(UTC).date()),
+                            channel=conversation.channel, moment=conversation.moment))
 
 
 def record_appointment_status(session: Session, appointment, *, before: str,
@@ -187,6 +200,9 @@ def _raw(session: Session, weeks: list[str]) -> Raw:
                     ("channel", channel), ("benefit", benefit or "")):
             raw.count[(kind,) + key] += n
             raw.amount[(kind,) + key] += amount
+            if kind == "appointment_moved":
+                # A move is not a second appointment: the dialogue counted its new slot.
+                raw.count[("appointment_booked",) + key] -= n
         if days is not None:
             raw.days[kind][days] += n
         if benefit:
