@@ -3,7 +3,7 @@ the outbox and the local Twilio stand-in, with the clock moved across allowed ho
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -12,7 +12,9 @@ from bot.worker import dispatch_once
 from handoff import campaigns
 from handoff.__main__ import main
 from storage.campaigns import Campaign, CampaignHousehold
+from storage.handoff import Handoff
 from storage.models import ChannelAddress, Person
+from storage.records import Outcome
 from tests.helpers.channels import Phone, sign
 from tests.helpers.console import csrf_of
 
@@ -149,6 +151,14 @@ def test_a_campaign_from_the_file_to_the_figures(team, fake_twilio, campaign_clo
     for answer in ["30", "67100", "1", "1", "500", "2", "800"]:
         resident.say(answer)
     assert "Vous avez probablement droit" in "\n".join(resident.say("0"))
+    assert "rendez-vous" in resident.say("1")[0]  # talk to a person
+    assert resident.say("1")[0].startswith("C'est noté")  # the first slot
+    with sqlite_db.session() as session:  # what the referent records later
+        handoff = session.scalars(select(Handoff)).one()
+        for status, day in (("claim_filed", date(2026, 11, 20)), ("opened", date(2026, 12, 1))):
+            session.add(Outcome(handoff_id=handoff.id, benefit_id="prime_activite",
+                                status=status, happened_on=day, referent_id="amina",
+                                recorded_at=campaign_clock()))
     neighbour = Phone(team, fake_twilio, control[0])  # in the control group, writes anyway
     neighbour.say("bonjour")
     with sqlite_db.session() as session:
@@ -181,7 +191,8 @@ def test_a_campaign_from_the_file_to_the_figures(team, fake_twilio, campaign_clo
     assert state[stopper.number].opted_out_at is not None
     assert state[stopper.number].replied_at is not None
     assert state[resident.number].replied_at and state[resident.number].check_completed
-    assert state[resident.number].rights_found
+    assert state[resident.number].rights_found and state[resident.number].appointment
+    assert state[resident.number].claim_filed and state[resident.number].right_opened
     assert state[neighbour.number].replied_at and not state[neighbour.number].check_completed
     invited_rows = [h for h in state.values() if h.grp == "invited"]
     control_rows = [h for h in state.values() if h.grp == "control"]
@@ -194,9 +205,11 @@ def test_a_campaign_from_the_file_to_the_figures(team, fake_twilio, campaign_clo
     assert (report.invited, report.control) == ("24", "6")
     replied = next(f for f in report.figures if f.key == "replied")
     assert (replied.invited, replied.control, replied.difference) == ("< 5", "< 5", "secret")
-    opened = next(f for f in report.figures if f.key == "right_opened")
-    assert (opened.invited, opened.control) == ("0 (0,0 %)", "0 (0,0 %)")
-    assert opened.difference.startswith("+0,0 points")
+    for key in ("check_completed", "rights_found", "appointment", "claim_filed",
+                "right_opened"):
+        figure = next(f for f in report.figures if f.key == key)
+        assert (figure.invited, figure.control, figure.difference) == (
+            "< 5", "0 (0,0 %)", "secret"), key
 
 
 def test_the_report_command_prints_the_campaign_and_control_figures(team, sqlite_db, capsys,
