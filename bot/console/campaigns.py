@@ -125,7 +125,7 @@ def _campaign(request: Request, who: Referent, session, campaign: Campaign, terr
 @router.get("/campagnes/{campaign_id}", response_class=HTMLResponse)
 def campaign_page(request: Request, who: ProjectMember, campaign: CampaignOr404,
                   session: DbSession, territory: Territory, ok: str = ""):
-    campaigns.evaluate(session, now=datetime.now(UTC))
+    campaigns.evaluate(session, now=request.app.state.core.clock())
     return _campaign(request, who, session, campaign, territory, notice=NOTICES.get(ok))
 
 
