@@ -7,6 +7,20 @@ suite counts them. Placeholders use str.format names.
 from __future__ import annotations
 
 TEXTS: dict[str, str] = {
+    # Campaigns (« aller vers »): the default invitation and reminder the project team edits.
+    # No link (carriers block them in bulk, people distrust them), the sender named, why,
+    # how to answer, STOP. The console refuses an invitation without these.
+    "campaign_invitation": (
+        "Bonjour, ici Passerelle, le service d'aide aux droits de {territory}. {why} "
+        "Vous avez peut-être droit à des aides. Répondez BONJOUR pour le vérifier en "
+        "5 minutes, gratuitement. STOP pour ne plus recevoir de SMS."
+    ),
+    "campaign_why": "Notre partenaire {source} nous a donné votre numéro.",
+    "campaign_why_default": "Un partenaire du quartier nous a donné votre numéro.",
+    "campaign_reminder": (
+        "Passerelle, l'aide aux droits : vous pouvez toujours vérifier vos droits en "
+        "5 minutes. Répondez BONJOUR pour commencer. STOP pour ne plus recevoir de SMS."
+    ),
     # Welcome and consent
     # Greeting and privacy go out together: one SMS of 160 characters with « 1. Oui 2. Non ».
     "greeting": "Bonjour, ici Passerelle : je vous aide à connaître vos droits et à les demander.",

@@ -264,6 +264,15 @@ def mark_failed(db: Database, message_id: int, *, error: str, permanent: bool,
         row.last_error = error[:300]
         if permanent or row.attempts >= MAX_ATTEMPTS:
             _finish(row, "failed", now)
+            # The other parts of the same message would arrive alone, cut in the middle:
+            # they fail with it (same address, queued in the same turn).
+            for part in session.scalars(select(OutboxMessage).where(
+                    OutboxMessage.address_key == row.address_key,
+                    OutboxMessage.channel == row.channel, OutboxMessage.id > row.id,
+                    OutboxMessage.created_at == row.created_at,
+                    OutboxMessage.status == "pending")):
+                _finish(part, "failed", now)
+                part.last_error = "an earlier part of this message failed"
             return "failed"
         row.status = "pending"
         row.lease_until = None

@@ -5,8 +5,11 @@
         password is asked twice on the terminal. --role projet adds the project-team role.
     python -m handoff remove-referent --login amina@ccas.fr
         deletes a console account and its sessions (e.g. `demo` before going to production).
+    python -m handoff report --month 2026-03 [--csv]
     python -m handoff report --from 2026-01-01 --to 2026-03-31 [--csv]
-        prints the take-up figures of the period, masked as in the console (handoff/indicators.py).
+        prints the take-up figures of the period (whole calendar months only), masked as in
+        the console (handoff/indicators.py), then the invited/control figures of the
+        campaigns still being evaluated (handoff/campaigns.py; not with --csv).
     python -m handoff purge [--months 12]
         erases the people silent for RETENTION_MONTHS months (handoff/retention.py); the app
         also does it once a day.
@@ -18,6 +21,8 @@ import argparse
 import getpass
 import sys
 from datetime import UTC, date, datetime
+
+from sqlalchemy import select
 
 from common.settings import Settings
 from handoff.accounts import DEFAULT_ROLES, ROLES, add_account, remove_account
@@ -38,10 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     remove = sub.add_parser("remove-referent", help="delete a console account")
     remove.add_argument("--login", required=True, help="login of the account")
     report = sub.add_parser("report", help="print the take-up figures of a period")
-    report.add_argument("--from", dest="start", required=True, type=date.fromisoformat,
-                        help="first day, YYYY-MM-DD")
-    report.add_argument("--to", dest="end", required=True, type=date.fromisoformat,
-                        help="last day, YYYY-MM-DD")
+    report.add_argument("--month", help="one calendar month, YYYY-MM")
+    report.add_argument("--from", dest="start", type=date.fromisoformat,
+                        help="first day of a month, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", type=date.fromisoformat,
+                        help="last day of a month, YYYY-MM-DD")
     report.add_argument("--csv", action="store_true", help="the CSV of the console instead")
     purge = sub.add_parser("purge", help="erase the people past the retention period")
     purge.add_argument("--months", type=int, default=None,
@@ -99,18 +105,43 @@ def _remove(args) -> int:
 
 
 def _report(args) -> int:
-    from handoff import indicators
+    from handoff import campaigns, indicators
     from rules.catalogue import benefit_labels
+    from storage.campaigns import Campaign
 
+    if args.month:
+        try:
+            args.start, args.end = indicators.parse_month(args.month)
+        except ValueError:
+            print("--month must be YYYY-MM", file=sys.stderr)
+            return 2
+    if args.start is None or args.end is None:
+        print("give --month, or --from and --to", file=sys.stderr)
+        return 2
     if args.end < args.start:
         print("--to is before --from", file=sys.stderr)
         return 2
+    if not indicators.whole_months(args.start, args.end):
+        print("only whole calendar months are published (--from the 1st, --to the last day): "
+              "two overlapping periods would give small counts away by subtraction",
+              file=sys.stderr)
+        return 2
     db = Database(Settings.from_env().database_url)
     db.migrate()
+    now = datetime.now(UTC)
     with db.session() as session:
         report = indicators.build(session, start=args.start, end=args.end,
                                   labels=benefit_labels())
-    print(indicators.to_csv(report) if args.csv else indicators.to_text(report), end="")
+        campaigns.evaluate(session, now=now)
+        running = session.scalars(select(Campaign).order_by(Campaign.id)).all()
+        evaluations = [campaigns.evaluation(c) for c in running]
+    if args.csv:
+        print(indicators.to_csv(report), end="")
+        return 0
+    print(indicators.to_text(report), end="")
+    for evaluation in evaluations:
+        print()
+        print(campaigns.evaluation_text(evaluation))
     return 0
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from handoff.indicators import record_move
 from handoff.slots import GRID, Slot, free_slots, on_grid
 from handoff.territory import Territory
 from storage.handoff import TRIGGERS, Appointment, AppointmentUnit, Handoff
@@ -170,6 +171,9 @@ def reschedule(
         savepoint.rollback()  # the old appointment and its time come back
         return None
     savepoint.commit()
+    # The conversation counts a booking for the new slot too: the move is written so the
+    # figures count one appointment, not two (handoff/indicators.py).
+    record_move(session, new, now or utcnow())
     return new
 
 

@@ -52,6 +52,7 @@ FUNNEL = [
     ("handoff", "Mises en relation avec un·e référent·e"),
     ("handoff_urgent", "dont urgentes"),
     ("appointment_booked", "Rendez-vous pris"),
+    ("appointment_moved", "Rendez-vous déplacés"),
     ("appointment_seen", "Rendez-vous honorés"),
     ("appointment_noshow", "Rendez-vous manqués"),
     ("appointment_excused", "Rendez-vous excusés"),
@@ -103,6 +104,18 @@ def _add(session: Session, kind: str, conversation, day: date, *, benefit: str |
     session.add(FunnelEvent(kind=kind, week=week_of(day), channel=conversation.channel,
                             moment=conversation.moment, benefit=benefit, days=days,
                             delta=delta))
+
+
+def record_move(session: Session, appointment, now: datetime) -> None:
+    """A booked appointment moved to another slot (handoff/booking.py reschedule).
+
+    The dialogue writes « appointment_booked » for the new slot as for any booking; this
+    event, in the same week, takes it back out of « Rendez-vous pris » (see `_raw`) and
+    counts the move on its own line."""
+    conversation = appointment.handoff.conversation
+    # The week of the dialogue's own event: the ISO week of the UTC clock (bot/dialogue).
+    session.add(FunnelEvent(kind="appointment_moved", week=week_of(now.astimezone(UTC).date()),
+                            channel=conversation.channel, moment=conversation.moment))
 
 
 def record_appointment_status(session: Session, appointment, *, before: str,
@@ -165,6 +178,8 @@ class Raw:
     days: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     benefits: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
+    # Cells hidden in the report of some month of the period (see `build`): hidden here too.
+    hidden: set[tuple[str, str, str]] = field(default_factory=set)
 
 
 def _raw(session: Session, weeks: list[str]) -> Raw:
@@ -186,6 +201,9 @@ def _raw(session: Session, weeks: list[str]) -> Raw:
                     ("channel", channel), ("benefit", benefit or "")):
             raw.count[(kind,) + key] += n
             raw.amount[(kind,) + key] += amount
+            if kind == "appointment_moved":
+                # A move is not a second appointment: the dialogue counted its new slot.
+                raw.count[("appointment_booked",) + key] -= n
         if days is not None:
             raw.days[kind][days] += n
         if benefit:
@@ -218,8 +236,10 @@ class Cell:
         return self.mask or str(self.value)
 
 
-def count_cell(value: int) -> Cell:
-    return Cell(None, SMALL) if 0 < value < THRESHOLD else Cell(value)
+def count_cell(value: int, forced: bool = False) -> Cell:
+    if 0 < value < THRESHOLD:
+        return Cell(None, SMALL)
+    return Cell(None, SECRET) if forced and value else Cell(value)
 
 
 def over(people: int, value: int, unit: str) -> Cell:
@@ -227,9 +247,14 @@ def over(people: int, value: int, unit: str) -> Cell:
     return Cell(value, unit=unit) if people >= THRESHOLD or people == 0 else Cell(None, SECRET)
 
 
-def protect(values: list[int]) -> list[str | None]:
-    """Masks for the parts of a breakdown whose total is shown (see the module docstring)."""
-    masks: list[str | None] = [SMALL if 0 < v < THRESHOLD else None for v in values]
+def protect(values: list[int], forced: list[bool] | None = None) -> list[str | None]:
+    """Masks for the parts of a breakdown whose total is shown (see the module docstring).
+
+    `forced` cells are hidden whatever their value: a cell some month of the period hides
+    (see `build`)."""
+    forced = forced or [False] * len(values)
+    masks: list[str | None] = [SMALL if 0 < v < THRESHOLD else SECRET if f and v else None
+                               for v, f in zip(values, forced)]
     if sum(values) < THRESHOLD:
         return masks  # the total is hidden too: nothing to subtract from
     while _disclosed(values, masks):
@@ -305,10 +330,30 @@ class Report:
 
 def build(session: Session, *, start: date, end: date, labels: dict[str, str] | None = None
           ) -> Report:
-    """Every figure of the period [start, end], masked. `labels` names the benefits."""
+    """Every figure of the period [start, end], masked. `labels` names the benefits.
+
+    Overlapping periods: the report of October-November minus the report of October is
+    November; if November's report hides a count (1 to 4, or a cell hidden so it cannot be
+    worked out), that subtraction must not give it back. So a period of several months
+    hides every cell that the report of one of its months hides (and then more, as any
+    breakdown does, so the period's own totals do not give them away): whatever is shown
+    for a long period is a sum of figures its months show. The console and the command
+    line publish whole calendar months only (`whole_months`): an arbitrary period would
+    overlap a month without containing it, and the same subtraction would work on days.
+    """
     weeks = weeks_in(start, end)
     raw = _raw(session, weeks)
-    labels = labels or {}
+    months = months_in(start, end)
+    if len(months) > 1:
+        for first, last in months:
+            raw.hidden |= _hidden_cells(_build(_raw(session, weeks_in(first, last)), start=first,
+                                               end=last, weeks=weeks_in(first, last),
+                                               labels=labels or {}))
+    return _build(raw, start=start, end=end, weeks=weeks, labels=labels or {})
+
+
+def _build(raw: Raw, *, start: date, end: date, weeks: list[str], labels: dict[str, str]
+           ) -> Report:
     tables = [
         _funnel(raw),
         _breakdown(raw, "week", "Par semaine", [(w, _week_label(w)) for w in weeks]),
@@ -321,13 +366,61 @@ def build(session: Session, *, start: date, end: date, labels: dict[str, str] | 
     return Report(start, end, weeks, tables)
 
 
+def _hidden_cells(report: Report) -> set[tuple[str, str, str]]:
+    """The cells a report masks, as (kind, dimension, key) like `Raw.count`'s keys."""
+    hidden = set()
+    for table in report.tables:
+        for row in table.rows + ([table.total] if table.total else []):
+            for (column, _label), cell in zip(table.columns, row.cells):
+                if not cell.mask or cell.unit == "€":
+                    continue  # amounts follow the people they are summed over
+                if table.key == "funnel":
+                    hidden.add((row.key, "all", ""))
+                elif table.key == "durations":
+                    hidden.add(("durations", row.key, column))
+                elif row.key == "total":
+                    hidden.add((column, "all", ""))
+                else:
+                    dimension = "benefit" if table.key == "by_benefit" else table.key[3:]
+                    hidden.add((column, dimension, row.key))
+    return hidden
+
+
+# ---------------------------------------------------------------------- publishable periods
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - timedelta(days=1)
+
+
+def months_in(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months [start, end] covers, whole or not."""
+    months, year, month = [], start.year, start.month
+    while date(year, month, 1) <= end:
+        months.append(month_bounds(year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def whole_months(start: date, end: date) -> bool:
+    """Whether [start, end] is one or more whole calendar months: the only periods shown."""
+    return start.day == 1 and (end + timedelta(days=1)).day == 1 and start <= end
+
+
+def parse_month(text: str) -> tuple[date, date]:
+    """« 2026-03 » -> (1 March, 31 March); ValueError otherwise."""
+    year, month = (int(part) for part in text.split("-"))
+    return month_bounds(year, month)
+
+
 def _week_label(week: str) -> str:
     monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
     return f"{week} (lundi {monday:%d/%m})"
 
 
 def _funnel(raw: Raw) -> Table:
-    rows = [Row(kind, label, [count_cell(raw.count[(kind, "all", "")])])
+    rows = [Row(kind, label, [count_cell(raw.count[(kind, "all", "")],
+                                         (kind, "all", "") in raw.hidden)])
             for kind, label in FUNNEL]
     people = raw.count[("rights_found", "all", "")]
     rows.insert(4, Row(AMOUNT[0], AMOUNT[1],
@@ -338,9 +431,9 @@ def _funnel(raw: Raw) -> Table:
 
 def _column(raw: Raw, kind: str, dimension: str, keys: list[str]) -> tuple[list[Cell], Cell]:
     values = [raw.count[(kind, dimension, k)] for k in keys]
-    masks = protect(values)
+    masks = protect(values, [(kind, dimension, k) in raw.hidden for k in keys])
     cells = [Cell(None, m) if m else Cell(v) for v, m in zip(values, masks)]
-    return cells, count_cell(raw.count[(kind, "all", "")])
+    return cells, count_cell(raw.count[(kind, "all", "")], (kind, "all", "") in raw.hidden)
 
 
 def _amounts(raw: Raw, kind: str, dimension: str, keys: list[str], people: list[Cell],
@@ -393,8 +486,11 @@ def _durations(raw: Raw) -> Table:
         median = round(statistics.median(days)) if days else 0
         buckets = [sum(1 for d in days if d >= low and (high is None or d <= high))
                    for low, high, _ in BUCKETS]
-        masks = protect(buckets)
-        rows.append(Row(kind, label, [count_cell(n), over(n, median, "j")] + [
+        masks = protect(buckets, [("durations", kind, f"d{low}") in raw.hidden
+                                  for low, _high, _label in BUCKETS])
+        n_cell = count_cell(n, ("durations", kind, "n") in raw.hidden)
+        median_cell = Cell(None, SECRET) if n_cell.mask else over(n, median, "j")
+        rows.append(Row(kind, label, [n_cell, median_cell] + [
             Cell(None, m) if m else Cell(v) for v, m in zip(buckets, masks)]))
     return Table("durations", "Délais", columns, rows,
                  note="Jours comptés au moment où l'étape est enregistrée, ce qui survit à "

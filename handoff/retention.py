@@ -5,10 +5,11 @@ hand-offs, appointments, notes, outcomes) hangs off `Person` with ON DELETE CASC
 erasing one is one DELETE, as « SUPPRIMER » does. `purge` erases everyone whose last
 message is older than RETENTION_MONTHS, plus what the outbox still holds of that time
 (bodies of messages never delivered), and, whatever the retention, web messages the page
-never collected within STALE_OUTBOX; then SQLite's write-ahead log is checkpointed so the
-erased rows do not linger there. The anonymous `FunnelEvent` rows stay: the take-up
-figures do not change (handoff/indicators.py). The app runs it once a day (`PurgeLoop`);
-`python -m handoff purge` runs it by hand.
+never collected within STALE_OUTBOX and the numbers of the households of campaigns whose
+evaluation is over, control group included (handoff/campaigns.py); then SQLite's
+write-ahead log is checkpointed so the erased rows do not linger there. The anonymous
+`FunnelEvent` rows stay: the take-up figures do not change (handoff/indicators.py). The app
+runs it once a day (`PurgeLoop`); `python -m handoff purge` runs it by hand.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, select
 
 from common.periodic import PeriodicTask
+from handoff import campaigns
 from storage import erasure
 from storage.db import Database
 from storage.models import OutboxMessage, Person, ProcessedInbound
@@ -49,6 +51,12 @@ def purge(db: Database, *, now: datetime, months: int) -> int:
     `months` <= 0 keeps everything (retention switched off).
     """
     _drop_stale_outbox(db, now)
+    with db.session() as session:
+        # Campaigns first, whatever the retention: what their households did is read before
+        # anyone is erased, and the numbers of the campaigns whose evaluation is over
+        # (control group included) go on the day the campaign said.
+        campaigns.evaluate(session, now=now)
+        campaigns.erase_expired(session, today=now.date())
     if months <= 0:
         return 0
     cutoff = months_before(now, months)

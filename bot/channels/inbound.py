@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from bot import outbox
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
+from handoff import campaigns
 from storage.db import Database
 from storage.models import ProcessedInbound
 
@@ -35,6 +36,9 @@ def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | N
             session.flush()
         outbox.enqueue(session, channel=message.channel, recipient=recipient or message.sender,
                        address_key=key, replies=replies)
+        # A household invited by a campaign (or in its control group) answered: the
+        # conversation is tagged through the address key, in the turn's own transaction.
+        campaigns.note_inbound(session, key, now=core.clock())
 
     try:
         return core.handle(message, then=queue)

@@ -9,7 +9,7 @@ by default). The figures and their masking are handoff/indicators.py's.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -17,20 +17,23 @@ from fastapi.responses import HTMLResponse, Response
 
 from bot.console.deps import CurrentAccount, DbSession, EarlyAnswer, Referent, Territory
 from bot.console.pages import harden, render
-from handoff.indicators import SECRET, SMALL, Report, build, to_csv
+from handoff.indicators import SECRET, SMALL, Report, build, months_in, to_csv, whole_months
 from rules.catalogue import benefit_labels
 
-DEFAULT_DAYS = 91
+DEFAULT_MONTHS = 3
 MAX_DAYS = 3 * 366
 NOT_ALLOWED = ("Les indicateurs sont réservés à l'équipe projet (rôle « projet »). "
                "Demandez ce rôle à l'administrateur de Passerelle si vous en avez besoin.")
-BAD_PERIOD = "Période incorrecte : on affiche les 13 dernières semaines."
+BAD_PERIOD = ("Période incorrecte : seuls des mois entiers sont publiés (du 1er au dernier jour), "
+              "pour qu'on ne puisse pas retrouver un petit nombre en soustrayant deux "
+              "périodes. On affiche les trois derniers mois.")
 
 router = APIRouter(prefix="/console")
 
 
 def period(start: str, end: str, today: date) -> tuple[date, date, bool]:
-    """The period asked for, or the last 13 weeks; the flag says the request was wrong."""
+    """The period asked for, or the last three months (this one included); the flag says
+    the request was wrong. Only whole calendar months are shown (handoff/indicators.py)."""
     try:
         first = date.fromisoformat(start) if start else None
         last = date.fromisoformat(end) if end else None
@@ -39,11 +42,19 @@ def period(start: str, end: str, today: date) -> tuple[date, date, bool]:
         wrong = True
     else:
         wrong = False
-    last = last or today
-    first = first or last - timedelta(days=DEFAULT_DAYS - 1)
-    if first > last or (last - first).days > MAX_DAYS:
-        return today - timedelta(days=DEFAULT_DAYS - 1), today, True
+    default = _last_months(today)
+    if first is None and last is None:
+        return default[0], default[1], wrong
+    last = last or default[1]
+    first = first or default[0]
+    if first > last or (last - first).days > MAX_DAYS or not whole_months(first, last):
+        return default[0], default[1], True
     return first, last, wrong
+
+
+def _last_months(today: date) -> tuple[date, date]:
+    months = months_in(date(today.year - 1, today.month, 1), today)[-DEFAULT_MONTHS:]
+    return months[0][0], months[-1][1]
 
 
 def project_member(request: Request, who: CurrentAccount) -> Referent:

@@ -100,9 +100,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         await app.state.channels.start()
         app.state.retention.start()  # erases people silent past RETENTION_MONTHS, daily
         app.state.reminders.start()  # queues the day-before reminders, every 5 minutes
+        app.state.campaigns.start()  # campaign invitations, in allowed hours, every minute
         try:
             yield
         finally:
+            await app.state.campaigns.stop()
             await app.state.reminders.stop()
             await app.state.retention.stop()
             await app.state.channels.stop()
@@ -124,6 +126,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     from bot.reminders import ReminderLoop
 
     app.state.reminders = ReminderLoop(db, territory, clock=core.clock)
+    from bot.campaigns import CampaignLoop
+
+    app.state.campaigns = CampaignLoop(db, territory, clock=core.clock)
     # SMS, WhatsApp, Telegram and the outbox dispatcher (bot/channels, docs/channels.md).
     from bot.channels import setup as channels
 

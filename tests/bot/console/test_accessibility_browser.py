@@ -1,7 +1,7 @@
 """Every console page in Chromium, with axe-core: the login (empty and after a wrong
 password), the queue, a conversation (before and after taking over, the outcome form open),
-the agenda (week and day), the indicators, the refusal and the not-found pages. Any WCAG
-2.1 A/AA violation fails."""
+the agenda (week and day), the indicators, the campaigns (list, a campaign), the refusal
+and the not-found pages. Any WCAG 2.1 A/AA violation fails."""
 
 from __future__ import annotations
 
@@ -69,6 +69,17 @@ def test_every_console_page_has_no_accessibility_violation(live_server, browser,
     page.get_by_role("link", name="Indicateurs").click()
     expect(page.get_by_role("heading", name="Indicateurs de recours aux droits")).to_be_visible()
     assert_accessible(page, "the indicators")
+
+    page.get_by_role("link", name="Campagnes").click()
+    expect(page.get_by_role("heading", name="Campagnes d'invitation")).to_be_visible()
+    assert_accessible(page, "the campaigns")
+    page.get_by_label("Nom de la campagne").fill("CCAS")
+    page.get_by_label("Fichier CSV").set_input_files(files=[{
+        "name": "foyers.csv", "mimeType": "text/csv",
+        "buffer": b"telephone;source\n0612345678;CCAS\n0388000000;CCAS\n"}])
+    page.get_by_role("button", name="Importer").click()
+    expect(page.get_by_role("heading", name="Lignes refusées")).to_be_visible()
+    assert_accessible(page, "a campaign just imported, with its rejected lines")
 
     assert page.goto(f"{live_server}/console/handoffs/999999").status == 404
     assert_accessible(page, "the not-found page")

@@ -41,10 +41,14 @@ def test_the_project_team_sees_the_page_and_downloads_the_csv(town):
         "du;au;tableau;ligne;ligne_libelle;colonne;colonne_libelle;valeur\r\n")
 
 
-def test_a_wrong_period_falls_back_to_the_last_13_weeks(town):
+def test_a_wrong_period_falls_back_to_the_last_three_months(town):
     town.log_in()
+    # Not whole months either: October-November minus 2 October-30 November would be
+    # 1 October, to the person.
     for params in ({"du": "hier"}, {"du": "2026-11-30", "au": "2026-10-01"},
-                   {"du": "2020-01-01", "au": "2026-01-01"}):
+                   {"du": "2020-01-01", "au": "2026-01-01"},
+                   {"du": "2026-10-02", "au": "2026-11-30"},
+                   {"du": "2026-10-01", "au": "2026-11-29"}):
         page = town.client.get("/console/indicateurs", params=params)
         assert page.status_code == 200
         assert "Période incorrecte" in page.text

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from handoff.accounts import add_account
-from handoff.indicators import week_of
+from handoff.indicators import month_bounds, week_of
 from storage.models import FunnelEvent
 from tests.helpers.axe import assert_accessible
 from tests.helpers.browser import screenshots_dir
@@ -56,16 +56,20 @@ def test_the_project_team_reads_the_figures_and_downloads_the_csv(
     expect(page).to_have_url(re.compile(r"du=2025-01-01&au=2025-03-31"))
     expect(funnel.get_by_role("row", name=re.compile("Premiers contacts"))).to_contain_text("0")
 
+    # Whole months only (overlapping periods would give small counts away): from the
+    # first day of the month of last week's Thursday to the last day of this month.
     today = date.today()
-    page.get_by_label("Du", exact=True).fill((today - timedelta(days=30)).isoformat())
-    page.get_by_label("Au", exact=True).fill(today.isoformat())
+    last_week = today - timedelta(days=7)
+    first = (last_week + timedelta(days=3 - last_week.weekday())).replace(day=1)  # its Thursday
+    last = month_bounds(today.year, today.month)[1]
+    page.get_by_label("Du", exact=True).fill(first.isoformat())
+    page.get_by_label("Au", exact=True).fill(last.isoformat())
     page.get_by_role("button", name="Afficher").click()
     with page.expect_download() as info:
         page.get_by_role("link", name=re.compile("Télécharger le fichier CSV")).click()
     download = info.value
     assert download.suggested_filename == (
-        f"passerelle-indicateurs-{(today - timedelta(days=30)).isoformat()}-"
-        f"{today.isoformat()}.csv")
+        f"passerelle-indicateurs-{first.isoformat()}-{last.isoformat()}.csv")
     text = open(download.path(), encoding="utf-8-sig", newline="").read()
     assert "funnel;first_contact;Premiers contacts;value;Nombre;7\r\n" in text
     assert "funnel;consent;Consentements;value;Nombre;< 5\r\n" in text
