@@ -32,7 +32,8 @@ from tests.helpers.console import csrf_of
 PARIS = ZoneInfo("Europe/Paris")
 START = ["bonjour", "oui"]
 RIGHTS = ["30", "67100", "1", "1", "500", "2", "800", "0"]  # single tenant, 800 € a month
-NO_RIGHT = ["45", "67100", "1", "3", "2", "5000", "0"]  # owner, 5,000 € a month
+# Owner, 5,000 € a month, in 67000: the Neudorf (67100) access-to-rights callback is not theirs.
+NO_RIGHT = ["45", "67000", "1", "3", "2", "5000", "0"]
 PERIOD = {"du": "2026-10-01", "au": "2026-11-30"}
 
 
