@@ -21,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
+from bot.web.guard import BodySizeLimit, admit_web
+from common.ratelimit import RateLimits
 from common.settings import Settings
 from storage.db import Database
 
@@ -57,8 +59,10 @@ def _error_message(error: RequestValidationError) -> str:
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
                eligibility: Any = None, interpreter: Any = None, territory: Any = None,
-               clock: Any = None) -> FastAPI:
+               clock: Any = None, limits: RateLimits | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
+    # Shared with the other app processes through Redis (common/ratelimit.py).
+    limits = limits or RateLimits(settings)
     if territory is None:
         from handoff.territory import load_territory
 
@@ -110,6 +114,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                   openapi_url=openapi_url)
     if settings.environment != "development":
         app.add_middleware(StrictTransportSecurity)
+    # Before any parser reads a body: a 10 MB JSON or form is refused unread (bot/web/guard.py).
+    app.add_middleware(BodySizeLimit, default=settings.max_body_bytes,
+                       console=settings.console_max_body_bytes)
+    app.state.limits = limits
     app.state.core = core
     app.state.db = db
     app.state.settings = settings
@@ -122,7 +130,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     # SMS, WhatsApp, Telegram and the outbox dispatcher (bot/channels, docs/channels.md).
     from bot.channels import setup as channels
 
-    channels.install(app, settings, core)
+    channels.install(app, settings, core, limits=limits)
     app.state.territory = territory
 
     @app.exception_handler(RequestValidationError)
@@ -141,10 +149,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     def healthz() -> dict[str, str]:
         nlu = "up" if interpreter is not None and _is_up(interpreter) else "down"
         rules = getattr(eligibility, "status", "ready")
-        return {"status": "ok", "nlu": nlu, "rules": rules}
+        # "local": Redis does not answer and each process counts its own limits.
+        return {"status": "ok", "nlu": nlu, "rules": rules, "limits": limits.backend}
 
-    @app.post("/api/chat")
-    def chat(body: ChatRequest) -> dict[str, Any]:
+    @app.post("/api/chat", response_model=None)
+    def chat(request: Request, body: ChatRequest) -> dict[str, Any] | JSONResponse:
+        refused = admit_web(request, core, limits, body.user_id)
+        if refused is not None:
+            return refused
         replies = core.handle(IncomingMessage(channel="web", sender=body.user_id, text=body.text))
         return {"replies": [reply.as_dict() for reply in replies if not reply.brief]}
 
@@ -166,6 +178,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return Response(body, media_type="text/calendar; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="rendez-vous.ics"'})
 
+    from bot.web import page
+
+    app.include_router(page.router)  # the chat page's cookie endpoints: /api/chat/page
     from bot.console import mount_console
 
     mount_console(app)  # the referent console: /console

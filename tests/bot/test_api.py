@@ -76,7 +76,7 @@ def test_healthz_says_warming_until_rules_are_ready_while_the_chat_goes_on(sqlit
                              warm_up_rules=True)
     with TestClient(create_app(settings, db=sqlite_db, eligibility=service)) as client:
         health = client.get("/healthz").json()
-        assert health == {"status": "ok", "nlu": "down", "rules": "warming"}
+        assert health == {"status": "ok", "nlu": "down", "rules": "warming", "limits": "redis"}
         started = time.monotonic()
         response = client.post("/api/chat", json={"user_id": "w", "text": "bonjour"})
         assert response.status_code == 200 and time.monotonic() - started < 2
