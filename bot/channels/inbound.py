@@ -9,6 +9,7 @@ from bot import messages, outbox
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from common.ratelimit import RateLimits
+from handoff.booking import TooManyBookings
 from storage.db import Database
 from storage.models import ProcessedInbound
 
@@ -47,6 +48,13 @@ def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | N
 
     try:
         return core.handle(message, then=queue)
+    except TooManyBookings as refused:
+        # The booking past the per-person cap is rolled back with its turn: say why.
+        replies = [Reply(messages.text("too_many_bookings", count=refused.count,
+                                       contact=core.services.contact))]
+        send_now(core, channel=message.channel, sender=recipient or message.sender,
+                 replies=replies)
+        return replies
     except IntegrityError:
         if inbound_id and already_processed(db, inbound_id):
             return None

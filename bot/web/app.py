@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
-from bot.web.guard import BodySizeLimit, admit_web
+from bot.web.guard import BodySizeLimit, admit_web, handle_turn
 from common.ratelimit import RateLimits
 from common.settings import Settings
 from storage.db import Database
@@ -157,7 +157,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         refused = admit_web(request, core, limits, body.user_id)
         if refused is not None:
             return refused
-        replies = core.handle(IncomingMessage(channel="web", sender=body.user_id, text=body.text))
+        replies = handle_turn(core, IncomingMessage(channel="web", sender=body.user_id,
+                                                    text=body.text))
         return {"replies": [reply.as_dict() for reply in replies if not reply.brief]}
 
     @app.get("/api/appointments/{appointment_id}.ics")

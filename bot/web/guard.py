@@ -18,7 +18,9 @@ from starlette.requests import Request
 
 from bot import messages
 from bot.dialogue.core import DialogueCore
+from bot.dialogue.types import IncomingMessage, Reply
 from common.ratelimit import RateLimits
+from handoff.booking import TooManyBookings
 from storage.models import ChannelAddress
 
 RETRY_AFTER = "60"
@@ -125,3 +127,13 @@ def known_web(core: DialogueCore, sender: str) -> bool:
     with core.db.session() as session:
         return session.scalars(
             select(ChannelAddress.id).where(ChannelAddress.key == key)).first() is not None
+
+
+def handle_turn(core: DialogueCore, message: IncomingMessage) -> list[Reply]:
+    """One turn of the dialogue; a booking past the per-person cap (handoff/booking.py) is
+    answered instead of failing the request, its turn rolled back."""
+    try:
+        return core.handle(message)
+    except TooManyBookings as refused:
+        return [Reply(messages.text("too_many_bookings", count=refused.count,
+                                    contact=core.services.contact))]

@@ -26,7 +26,7 @@ from bot import outbox
 from bot.console.auth import secure_cookies
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
-from bot.web.guard import admit_web, known_web
+from bot.web.guard import admit_web, handle_turn, known_web
 
 COOKIE = "passerelle_chat"
 COOKIE_PATH = "/api/chat/page"
@@ -75,7 +75,8 @@ def page_message(request: Request, body: PageMessage) -> JSONResponse:
     refused = admit_web(request, core, request.app.state.limits, _sender(token))
     if refused is not None:
         return refused
-    replies = core.handle(IncomingMessage(channel="web", sender=_sender(token), text=body.text))
+    replies = handle_turn(core, IncomingMessage(channel="web", sender=_sender(token),
+                                                text=body.text))
     response = JSONResponse({"replies": [r.as_dict() for r in replies if not r.brief]})
     if issued:
         _set_cookie(request, response, token)

@@ -226,3 +226,42 @@ def _response(sock: socket.socket, start: bytes = b"") -> bytes:
             break
         answer += part
     return answer
+
+
+# ----------------------------------------------------------------- bookings per person
+def test_a_person_with_two_appointments_to_come_cannot_book_a_third(app_factory):
+    from datetime import UTC, datetime, timedelta
+
+    from storage.handoff import Appointment, Handoff
+    from storage.models import ChannelAddress
+    from tests.helpers.app import Chat
+
+    now = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+    with TestClient(app_factory(clock=lambda: now)) as client:
+        chat = Chat(client, "collector")
+        for text in ("bonjour", "oui", "5", "je veux parler à quelqu'un"):
+            chat.say(text)
+        assert chat.replies[-1]["text"] == messages.text("slot_offer")
+        db = client.app.state.db
+        key = client.app.state.core.address_key("web", "collector")
+        with db.session() as session:
+            # Two appointments already booked by the same person, in another conversation.
+            person_id = session.scalars(select(ChannelAddress.person_id)
+                                        .where(ChannelAddress.key == key)).one()
+            other = Conversation(person_id=person_id, channel="sms", state="booked")
+            session.add(other)
+            session.flush()
+            for day in (20, 21):
+                handoff = Handoff(conversation_id=other.id, trigger="asked", reason_id="general",
+                                  status="closed")
+                session.add(handoff)
+                session.flush()
+                start = datetime(2026, 12, day, 9, 0, tzinfo=UTC)
+                session.add(Appointment(handoff_id=handoff.id, referent_id="amina",
+                                        place_id="fs", reason_id="general", starts_at=start,
+                                        ends_at=start + timedelta(minutes=30), status="booked"))
+        chat.say("1")
+        assert chat.last == messages.text("too_many_bookings", count=2,
+                                          contact="CCAS Neudorf, 03 88 11 22 33")
+        with db.session() as session:
+            assert len(session.scalars(select(Appointment)).all()) == 2
