@@ -101,7 +101,7 @@ async def _refuse(send, limit: int) -> None:
 
 def client_address(request: Request) -> str:
     """The client's IP address (uvicorn puts the proxy's X-Forwarded-For there when the
-    proxy is trusted, FORWARDED_ALLOW_IPS)."""
+    proxy is trusted: 127.0.0.1 by default, FORWARDED_ALLOW_IPS otherwise)."""
     return request.client.host if request.client else "unknown"
 
 
