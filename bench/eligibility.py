@@ -140,7 +140,10 @@ class Server:
                    DATABASE_URL=f"sqlite:///{workdir / f'bench-{worker}.sqlite3'}",
                    NLU_URL=f"http://127.0.0.1:{free_port()}", NLU_TIMEOUT="0.3",
                    WARM_UP_RULES="1", RULES_WORKER=worker, TELEGRAM_BOT_TOKEN="",
-                   TWILIO_ACCOUNT_SID="", PYTHONWARNINGS="ignore")
+                   TWILIO_ACCOUNT_SID="", PYTHONWARNINGS="ignore",
+                   # 220 conversations from one address, on keys of their own in Redis.
+                   WEB_NEW_CONVERSATIONS_PER_10_MIN="1000000",
+                   RATE_LIMIT_PREFIX=f"bench-{time.time_ns()}")
         self.started = time.perf_counter()
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], cwd=ROOT,

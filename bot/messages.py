@@ -140,6 +140,12 @@ TEXTS: dict[str, str] = {
     "no_previous": "C'est la première question.",
     "restarted": "On recommence.",
     "erased": "C'est fait : toutes vos données sont effacées. Écrivez bonjour pour recommencer.",
+    # Abuse limits (common/ratelimit.py, handoff/booking.py)
+    "too_many_messages": "Trop de messages, attendez une minute.",
+    "too_many_conversations": ("Trop de nouvelles conversations depuis cette adresse. "
+                               "Réessayez dans quelques minutes."),
+    "too_many_bookings": ("Vous avez déjà {count} rendez-vous à venir : c'est le maximum. "
+                          "Pour en changer : {contact}"),
     "not_understood_twice": "Je ne comprends pas bien. Écrivez CONSEILLER pour parler à une personne.",
     "not_understood_handoff": "Je ne comprends pas bien. Une personne peut vous aider.",
     # Hand-off and appointments

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     outbox_interval: float = Field(1.0, ge=0)  # seconds between passes; 0 stops the dispatcher
+    # Abuse limits (common/ratelimit.py), shared by every app process through Redis; each
+    # process counts alone while Redis does not answer.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    rate_limit_prefix: str = "passerelle"  # Redis key prefix: one per deployment sharing a Redis
+    web_new_conversations_per_10_min: int = Field(120, ge=1)  # per client address
+    messages_per_conversation_per_minute: int = Field(30, ge=1)  # on every channel
+    # Request bodies refused with 413 before they are read: chat API, webhooks, and the rest.
+    max_body_bytes: int = Field(16 * 1024, ge=1024)
+    console_max_body_bytes: int = Field(64 * 1024, ge=1024)
 
     @field_validator("public_base_url", "twilio_api_base", "telegram_api_base")
     @classmethod

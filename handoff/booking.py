@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,10 +17,21 @@ from handoff.indicators import record_move
 from handoff.slots import GRID, Slot, free_slots, on_grid
 from handoff.territory import Territory
 from storage.handoff import TRIGGERS, Appointment, AppointmentUnit, Handoff
-from storage.models import utcnow
+from storage.models import Conversation, utcnow
 
 CANCELLED = ("excused", "cancelled")
 OUTCOMES = ("seen", "noshow")
+# Booked appointments still to come, per person, across their conversations: someone who
+# scripts bookings cannot take every slot of a week (issue 13).
+MAX_OPEN_BOOKINGS = 2
+
+
+class TooManyBookings(Exception):
+    """The person already holds `count` appointments still to come: the slot is not booked."""
+
+    def __init__(self, count: int):
+        super().__init__(f"{count} appointments already booked")
+        self.count = count
 
 
 def open_handoff(
@@ -83,8 +94,12 @@ def book(
     slot: Slot,
     now: datetime | None = None,
     territory: Territory | None = None,
+    max_open: int = MAX_OPEN_BOOKINGS,
 ) -> Appointment | None:
     """Book the slot for the hand-off, or None if it was just taken (no double booking).
+
+    Raises TooManyBookings when the person already holds `max_open` appointments still to
+    come (in any of their conversations); nothing is booked then.
 
     With `territory`, a slot that is no longer offered (an absence added since, the notice
     now too short) also gives None. Booking the slot the hand-off already holds returns
@@ -100,6 +115,9 @@ def book(
         if _same(held, slot):
             return held
         raise ValueError(f"hand-off {handoff_id} already has appointment {held.id}: reschedule it")
+    held_elsewhere = open_bookings(session, person_id=handoff.conversation.person_id, now=now)
+    if held_elsewhere >= max_open:
+        raise TooManyBookings(held_elsewhere)
     if territory is not None and slot not in free_slots(
         session, territory, slot.reason_id, now, place_id=slot.place_id
     ):
@@ -127,6 +145,17 @@ def book(
     if handoff.referent_id is None:
         handoff.referent_id = slot.referent_id
     return appointment
+
+
+def open_bookings(session: Session, *, person_id: int, now: datetime | None = None) -> int:
+    """How many booked appointments still to come the person holds, all conversations."""
+    return session.scalar(
+        select(func.count(Appointment.id))
+        .join(Handoff, Appointment.handoff_id == Handoff.id)
+        .join(Conversation, Handoff.conversation_id == Conversation.id)
+        .where(Conversation.person_id == person_id, Appointment.status == "booked",
+               Appointment.starts_at > (now or utcnow()))
+    ) or 0
 
 
 def cancel(session: Session, *, appointment_id: int, status: str = "excused") -> Appointment:

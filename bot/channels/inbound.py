@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from bot import outbox
+from bot import messages, outbox
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
+from common.ratelimit import RateLimits
 from handoff import campaigns
+from handoff.booking import TooManyBookings
 from storage.db import Database
 from storage.models import ProcessedInbound
 
@@ -19,16 +21,24 @@ def already_processed(db: Database, inbound_id: str) -> bool:
 
 
 def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | None,
-            recipient: str | None = None) -> list[Reply] | None:
+            recipient: str | None = None, limits: RateLimits | None = None) -> list[Reply] | None:
     """Runs the turn and queues its replies; None if this inbound id was handled already.
 
     The id is recorded in the turn's own transaction: a second delivery racing the first
     fails on the table's primary key and its whole turn is rolled back.
+
+    Past the conversation's messages per minute (`limits`), nothing is processed and the
+    first refused message of the minute gets « Trop de messages » (each one costs an SMS).
     """
     db: Database = core.db
     if inbound_id and already_processed(db, inbound_id):
         return None
     key = core.address_key(message.channel, message.sender)
+    if limits is not None and not limits.message(key):
+        if limits.refusal_notice(key):
+            send_now(core, channel=message.channel, sender=recipient or message.sender,
+                     replies=[Reply(messages.text("too_many_messages"))])
+        return []
 
     def queue(session, replies: list[Reply]) -> None:
         if inbound_id:
@@ -42,6 +52,13 @@ def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | N
 
     try:
         return core.handle(message, then=queue)
+    except TooManyBookings as refused:
+        # The booking past the per-person cap is rolled back with its turn: say why.
+        replies = [Reply(messages.text("too_many_bookings", count=refused.count,
+                                       contact=core.services.contact))]
+        send_now(core, channel=message.channel, sender=recipient or message.sender,
+                 replies=replies)
+        return replies
     except IntegrityError:
         if inbound_id and already_processed(db, inbound_id):
             return None

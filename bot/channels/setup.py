@@ -12,12 +12,14 @@ import logging
 from collections.abc import Mapping
 
 from fastapi import APIRouter, FastAPI, Query, Request
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot import outbox
 from bot.channels import telegram_bot, twilio_sms
 from bot.dialogue.core import DialogueCore
 from bot.worker import Dispatcher, Transport
+from common.ratelimit import RateLimits
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,13 +41,15 @@ def build_transports(settings: Settings) -> dict[str, Transport]:
 
 class Channels:
     def __init__(self, settings: Settings, core: DialogueCore,
-                 transports: Mapping[str, Transport] | None = None):
+                 transports: Mapping[str, Transport] | None = None,
+                 limits: RateLimits | None = None):
         self.settings = settings
         self.core = core
+        self.limits = limits
         self.transports = dict(build_transports(settings) if transports is None else transports)
         self.dispatcher = Dispatcher(core.db, self.transports,
                                      interval=max(settings.outbox_interval, 0.05))
-        self.telegram = (telegram_bot.TelegramChannel(settings, core, self.wake)
+        self.telegram = (telegram_bot.TelegramChannel(settings, core, self.wake, limits)
                          if settings.telegram_bot_token else None)
 
     def wake(self) -> None:
@@ -71,9 +75,10 @@ class Channels:
                 closed.add(id(transport))
 
 
-def install(app: FastAPI, settings: Settings, core: DialogueCore) -> Channels:
+def install(app: FastAPI, settings: Settings, core: DialogueCore,
+            limits: RateLimits | None = None) -> Channels:
     """Adds the channels' routes to the app; the lifespan calls start() and stop()."""
-    channels = Channels(settings, core)
+    channels = Channels(settings, core, limits=limits)
     app.state.channels = channels
     app.include_router(twilio_sms.router)
     app.include_router(telegram_bot.router)
@@ -81,10 +86,21 @@ def install(app: FastAPI, settings: Settings, core: DialogueCore) -> Channels:
     return channels
 
 
+class PollRequest(BaseModel):
+    user_id: str = Field(min_length=1, max_length=200)
+
+
+@web_router.post("/api/chat/messages")
+async def web_messages_post(request: Request, body: PollRequest) -> dict:
+    """Messages waiting for an integration's person, the id in the body, out of URLs and logs.
+    (The chat page polls /api/chat/page/messages with its cookie: bot/web/page.py.)"""
+    return await web_messages(request, body.user_id)
+
+
 @web_router.get("/api/chat/messages")
 async def web_messages(request: Request,
                        user_id: str = Query(min_length=1, max_length=200)) -> dict:
-    """Messages waiting for a web chat person (a referent's reply); the page polls this."""
+    """The same, for integrations written before the POST form (the id shows in URLs)."""
     core: DialogueCore = request.app.state.core
 
     def take() -> list:

@@ -24,6 +24,7 @@ from bot.channels import inbound
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from bot.outbox import Claimed, PermanentError, TransientError
+from common.ratelimit import RateLimits
 from common.security import same_secret
 from common.settings import Settings
 
@@ -40,12 +41,14 @@ def _bot_url(settings: Settings) -> str:
 class TelegramChannel:
     """The inbound side: a PTB Application whose handlers run turns of the dialogue."""
 
-    def __init__(self, settings: Settings, core: DialogueCore, wake: Callable[[], None]):
+    def __init__(self, settings: Settings, core: DialogueCore, wake: Callable[[], None],
+                 limits: RateLimits | None = None):
         from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
         self.settings = settings
         self.core = core
         self.wake = wake
+        self.limits = limits
         self.webhook = settings.telegram_mode == "webhook"
         builder = (Application.builder().token(settings.telegram_bot_token)
                    .base_url(_bot_url(settings))
@@ -105,7 +108,7 @@ class TelegramChannel:
         message = IncomingMessage(channel="telegram", sender=str(chat.id), text=text[:MAX_TEXT],
                                   metadata={"media": True} if media else {})
         await asyncio.to_thread(inbound.process, self.core, message,
-                                inbound_id=f"telegram:{update.update_id}")
+                                inbound_id=f"telegram:{update.update_id}", limits=self.limits)
         self.wake()
 
     async def _on_text(self, update, _context) -> None:

@@ -155,7 +155,8 @@ async def twilio_inbound(request: Request) -> Response:
     message = IncomingMessage(channel=channel, sender=sender, text=text,
                               metadata={"media": True} if media else {})
     await run_in_threadpool(inbound.process, request.app.state.core, message,
-                            inbound_id=f"twilio:{sid}")
+                            inbound_id=f"twilio:{sid}",
+                            limits=getattr(request.app.state, "limits", None))
     request.app.state.channels.wake()
     return Response(EMPTY_TWIML, media_type="application/xml")
 

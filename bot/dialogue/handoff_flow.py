@@ -189,8 +189,15 @@ def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
         appointment = booking.reschedule(turn.session, appointment_id=held.id, slot=slot,
                                          now=now, territory=territory)
     else:
-        appointment = booking.book(turn.session, handoff_id=handoff.id, slot=slot, now=now,
-                                   territory=territory)
+        try:
+            appointment = booking.book(turn.session, handoff_id=handoff.id, slot=slot, now=now,
+                                       territory=territory)
+        except booking.TooManyBookings as refused:
+            # Two appointments to come already: a scripted caller cannot take every slot.
+            turn.conversation.state = "result"
+            turn.conversation.context = {}
+            return [Reply(messages.text("too_many_bookings", count=refused.count,
+                                        contact=turn.services.contact))]
     if appointment is None:
         # Someone else took it a moment ago: offer what is still free.
         return [Reply(messages.text("slot_taken"))] + offer_slots(turn, handoff, after=None)

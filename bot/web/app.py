@@ -21,7 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
+from bot.web.guard import BodySizeLimit, admit_web, handle_turn
 from common import log_redaction
+from common.ratelimit import RateLimits
 from common.settings import Settings
 from storage.db import Database
 
@@ -58,12 +60,14 @@ def _error_message(error: RequestValidationError) -> str:
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
                eligibility: Any = None, interpreter: Any = None, territory: Any = None,
-               clock: Any = None) -> FastAPI:
+               clock: Any = None, limits: RateLimits | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     # Before any client exists: httpx would log the Telegram token in each polled URL.
     log_redaction.install([settings.telegram_bot_token, settings.twilio_auth_token,
                            settings.telegram_webhook_secret, settings.secret_key,
                            settings.nlu_token])
+    # Shared with the other app processes through Redis (common/ratelimit.py).
+    limits = limits or RateLimits(settings)
     if territory is None:
         from handoff.territory import load_territory
 
@@ -117,6 +121,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                   openapi_url=openapi_url)
     if settings.environment != "development":
         app.add_middleware(StrictTransportSecurity)
+    # Before any parser reads a body: a 10 MB JSON or form is refused unread (bot/web/guard.py).
+    app.add_middleware(BodySizeLimit, default=settings.max_body_bytes,
+                       console=settings.console_max_body_bytes)
+    app.state.limits = limits
     app.state.core = core
     app.state.db = db
     app.state.settings = settings
@@ -132,7 +140,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     # SMS, WhatsApp, Telegram and the outbox dispatcher (bot/channels, docs/channels.md).
     from bot.channels import setup as channels
 
-    channels.install(app, settings, core)
+    channels.install(app, settings, core, limits=limits)
     app.state.territory = territory
 
     @app.exception_handler(RequestValidationError)
@@ -157,11 +165,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         health: dict[str, Any] = {"status": "ok", "nlu": nlu, "rules": rules,
                                   "rules_busy_seconds": getattr(eligibility, "busy_seconds", 0)}
         health.update(_storage_health(db, core.clock()))
+        # "local": Redis does not answer and each process counts its own limits.
+        health["limits"] = limits.backend
         return health
 
-    @app.post("/api/chat")
-    def chat(body: ChatRequest) -> dict[str, Any]:
-        replies = core.handle(IncomingMessage(channel="web", sender=body.user_id, text=body.text))
+    @app.post("/api/chat", response_model=None)
+    def chat(request: Request, body: ChatRequest) -> dict[str, Any] | JSONResponse:
+        refused = admit_web(request, core, limits, body.user_id)
+        if refused is not None:
+            return refused
+        replies = handle_turn(core, IncomingMessage(channel="web", sender=body.user_id,
+                                                    text=body.text))
         return {"replies": [reply.as_dict() for reply in replies if not reply.brief]}
 
     @app.get("/api/appointments/{appointment_id}.ics")
@@ -181,6 +195,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return Response(body, media_type="text/calendar; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="rendez-vous.ics"'})
 
+    from bot.web import page
+
+    app.include_router(page.router)  # the chat page's cookie endpoints: /api/chat/page
     from bot.console import mount_console
 
     mount_console(app)  # the referent console: /console

@@ -78,6 +78,7 @@ def test_healthz_says_warming_until_rules_are_ready_while_the_chat_goes_on(sqlit
         health = client.get("/healthz").json()
         contract = {key: health[key] for key in ("status", "nlu", "rules")}  # more may follow
         assert contract == {"status": "ok", "nlu": "down", "rules": "warming"}
+        assert health["limits"] == "redis"
         started = time.monotonic()
         response = client.post("/api/chat", json={"user_id": "w", "text": "bonjour"})
         assert response.status_code == 200 and time.monotonic() - started < 2

@@ -4,6 +4,7 @@ the web chat (`chat.say("bonjour")` returns the replies, `chat.last` the last re
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass, field
 
 from fastapi.testclient import TestClient
@@ -18,9 +19,14 @@ def new_user_id() -> str:
 
 
 def make_settings(database_url: str, **overrides) -> Settings:
+    # Each app gets Redis keys of its own (a fresh deployment), and a test speaks for many
+    # people from one address: the limit on new web conversations is lifted unless a test
+    # sets it (tests/bot/web/test_limits.py).
     values = dict(database_url=database_url, secret_key="test-secret", warm_up_rules=False,
                   nlu_url="http://127.0.0.1:9", nlu_timeout=0.3,
-                  referent_contact="CCAS Neudorf, 03 88 11 22 33")
+                  referent_contact="CCAS Neudorf, 03 88 11 22 33",
+                  rate_limit_prefix=f"test-{uuid.uuid4().hex}",
+                  web_new_conversations_per_10_min=10**6)
     values.update(overrides)
     return Settings(**values)
 
