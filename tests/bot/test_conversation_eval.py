@@ -114,7 +114,7 @@ def test_the_instrument_counts_a_completed_check_a_misfill_and_an_alarm(eligibil
                          sentences=[("je dors dehors", True), ("il fait froid", False)])
     first, second = report.personas
     assert first.completed and first.rights_correct and not first.failures
-    assert first.turns == 10  # bonjour, oui, the moment and 7 answers
+    assert first.turns == 9  # bonjour, oui, the moment, age and postcode at once, 5 answers
     assert 10 <= first.sms_parts <= 20
     assert first.expected_rights  # the rules give her something (the transport fare at least)
     assert second.completed and second.misfills == [("age", 52, 19)]
