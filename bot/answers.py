@@ -285,6 +285,12 @@ def couple_incomes(text: str) -> tuple[float | None, float | None]:
             r"mon compagnon|ma compagne) (ne |n )?(touche|gagne|a) (rien|pas|que dalle)\b|"
             r"\b(il|elle) (ne |n )?(travaille|bosse) (pas|plus)\b", words):
         theirs = 0.0
+    # « rien et 1250 », « 800, 0 »: two answers in the order asked (you, then your partner).
+    halves = [h for h in re.split(r"\s*(?:\bet\b|,|;|/|\bpuis\b)\s*", words) if h]
+    if mine is None and theirs is None and len(halves) == 2:
+        first, second = amount(halves[0]), amount(halves[1])
+        if first is not None and second is not None:
+            return first, second
     # « moi rien, lui 1500 »: each amount said with whose it is.
     partner = re.search(r"\b(lui|elle|il|mon mari|ma femme|conjointe?|copain|copine|"
                         r"compagnon|compagne)\b\D{0,15}?(\d[\d .]*\d|\d)", words)
@@ -307,8 +313,33 @@ def couple_incomes(text: str) -> tuple[float | None, float | None]:
     return mine, theirs
 
 
-# Two questions asked in one prompt while both are pending: one SMS instead of two.
-PAIRS = {"age": ("postcode", age_and_postcode), "salary": ("partner_income", couple_incomes)}
+HOUSING_ORDER = ["tenant", "social_tenant", "owner", "hosted", "homeless"]  # the menu's order
+
+
+def housing_and_rent(text: str) -> tuple[str | None, float | None]:
+    """« 1, 480 » (the menu's number, then the rent), « hlm 520 », « proprio »."""
+    words = _norm(text)
+    choice = re.match(r"^([1-5])(?:\b|$)\W*(.*)$", words)
+    if choice:
+        status, rest = HOUSING_ORDER[int(choice.group(1)) - 1], choice.group(2)
+    else:
+        status, rest = housing(text), words
+    if status is None:
+        return None, None
+    if status not in ("tenant", "social_tenant"):
+        return status, None
+    tied = facts_in(text).get("rent")
+    if tied is not None:
+        return status, tied
+    numbers = [n for n in parsing.numbers_in(rest) if n >= 50]
+    return status, numbers[0] if len(numbers) == 1 else None
+
+
+# Two questions asked in one prompt while both are pending: one SMS instead of two. The
+# rent is asked with the housing before knowing it is needed (most people rent).
+PAIRS = {"age": ("postcode", age_and_postcode), "salary": ("partner_income", couple_incomes),
+         "housing": ("rent", housing_and_rent)}
+UNCONDITIONAL_PAIRS = {"housing"}
 
 
 READERS = {

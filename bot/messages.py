@@ -55,6 +55,8 @@ TEXTS: dict[str, str] = {
     "reask_children_ages": "Je n'ai pas compris. Écrivez leurs âges, par exemple : 3 et 7",
     "ask_housing": "Votre logement :",
     "reask_housing": "Répondez avec un chiffre de 1 à 5, par exemple : 1",
+    "ask_housing_rent": "Votre logement (et le loyer, ex. : 1, 480) :",
+    "reask_housing_rent": "Répondez avec un chiffre de 1 à 5, et le loyer si vous louez. Ex. : 1, 480",
     "ask_rent": "Combien payez-vous de loyer par mois, charges comprises ?",
     "reask_rent": "Je n'ai pas compris. Écrivez un montant, par exemple : 500",
     "ask_disability": "Avez-vous un handicap reconnu par la MDPH ?",

@@ -33,6 +33,8 @@ INTRO_KEPT = timedelta(hours=1)
 # Middle of each range offered after « je ne sais pas » (messages.CHOICES["range_*"]).
 RANGE_VALUES = {"range_income": [150.0, 500.0, 950.0, 1500.0],
                 "range_rent": [300.0, 500.0, 700.0, 900.0]}
+# Facts that complete the answer to a question, read with it without a confirmation.
+RELATED = {"household": ("children_ages",), "housing": ("rent",)}
 CORRECTION = re.compile(r"^(non|nan|pardon|en fait|enfait|finalement|plutot|erreur|oups|"
                         r"je me suis trompee?|correction|attention)\b|\bje me suis trompee?\b|"
                         r"\ben fait\b")
@@ -171,6 +173,12 @@ def answer(turn: Turn) -> list[Reply]:
     turn.conversation.context = {}
     noted = {k: v for k, v in facts.items()
              if k != key and k not in turn.answers and v != value}
+    # What completes this very answer (the children's ages with « avec 2 enfants de 2 et 5
+    # ans », the rent with « hlm, 520 de loyer ») is part of it, not a fact in passing.
+    for related in RELATED.get(key, ()):
+        if related in noted and questions.BY_KEY[related].applies(
+                turn.conversation.moment or "other", turn.answers):
+            turn.set_answer(related, noted.pop(related))
     replies = []
     if corrected:
         replies.append(_corrected_reply(turn, corrected))
@@ -186,7 +194,8 @@ def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
         corrected = _corrections(turn, answers.facts_in(turn.text), current=key)
         if corrected:
             return _apply_corrections(turn, corrected)
-        return prompts.not_understood(turn, Reply(messages.text(f"reask_{key}_{pair}")))
+        return prompts.not_understood(turn, Reply(messages.text(f"reask_{key}_{pair}"),
+                                                  prompts.choices(questions.BY_KEY[key])))
     turn.conversation.misunderstood = 0
     if second is not None:
         turn.set_answer(pair, second)

@@ -15,7 +15,7 @@ def choices(question: questions.Question) -> list[str]:
 def prompt(key: str, pair: str | None = None) -> Reply:
     """The question KEY as it is first asked, with its pair when both are pending."""
     if pair:
-        return Reply(messages.text(f"ask_{key}_{pair}"))
+        return Reply(messages.text(f"ask_{key}_{pair}"), choices(questions.BY_KEY[key]))
     return Reply(messages.text(f"ask_{key}"), choices(questions.BY_KEY[key]))
 
 

@@ -125,6 +125,8 @@ def pair_of(key: str, moment: str, answers_so_far: dict) -> str | None:
     pair = answers.PAIRS.get(key)
     if pair is None or pair[0] in answers_so_far:
         return None
+    if key in answers.UNCONDITIONAL_PAIRS:
+        return pair[0]
     return pair[0] if BY_KEY[pair[0]].applies(moment, answers_so_far) else None
 
 
