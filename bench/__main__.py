@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 # Modules run in this order first; any other module with a main() joins after them.
-FIRST = ["sms_parts"]
+FIRST = ["sms_parts", "sms_budget"]
 # Run only when named (`python -m bench conversation_eval`): minutes long, and it has its own
 # make target (`make conversation-eval`).
 ON_REQUEST = {"conversation_eval"}

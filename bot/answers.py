@@ -328,10 +328,12 @@ def housing_and_rent(text: str) -> tuple[str | None, float | None]:
         return None, None
     if status not in ("tenant", "social_tenant"):
         return status, None
-    tied = facts_in(text).get("rent")
-    if tied is not None:
-        return status, tied
-    numbers = [n for n in parsing.numbers_in(rest) if n >= 50]
+    facts = facts_in(text)
+    if facts.get("rent") is not None:
+        return status, facts["rent"]
+    # A bare number is the rent asked for, unless its own cue says otherwise (« je gagne »).
+    others = {v for k, v in facts.items() if k in AMOUNT_CUES}
+    numbers = [n for n in parsing.numbers_in(rest) if n >= 50 and n not in others]
     return status, numbers[0] if len(numbers) == 1 else None
 
 

@@ -191,9 +191,12 @@ def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
     """Two questions in one prompt: keep what came, ask alone what did not."""
     first, second = questions.read_pair(key, turn.text)
     if first is None and second is None:
-        corrected = _corrections(turn, answers.facts_in(turn.text), current=key)
+        corrected = _corrections(turn, answers.facts_in(turn.text), current=key) \
+            or _number_corrections(turn, key)
         if corrected:
             return _apply_corrections(turn, corrected)
+        if _is_mistake(turn.text):
+            return _back_one(turn)
         return prompts.not_understood(turn, Reply(messages.text(f"reask_{key}_{pair}"),
                                                   prompts.choices(questions.BY_KEY[key])))
     turn.conversation.misunderstood = 0

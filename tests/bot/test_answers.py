@@ -127,3 +127,13 @@ def test_moment(text, expected):
                                   "chais pas"])
 def test_dont_know(text):
     assert answers.dont_know(text)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1, 480", ("tenant", 480)), ("hlm 520", ("social_tenant", 520)), ("2", ("social_tenant", None)),
+    ("proprio", ("owner", None)), ("chez ma sœur", ("hosted", None)),
+    # A number with its own cue is not the rent: it is confirmed as what it says.
+    ("je loue, et je gagne 1500 par mois", ("tenant", None)),
+])
+def test_housing_and_rent(text, expected):
+    assert answers.housing_and_rent(text) == expected

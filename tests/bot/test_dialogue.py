@@ -64,7 +64,7 @@ def test_two_misunderstandings_in_a_row_offer_a_person_and_keep_the_question(cha
     assert "CONSEILLER" in messages.text("not_understood_again")
     assert chat.replies[-1]["choices"] == messages.CHOICES["household"]
     chat.say("1")  # still the household question: no appointment is booked by a digit
-    assert chat.last == messages.text("ask_housing")
+    assert chat.last == messages.text("ask_housing_rent")
     assert count(client.app.state.db, Appointment) == 0
 
 
@@ -132,7 +132,7 @@ def test_menu_shows_the_moments_and_recommencer_forgets_the_answers(chat, client
 def test_changing_an_answer_with_retour_asks_the_questions_it_now_needs(chat):
     drive_to(chat, "rent")
     chat.say("retour")
-    assert chat.last == messages.text("ask_housing")
+    assert chat.last == messages.text("ask_housing_rent")
     chat.say("3")  # owner: no rent to ask
     assert chat.last == messages.text("ask_disability")
 

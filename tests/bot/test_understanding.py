@@ -76,7 +76,7 @@ def test_housing_in_words_is_understood(client, chat, words, housing, monkeypatc
     start(chat)
     for text in ["30", "67100", "1"]:
         chat.say(text)
-    assert chat.last == messages.text("ask_housing")
+    assert chat.last == messages.text("ask_housing_rent")
     chat.say(words)
     assert answers_of(client, chat)["housing"] == housing
 
@@ -87,7 +87,7 @@ def test_the_issue_transcript_je_vis_seule_finishes_the_check_without_a_booking(
     for text in ["30", "67100"]:
         chat.say(text)
     chat.say("je vis seule")
-    assert chat.last == messages.text("ask_housing")
+    assert chat.last == messages.text("ask_housing_rent")
     for text in ["chez ma mère gratuitement", "nan", "je touche rien", "0"]:
         chat.say(text)
     assert "probablement droit" in chat.text or "aide probable" in chat.text
@@ -314,3 +314,14 @@ def test_de_toute_facon_je_n_ai_droit_a_rien_gets_encouragement_and_the_check(ch
     chat.say("de toute façon j'ai droit à rien")
     assert chat.replies[0]["text"] == messages.text("encourage")
     assert chat.replies[-1]["choices"] == messages.CHOICES["consent"]
+
+
+def test_housing_and_rent_in_one_answer_save_a_message(client, chat):
+    start(chat)
+    for text in ["30 ans 67100", "1"]:
+        chat.say(text)
+    assert chat.last == messages.text("ask_housing_rent")
+    chat.say("hlm, 520 de loyer")
+    assert answers_of(client, chat)["housing"] == "social_tenant"
+    assert answers_of(client, chat)["rent"] == 520
+    assert chat.last == messages.text("ask_disability")

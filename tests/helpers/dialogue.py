@@ -8,7 +8,7 @@ ROUTE = {  # moment "5" (autre), couple with children, tenant: every non-senior 
 }
 # Questions asked two in one prompt while both are pending (answering one number to it
 # answers the first; the second is then asked alone).
-PAIRED = {"age": "age_postcode", "salary": "salary_partner_income"}
+PAIRED = {"age": "age_postcode", "salary": "salary_partner_income", "housing": "housing_rent"}
 
 
 def prompt_key(key: str, route: dict) -> str:
