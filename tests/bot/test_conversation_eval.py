@@ -127,8 +127,6 @@ def test_the_instrument_counts_a_completed_check_a_misfill_and_an_alarm(eligibil
 # ------------------------------------------------------------------------------- the evaluation
 
 @pytest.mark.conversation_eval
-@pytest.mark.xfail(strict=False, reason="the dialogue rewrite that reaches these targets is "
-                   "under way (issue 12); the lead removes this mark when they are met")
 def test_conversations_reach_the_targets(nlu_url, eligibility):
     report = ev.evaluate(nlu_url, eligibility)
     print("\n".join(report.lines()))
