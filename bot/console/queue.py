@@ -65,15 +65,23 @@ def handoff_page(request: Request, who: CurrentReferent, handoff: HandoffOr404,
                   **notices(ok, error))
 
 
+def _written(text: str, limit: int, path: str):
+    """The text a referent typed, or the page that says it is empty or too long."""
+    body = text.strip()
+    if not body:
+        return body, back(path, error="empty")
+    if len(body) > limit:
+        return body, back(path, error="too_long")
+    return body, None
+
+
 @router.post("/handoffs/{handoff_id}/reply", dependencies=[audited("reply")])
 def reply(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
           text: str = Form("")):
     path = _page_of(handoff.id)
-    body = text.strip()
-    if not body:
-        return back(path, error="empty")
-    if len(body) > MAX_REPLY:
-        return back(path, error="too_long")
+    body, refused = _written(text, MAX_REPLY, path)
+    if refused is not None:
+        return refused
     try:
         send_to_person(session, handoff.conversation, body, referent_id=who.referent_id)
     except NotReachable:
@@ -105,11 +113,9 @@ def close(handoff: HandoffOr404, session: DbSession):
 def note(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
          text: str = Form("")):
     path = _page_of(handoff.id)
-    body = text.strip()
-    if not body:
-        return back(path, error="empty")
-    if len(body) > MAX_NOTE:
-        return back(path, error="too_long")
+    body, refused = _written(text, MAX_NOTE, path)
+    if refused is not None:
+        return refused
     session.add(ReferentNote(conversation_id=handoff.conversation_id,
                              referent_id=who.referent_id, text=body))
     return back(path + "#notes", ok="note")

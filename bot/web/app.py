@@ -16,12 +16,12 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
 from bot.web.guard import BodySizeLimit, admit_web, handle_turn
+from bot.web.schemas import MAX_TEXT, ChatRequest
 from common import log_redaction
 from common.ratelimit import RateLimits
 from common.settings import Settings
@@ -29,22 +29,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
-MAX_TEXT = 1000
 WEB_THREADS = 256
-
-
-class ChatRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    user_id: str = Field(min_length=1, max_length=200)
-    text: str = Field(max_length=MAX_TEXT)
-
-    @field_validator("text")
-    @classmethod
-    def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("le message est vide")
-        return value
 
 
 def _error_message(error: RequestValidationError) -> str:

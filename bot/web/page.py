@@ -19,7 +19,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from bot import outbox
@@ -27,27 +26,14 @@ from bot.console.auth import secure_cookies
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
 from bot.web.guard import admit_web, handle_turn, known_web
+from bot.web.schemas import ChatText
 
 COOKIE = "passerelle_chat"
 COOKIE_PATH = "/api/chat/page"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
-MAX_TEXT = 1000
 ERASE = "SUPPRIMER"  # the dialogue erases the person on this word (bot/dialogue/commands.py)
 
 router = APIRouter(prefix=COOKIE_PATH)
-
-
-class PageMessage(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    text: str = Field(max_length=MAX_TEXT)
-
-    @field_validator("text")
-    @classmethod
-    def not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("le message est vide")
-        return value
 
 
 def _token(request: Request) -> str | None:
@@ -66,7 +52,7 @@ def _set_cookie(request: Request, response: JSONResponse, token: str) -> None:
 
 
 @router.post("")
-def page_message(request: Request, body: PageMessage) -> JSONResponse:
+def page_message(request: Request, body: ChatText) -> JSONResponse:
     """One message from the page: the replies, and a fresh cookie for a new conversation."""
     core: DialogueCore = request.app.state.core
     token = _token(request)
