@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     retention_months: int = Field(12, ge=1, le=120)
     referent_contact: str = "France Services Neudorf, 03 88 00 00 00, lun-ven 9h-17h"
     territory_file: str = ""  # empty: the demo territory (handoff/territories/)
+    # A directory of territory files, one per territory, served by one deployment; when set,
+    # it is used instead of TERRITORY_FILE for routing (handoff.territory.route).
+    territory_dir: str = ""
+    # Whether this process also runs the background jobs (outbox dispatcher, reminders,
+    # retention purge). `make run` does (one process doing everything); `python -m bot serve`
+    # does not by default: `python -m bot worker` runs them, once for all app processes.
+    run_jobs: bool = True
     warm_up_rules: bool = True
     # "thread" computes OpenFisca inside the web process: for benchmarks only.
     rules_worker: Literal["process", "thread"] = "process"
