@@ -184,3 +184,16 @@ def test_serve_two_processes_and_a_worker_on_a_fresh_database(fresh_pg, tmp_path
     worker_log = logs[1].read_text()
     assert "reminders and retention running" in worker_log, worker_log[-3000:]
     assert "Traceback" not in worker_log, worker_log[-3000:]
+
+
+def test_the_batching_window_comes_from_the_settings(monkeypatch):
+    from bot.eligibility import EligibilityService
+
+    monkeypatch.setenv("RULES_BATCH_WINDOW", "0.2")
+    monkeypatch.setenv("RULES_BATCH_MAX_WAIT", "3")
+    service = EligibilityService(worker="thread", engine=object())
+    assert (service._batcher.window, service._batcher.max_wait) == (0.2, 3.0)
+    monkeypatch.delenv("RULES_BATCH_WINDOW")
+    monkeypatch.delenv("RULES_BATCH_MAX_WAIT")
+    service = EligibilityService(worker="thread", engine=object())
+    assert (service._batcher.window, service._batcher.max_wait) == (0.3, 4.0)
