@@ -230,6 +230,7 @@ def simulate(client, base, residents, validator, inbox, territories, route, chec
     state["wall"] = wall
     state["rate"] = state["checks"] / wall
     state["cpu_cores"] = used / wall
+    state["cpu_per_check"] = used / max(state["checks"], 1)
     return state
 
 
@@ -246,7 +247,7 @@ def main() -> int:
           f"{THINK[0]}-{THINK[1]} s), PostgreSQL, load {one:.2f}/{five:.2f} on "
           f"{os.cpu_count()} cores", flush=True)
     print("  proc  checks/s  turn p50  turn p95  check p95  lost  dup  double  booked  "
-          "server CPU (cores)  scaling  checks by territory", flush=True)
+          "server CPU (cores)  CPU s/check  scaling  checks by territory", flush=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in counts:
@@ -257,13 +258,20 @@ def main() -> int:
             print(f"  {n:>4}  {r['rate']:>8.2f}  {r['turn_p50']:>7.2f}s  {r['turn_p95']:>7.2f}s"
                   f"  {r['check_p95']:>8.2f}s  {r['lost']:>4}  {r['duplicates']:>3}  "
                   f"{r['double_bookings']:>6}  {r['booked']:>6}  {r['cpu_cores']:>18.2f}  "
+                  f"{r['cpu_per_check']:>11.2f}  "
                   f"{factor:>6.2f}x  {r['by_territory']}", flush=True)
     last = results[-1]
     lost = sum(r["lost"] for r in results)
     duplicates = sum(r["duplicates"] for r in results)
     one_min, _, _ = os.getloadavg()
-    print(f"  load at end {one_min:.2f} on {os.cpu_count()} cores: the server processes can "
-          f"use at most {os.cpu_count()} cores between them", flush=True)
+    best = max(results, key=lambda r: r["cpu_cores"])
+    print(f"  why: a completed check (its whole conversation, the SMS and Telegram replies, "
+          f"the jobs) costs the server processes ~{best['cpu_per_check']:.2f} CPU s; they "
+          f"got at most {best['cpu_cores']:.2f} of the {os.cpu_count()} cores (machine load "
+          f"{one_min:.2f} at end, other work included), so the rate is bounded near "
+          f"{best['cpu_cores'] / best['cpu_per_check']:.2f} checks/s whatever the number of "
+          f"processes; more processes only help while one process leaves cores idle",
+          flush=True)
     print(f"scale: {last['rate']:.2f} checks/s with {last['processes']} processes, "
           f"{last['factor']:.2f}x of 1 process, lost {lost}, duplicates {duplicates}",
           flush=True)
