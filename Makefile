@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # axe-core, which the browser tests inject into pages (pinned in package.json / package-lock.json).
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test lint install system nlu nlu-eval nlu-compare bench conversation-eval clean
+.PHONY: run test lint install system nlu nlu-eval nlu-compare bench bench-scale conversation-eval clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ nlu-compare: install nlu
 
 bench: install nlu
 	$(PY) -m bench
+
+# 1, 2 and 4 application processes on PostgreSQL (127.0.0.1:5432), residents over Twilio and
+# Telegram webhooks against local stand-ins (bench/scale.py); a few minutes.
+bench-scale: install
+	$(PY) -m bench scale
 
 # Scripted residents through the real dialogue, NLU and rules (tests/conversations/).
 conversation-eval: install nlu

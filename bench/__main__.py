@@ -11,7 +11,8 @@ from pathlib import Path
 FIRST = ["sms_parts", "sms_budget"]
 # Run only when named (`python -m bench conversation_eval`): minutes long, and it has its own
 # make target (`make conversation-eval`).
-ON_REQUEST = {"conversation_eval"}
+# burst and scale need PostgreSQL on 127.0.0.1:5432 and take minutes.
+ON_REQUEST = {"conversation_eval", "scale", "burst"}
 
 
 def modules() -> list[str]:

@@ -1,13 +1,18 @@
 """Command line of the application.
 
-    python -m bot serve   the web application alone, on HOST:PORT (default 127.0.0.1:8000)
-    python -m bot run     what `make run` starts: the NLU service, then the application
+    python -m bot serve [--workers N]   N web application processes on HOST:PORT (default
+                                        127.0.0.1:8000, one process), without the jobs
+    python -m bot worker                the jobs: outbox dispatcher, reminders, retention
+    python -m bot run                   what `make run` starts: the NLU service, then one
+                                        process doing everything (web and jobs)
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import os
 import threading
 from urllib.parse import urlparse
 
@@ -21,18 +26,45 @@ from common.settings import Settings
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the web application")
+    serve_parser = sub.add_parser("serve", help="run N web application processes")
+    serve_parser.add_argument("--workers", type=int, default=1,
+                              help="application processes sharing the port (default 1)")
+    sub.add_parser("worker", help="run the outbox dispatcher, reminders and retention purge")
     sub.add_parser("run", help="run the NLU service and the web application")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     log_redaction.install()  # phone numbers and credentials out of every line from here on
+    if args.command == "serve":
+        # The jobs belong to `python -m bot worker`, unless RUN_JOBS says otherwise. Set in
+        # the environment, so that each process uvicorn starts reads it too.
+        os.environ.setdefault("RUN_JOBS", "0")
     settings = Settings.from_env()
     log_redaction.install([settings.telegram_bot_token, settings.twilio_auth_token,
                            settings.telegram_webhook_secret, settings.secret_key,
                            settings.nlu_token])
     if args.command == "run":
         return run(settings)
-    serve(settings)
+    if args.command == "worker":
+        from bot.jobs import run_worker
+
+        asyncio.run(run_worker(settings))
+        return 0
+    return serve_processes(settings, args.workers)
+
+
+def serve_processes(settings: Settings, workers: int) -> int:
+    """`workers` uvicorn processes on one socket, each building its app from the environment
+    (create_app), with its own rules worker process batching the checks it receives."""
+    if workers < 1:
+        print("--workers: at least 1", flush=True)
+        return 2
+    if workers > 1 and settings.telegram_bot_token and settings.telegram_mode == "polling":
+        # Telegram hands each update to one getUpdates caller; N pollers conflict (409).
+        print("Telegram en polling ne marche qu'avec un processus : TELEGRAM_MODE=webhook "
+              "avec --workers > 1.", flush=True)
+        return 2
+    uvicorn.run("bot.web.app:create_app", factory=True, workers=workers, host=settings.host,
+                port=settings.port, log_level="info", access_log=False)
     return 0
 
 

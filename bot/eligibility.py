@@ -52,11 +52,13 @@ class EligibilityService:
     """
 
     def __init__(self, engine: RulesEngine | None = None, *, worker: str | None = None,
-                 engine_factory: str | None = None, window: float = 0.05,
-                 max_wait: float = 0.5, max_batch: int = 1000):
+                 engine_factory: str | None = None, window: float | None = None,
+                 max_wait: float | None = None, max_batch: int = 1000):
         self.catalogue = {benefit.id: benefit for benefit in load_catalogue()}
-        worker = worker or ("thread" if engine is not None
-                            else Settings.from_env().rules_worker)
+        settings = Settings.from_env()
+        worker = worker or ("thread" if engine is not None else settings.rules_worker)
+        window = settings.rules_batch_window if window is None else window
+        max_wait = settings.rules_batch_max_wait if max_wait is None else max_wait
         # In process mode this engine is never loaded here (cheap); kept for one-off uses.
         self.engine = engine or RulesEngine(list(self.catalogue.values()))
         if worker == "process":

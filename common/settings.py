@@ -48,9 +48,25 @@ class Settings(BaseSettings):
     retention_months: int = Field(12, ge=1, le=120)
     referent_contact: str = "France Services Neudorf, 03 88 00 00 00, lun-ven 9h-17h"
     territory_file: str = ""  # empty: the demo territory (handoff/territories/)
+    # A directory of territory files, one per territory, served by one deployment; when set,
+    # it is used instead of TERRITORY_FILE for routing (handoff.territory.route).
+    territory_dir: str = ""
+    # Whether this process also runs the background jobs (outbox dispatcher, reminders,
+    # retention purge). `make run` does (one process doing everything); `python -m bot serve`
+    # does not by default: `python -m bot worker` runs them, once for all app processes.
+    run_jobs: bool = True
     warm_up_rules: bool = True
     # "thread" computes OpenFisca inside the web process: for benchmarks only.
     rules_worker: Literal["process", "thread"] = "process"
+    # Micro-batching of checks (bot/batching.py): after the first check of a batch, wait
+    # this long for others, extended while they keep arriving, up to the maximum. A burst of
+    # 100 turns reaches the batcher over ~1-4 s (each turn's first transaction is ~40 ms of
+    # this process's CPU and PostgreSQL round trips), with pauses longer than 0.15 s on a
+    # loaded machine: with a 0.05 s window and a 0.5 s maximum it was cut in two batches,
+    # the second waiting for the first's whole computation (bench/burst.py). A lone check
+    # pays the window once (0.3 s, against seconds of OpenFisca).
+    rules_batch_window: float = Field(0.3, gt=0, le=5)
+    rules_batch_max_wait: float = Field(4.0, gt=0, le=30)
     # Channels (docs/channels.md): each is on when its credentials are set.
     public_base_url: str = ""  # how Twilio and Telegram reach us, e.g. https://bot.example.fr
     twilio_account_sid: str = ""

@@ -4,6 +4,12 @@ A territory is one YAML file, checked against a JSON schema and then for consist
 that refer to each other, time ranges that end after they start) when it is loaded, so a
 mistake in the file stops the start with a message naming the file and the field.
 `TERRITORY_FILE` selects the file; the default is the Strasbourg Neudorf demo.
+
+One deployment may serve many territories: `TERRITORY_DIR` is a directory of such files
+(`load_territories`). Each declares what it serves (postcodes, communes), its own Twilio
+number or Telegram bot when it has one, and its contact; `route` picks a resident's
+territory by the number they texted, else by their postcode, else none (the national
+fallback: national rights and contacts, no appointment).
 """
 
 from __future__ import annotations
@@ -48,6 +54,27 @@ SCHEMA: dict[str, Any] = {
         "id": {"type": "string", "pattern": _ID},
         "name": {"type": "string", "minLength": 1},
         "demo": {"type": "boolean"},
+        # Who the territory serves, and how it is reached when it has its own channels.
+        "serves": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "postcodes": {"type": "array",
+                              "items": {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"}},
+                "communes": {"type": "array",
+                             "items": {"type": "string", "pattern": "^[0-9][0-9AB][0-9]{3}$"}},
+            },
+        },
+        "channels": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "twilio_numbers": {"type": "array",
+                                   "items": {"type": "string", "pattern": r"^\+[0-9]{6,15}$"}},
+                "telegram_bot": {"type": "string", "pattern": "^[A-Za-z0-9_]{5,32}$"},
+            },
+        },
+        "contact": {"type": "string", "minLength": 1},
         "settings": {
             "type": "object",
             "required": ["timezone", "min_notice_hours", "horizon_days"],
@@ -218,6 +245,15 @@ class Territory:
     holiday_country: str = "FR"
     holiday_subdivision: str | None = None
     source: str = "<memory>"
+    postcodes: frozenset[str] = frozenset()
+    communes: frozenset[str] = frozenset()  # INSEE codes
+    twilio_numbers: frozenset[str] = frozenset()  # E.164, e.g. +33757000001
+    telegram_bot: str | None = None  # the bot's username, when the territory has its own
+    contact: str | None = None  # None: REFERENT_CONTACT
+
+    def serves(self, *, postcode: str | None = None, commune: str | None = None) -> bool:
+        return (postcode is not None and postcode in self.postcodes) or (
+            commune is not None and commune in self.communes)
 
     def is_holiday(self, day: date) -> bool:
         return day in self._holidays(day.year)
@@ -413,8 +449,79 @@ class _Builder:
             horizon_days=settings["horizon_days"], places=places, referents=referents,
             reasons=reasons, holiday_country=cal["country"],
             holiday_subdivision=cal.get("subdivision"), source=self.source,
+            postcodes=frozenset(d.get("serves", {}).get("postcodes", [])),
+            communes=frozenset(d.get("serves", {}).get("communes", [])),
+            twilio_numbers=frozenset(d.get("channels", {}).get("twilio_numbers", [])),
+            telegram_bot=d.get("channels", {}).get("telegram_bot"),
+            contact=d.get("contact"),
         )
 
 
 def _text(r: TimeRange) -> str:
     return f"{r.start:%H:%M}-{'24:00' if r.end == time(0) else format(r.end, '%H:%M')}"
+
+
+# -- many territories in one deployment ------------------------------------------------------
+def load_territories(directory: str | os.PathLike) -> list[Territory]:
+    """Every territory file (*.yaml, *.yml) of `directory`, in file-name order, checked each
+    on its own and then together: ids unique, and no postcode, commune or number claimed by
+    two territories (a resident must have one territory, not the first file's)."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise TerritoryError(f"{folder}: not a directory of territory files")
+    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        raise TerritoryError(f"{folder}: no territory file (*.yaml) in it")
+    territories = [load_territory(path) for path in files]
+    owners: dict[tuple[str, str], Territory] = {}
+    for territory in territories:
+        claims = [("id", territory.id)]
+        claims += [("postcode", code) for code in sorted(territory.postcodes)]
+        claims += [("commune", code) for code in sorted(territory.communes)]
+        claims += [("number", number) for number in sorted(territory.twilio_numbers)]
+        if territory.telegram_bot:
+            claims.append(("telegram bot", territory.telegram_bot.lower()))
+        for kind, value in claims:
+            other = owners.setdefault((kind, value), territory)
+            if other is not territory:
+                raise TerritoryError(f"{territory.source}: {kind} {value!r} is already "
+                                     f"{other.id}'s ({other.source})")
+    return territories
+
+
+def territories_from_settings(territory_dir: str = "",
+                              territory_file: str = "") -> list[Territory]:
+    """TERRITORY_DIR when set, else the one TERRITORY_FILE (or the demo) as a list of one."""
+    if territory_dir:
+        return load_territories(territory_dir)
+    return [load_territory(territory_file or None)]
+
+
+def normalise_number(number: str) -> str:
+    """+33 7 57 00 00 01, whatsapp:+33757000001, 0033757000001 -> +33757000001."""
+    number = number.strip().removeprefix("whatsapp:")
+    digits = re.sub(r"[^\d+]", "", number)
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    return digits
+
+
+def route(territories: list[Territory], *, number: str | None = None,
+          postcode: str | None = None, commune: str | None = None) -> Territory | None:
+    """The territory of a resident: the one whose own number they texted (`number`: the
+    number or Telegram bot they wrote to), else the one serving their postcode (or INSEE
+    commune), else None: the national fallback (national rights and contacts, no
+    appointment). A shared number routes by postcode; a new postcode routes anew."""
+    if number:
+        wanted = normalise_number(number)
+        for territory in territories:
+            if wanted in territory.twilio_numbers:
+                return territory
+            if territory.telegram_bot and number.lstrip("@").lower() == \
+                    territory.telegram_bot.lower():
+                return territory
+    code = (postcode or "").strip().replace(" ", "") or None
+    for territory in territories:
+        if territory.serves(postcode=code, commune=commune):
+            return territory
+    return None

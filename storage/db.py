@@ -8,10 +8,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Taken by every process that migrates a PostgreSQL database (any constant the application
+# owns; "passerelle" in ASCII). N app processes start together: one migrates, the others wait
+# for it, then find the schema at head and do nothing.
+MIGRATION_LOCK = 0x7061737365726C6C
 
 
 def make_engine(url: str) -> Engine:
@@ -57,6 +61,11 @@ def migrate(engine: Engine) -> None:
     """Bring the schema to the latest revision (run at every start)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Held until this transaction ends: two upgrades at once would both try to create
+            # the same tables and one process would fail to start.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                               {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -56,7 +56,7 @@ class Channels:
         self.dispatcher.wake()
 
     async def start(self) -> None:
-        if self.settings.outbox_interval > 0:
+        if self.settings.outbox_interval > 0 and self.settings.run_jobs:
             self.dispatcher.start()
         if self.telegram is not None:
             try:

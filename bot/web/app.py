@@ -87,9 +87,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         if settings.warm_up_rules and hasattr(eligibility, "start_warm_up"):
             eligibility.start_warm_up()
         await app.state.channels.start()
-        app.state.retention.start()  # erases people silent past RETENTION_MONTHS, daily
-        app.state.reminders.start()  # queues the day-before reminders, every 5 minutes
-        app.state.campaigns.start()  # campaign invitations, in allowed hours, every minute
+        if settings.run_jobs:  # otherwise `python -m bot worker` runs them (RUN_JOBS=0)
+            app.state.retention.start()  # erases people silent past RETENTION_MONTHS, daily
+            app.state.reminders.start()  # queues the day-before reminders, every 5 minutes
+            app.state.campaigns.start()  # campaign invitations, in allowed hours, every minute
         try:
             yield
         finally:
