@@ -2,6 +2,7 @@
 # from tests/helpers.
 pytest_plugins = [
     "tests.fixtures.db",
+    "tests.fixtures.redis",
     "tests.fixtures.app",
     "tests.fixtures.nlu_server",
     "tests.fixtures.console",
