@@ -231,7 +231,12 @@ def documents(turn: Turn) -> list[str]:
     """
     seen: list[str] = []
     eligibility = turn.services.eligibility
-    lists = [eligibility.benefit(b).documents for b in turn.eligible_ids()]
+    latest = turn.latest_result()
+    found = [b for b in (latest.benefits if latest else []) if b.get("eligible")]
+    # The rights the appointment is for (a claim made with someone) first, then the largest.
+    found.sort(key=lambda b: (not eligibility.benefit(b["id"]).accompanied_claim,
+                              -(b.get("amount") or 0) * (12 if b.get("per") == "month" else 1)))
+    lists = [eligibility.benefit(b["id"]).documents for b in found]
     for rank in range(max((len(docs) for docs in lists), default=0)):
         for docs in lists:  # the first document of each right, then the second…
             if rank < len(docs) and docs[rank] not in seen:
