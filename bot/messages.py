@@ -132,6 +132,27 @@ TEXTS: dict[str, str] = {
     "offer_human": "Voulez-vous en parler avec une personne ?",
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
     "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
+    # Follow-up after the first result (questions.FOLLOWUPS): a few more questions, if wanted
+    "offer_followup": "Pour vérifier {aids} autre(s) aide(s), encore {count} question(s) ?",
+    "followup_choice": "Encore {count} question(s)",
+    "followup_declined": "D'accord, le résultat reste celui-ci.",
+    "ask_job_seeker": "Êtes-vous inscrit(e) à France Travail (Pôle emploi) ?",
+    "reask_job_seeker": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_student": "Êtes-vous étudiant(e) ?",
+    "reask_student": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_separated_recently": "Êtes-vous séparé(e) depuis moins de 18 mois ?",
+    "reask_separated_recently": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_alimony_paid": "L'autre parent vous verse-t-il une pension alimentaire en entier ?",
+    "reask_alimony_paid": "Répondez 1 pour Oui ou 2 pour Non (pas de pension, ou pas en entier).",
+    "ask_children_school": ("En quelle classe sont vos enfants de 10 à 18 ans ? "
+                            "(ex. : collège, 4e, lycée)"),
+    "reask_children_school": "Écrivez par exemple : collège, lycée, ou « 4e et lycée ».",
+    "ask_child_disability": "Un de vos enfants a-t-il un handicap ?",
+    "reask_child_disability": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_autonomy_loss": "Avez-vous besoin d'aide pour les gestes du quotidien (perte d'autonomie) ?",
+    "reask_autonomy_loss": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_partner_age": "Quel âge a votre conjoint(e) ?",
+    "reask_partner_age": "Écrivez son âge en chiffres, par exemple : 62",
     # Emergencies come first, before anything else the bot says
     "urgent": (
         "En danger : 17 ou 112. Violences conjugales : 3919. Enfant en danger : 119. "

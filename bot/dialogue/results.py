@@ -6,6 +6,8 @@ State it handles:
 
 from __future__ import annotations
 
+import re
+
 from bot import messages, parsing
 from bot.dialogue import check, handoff_flow, prompts, questions
 from bot.dialogue.turn import Turn
@@ -23,11 +25,29 @@ def largest_first(benefits: list[dict]) -> list[dict]:
         12 if b.get("per") == "month" else 1))
 
 
+ENCORE = re.compile(r"\b(encore|continuer|continue|on continue|d autres questions|vas y|allez)\b")
+
+
 def after_result(turn: Turn) -> list[Reply]:
-    """Offers a person or a new check once the result is given."""
-    index = parsing.parse_choice(turn.text, messages.CHOICES["after_result"])
+    """Offers a person, a new check, or the follow-up questions once the result is given."""
+    offer = (turn.conversation.context or {}).get("followup")
+    choices = after_result_choices(offer)
+    index = parsing.parse_choice(turn.text, choices)
+    words = parsing.normalize(turn.text).replace("'", " ")
+    if index is None and offer and ENCORE.search(words):
+        index = 2
     if index is None:
-        index = 0 if questions.yes_no(turn.text) else None
+        answer = questions.yes_no(turn.text)
+        if offer and offer.get("yes") == "followup":
+            # The prompt asked « encore N questions ? »: « oui » takes them, « non » keeps
+            # the result as it is.
+            if answer is False:
+                return decline_followup(turn)
+            index = 2 if answer else None
+        else:
+            index = 0 if answer else None
+    if index == 2 and offer:
+        return begin_followup(turn, offer["keys"])
     if index == 0:
         return ask_for_person(turn)
     if index == 1:
@@ -40,6 +60,43 @@ def after_result(turn: Turn) -> list[Reply]:
         return [Reply(messages.text("encourage")), prompts.after_result_prompt()]
     return prompts.not_understood(
         turn, Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"]))
+
+
+def after_result_choices(offer: dict | None) -> list[str]:
+    choices = list(messages.CHOICES["after_result"])
+    if offer:
+        choices.append(messages.text("followup_choice", count=len(offer["keys"])))
+    return choices
+
+
+def offer_followup(turn: Turn, eligible: list[dict], last: Reply) -> Reply:
+    """The after-result prompt, with « encore N questions » when they could add a right."""
+    keys, aids = questions.followups(turn.conversation.moment or "other", turn.answers,
+                                     {b["id"] for b in eligible})
+    if not keys:
+        turn.conversation.context = {}
+        return last
+    # After an accompanied claim, « oui » still means the person offered in that text.
+    accompanied = last.text != messages.text("offer_human")
+    offer = {"keys": keys, "yes": "person" if accompanied else "followup"}
+    turn.conversation.context = {"followup": offer}
+    text = last.text if accompanied else messages.text(
+        "offer_followup", aids=aids, count=len(keys))
+    return Reply(text, after_result_choices(offer))
+
+
+def begin_followup(turn: Turn, keys: list[str]) -> list[Reply]:
+    """The person takes the follow-up: its questions, then the check computed again."""
+    turn.set_answer("followup", keys)
+    turn.conversation.context = {}
+    return check.next_step(turn, after=None)
+
+
+def decline_followup(turn: Turn) -> list[Reply]:
+    """« Non »: the result stays as it was, and is not offered again."""
+    turn.set_answer("followup", [])
+    turn.conversation.context = {}
+    return [Reply(messages.text("followup_declined")), prompts.after_result_prompt()]
 
 
 def ask_for_person(turn: Turn) -> list[Reply]:
@@ -58,15 +115,22 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
         conversation.state = "result"
         return [Reply(messages.text("rules_failed", contact=turn.services.contact),
                       messages.CHOICES["after_result"])]
+    # A follow-up's result counts only the rights it adds: the take-up figures count
+    # people and rights once, not once per check of the same person.
+    previous = turn.latest_result() if turn.answers.get("followup") else None
+    known = {b["id"] for b in previous.benefits if b.get("eligible")} if previous else set()
     turn.session.add(EligibilityResult(
         conversation_id=conversation.id, period=computed["period"], engine=computed["engine"],
         benefits=computed["benefits"], computed_at=turn.clock()))
     conversation.state = "result"
     eligible = [b for b in computed["benefits"] if b.get("eligible")]
-    turn.event("check_completed")
-    if eligible:  # one per check: the take-up figures count people with a right
+    if previous is None:
+        turn.event("check_completed")
+        if eligible:  # one per check: the take-up figures count people with a right
+            turn.event("rights_found")
+    elif eligible and not known:
         turn.event("rights_found")
-    for benefit in eligible:
+    for benefit in (b for b in eligible if b["id"] not in known):
         yearly = (benefit.get("amount") or 0) * (12 if benefit.get("per") == "month" else 1)
         turn.event("right_found", benefit=benefit["id"], amount_year=round(yearly))
     replies = render(turn, eligible)
@@ -84,6 +148,7 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
             names = messages.text("and_others", first=names, count=len(accompanied) - 1)
         replies[-1] = Reply(messages.text("accompanied_claim", names=names),
                             messages.CHOICES["after_result"])
+    replies[-1] = offer_followup(turn, eligible, replies[-1])
     return replies
 
 
