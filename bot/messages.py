@@ -133,7 +133,7 @@ TEXTS: dict[str, str] = {
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
     "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
     # Follow-up after the first result (questions.FOLLOWUPS): a few more questions, if wanted
-    "offer_followup": "Pour vérifier {aids} autre(s) aide(s), encore {count} question(s) ?",
+    "offer_followup": "Pour vérifier {aids} aide(s) de plus, encore {count} question(s) ?",
     "followup_choice": "Encore {count} question(s)",
     "followup_declined": "D'accord, le résultat reste celui-ci.",
     "ask_job_seeker": "Êtes-vous inscrit(e) à France Travail (Pôle emploi) ?",
@@ -142,8 +142,10 @@ TEXTS: dict[str, str] = {
     "reask_student": "Répondez 1 pour Oui ou 2 pour Non.",
     "ask_separated_recently": "Êtes-vous séparé(e) depuis moins de 18 mois ?",
     "reask_separated_recently": "Répondez 1 pour Oui ou 2 pour Non.",
-    "ask_alimony_paid": "L'autre parent vous verse-t-il une pension alimentaire en entier ?",
-    "reask_alimony_paid": "Répondez 1 pour Oui ou 2 pour Non (pas de pension, ou pas en entier).",
+    "ask_alimony_received": ("Combien l'autre parent vous verse-t-il de pension alimentaire "
+                             "par mois ? (0 si rien)"),
+    "reask_alimony_received": "Écrivez le montant par mois en chiffres, par exemple : 150 ou 0",
+    "fact_alimony_received": "pension alimentaire {value} €",
     "ask_children_school": ("En quelle classe sont vos enfants de 10 à 18 ans ? "
                             "(ex. : collège, 4e, lycée)"),
     "reask_children_school": "Écrivez par exemple : collège, lycée, ou « 4e et lycée ».",

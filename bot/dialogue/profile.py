@@ -56,8 +56,9 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
     if answers.get("child_disability") and children:
         children[0]["disability"] = True  # the AEEH is counted once: which child matters not
     alimony = None
-    if "alimony_paid" in answers:
-        alimony = {"received": 0.0, "unpaid": not answers["alimony_paid"]}
+    if "alimony_received" in answers:
+        received = float(answers["alimony_received"])
+        alimony = {"received": received, "unpaid": received == 0}
     housing_status = answers.get("housing", "hosted")
     rent = 0.0 if housing_status in HOUSING_WITHOUT_RENT else float(answers.get("rent", 0))
     return {

@@ -178,10 +178,11 @@ FOLLOWUPS: list[Question] = [
              and (not a.get("salary") or _age_of(a) <= 25), choices="yes_no"),
     Question("student", _yes_no_choice, lambda m, a: 18 <= _age_of(a) <= 25,
              choices="yes_no"),
-    Question("separated_recently", _yes_no_choice, lambda m, a: _single_parent(a),
-             choices="yes_no"),
-    Question("alimony_paid", _yes_no_choice, lambda m, a: _single_parent(a),
-             choices="yes_no"),
+    # RSA majoré: a child under 3 opens it anyway; older children, a separation under 18 months.
+    Question("separated_recently", _yes_no_choice, lambda m, a: _single_parent(a)
+             and min(int(x) for x in a.get("children_ages") or [0]) >= 3, choices="yes_no"),
+    # ASF: reduced or stopped by the alimony the other parent pays, 0 when it is not paid.
+    Question("alimony_received", _amount, lambda m, a: _single_parent(a), kind="amount"),
     Question("children_school", answers.school_levels, lambda m, a: bool(school_children(a))),
     Question("child_disability", _yes_no_choice, lambda m, a: _with_children(a),
              choices="yes_no"),
@@ -199,27 +200,35 @@ FOLLOWUP_RIGHTS = {
                    "grand_est_fluo_67_gratuite"],
     "student": ["strasbourg_fonds_aide_jeunes"],
     "separated_recently": ["rsa"],
-    "alimony_paid": ["asf"],
+    "alimony_received": ["asf"],
     "children_school": ["bourse_college", "bourse_lycee", "ars"],
     "child_disability": ["aeeh"],
     "autonomy_loss": ["apa"],
     "partner_age": ["aspa", "asi", "apa"],
 }
+# Rights for young people only: not counted in the offer to whom they cannot concern.
+YOUTH_RIGHTS = {"contrat_engagement_jeune": 25, "strasbourg_fonds_aide_jeunes": 25}
+# Questions that change the amount of a right already found (RSA majoré, ASF less the
+# alimony): offered when that right is found too.
+CHANGES_AMOUNT = {"separated_recently", "alimony_received"}
 BY_KEY.update({q.key: q for q in FOLLOWUPS})
 
 
 def followups(moment: str, answers_so_far: dict, found: set[str]) -> tuple[list[str], int]:
-    """The follow-up questions worth asking this person, and how many rights they may open."""
+    """The follow-up questions worth asking this person, and how many rights they check."""
     if "followup" in answers_so_far:  # offered once already (taken or declined)
         return [], 0
     keys, rights = [], set()
     for question in FOLLOWUPS:
         if question.key in answers_so_far or not question.applies(moment, answers_so_far):
             continue
-        missing = set(FOLLOWUP_RIGHTS[question.key]) - found
-        if missing:
+        concerned = {right for right in FOLLOWUP_RIGHTS[question.key]
+                     if _age_of(answers_so_far) <= YOUTH_RIGHTS.get(right, 200)}
+        if question.key not in CHANGES_AMOUNT:
+            concerned -= found
+        if concerned:
             keys.append(question.key)
-            rights |= missing
+            rights |= concerned
     return keys, len(rights)
 
 
