@@ -146,6 +146,18 @@ TEXTS: dict[str, str] = {
                              "par mois ? (0 si rien)"),
     "reask_alimony_received": "Écrivez le montant par mois en chiffres, par exemple : 150 ou 0",
     "fact_alimony_received": "pension alimentaire {value} €",
+    "fact_job_seeker_yes": "inscrit(e) à France Travail",
+    "fact_job_seeker_no": "pas inscrit(e) à France Travail",
+    "fact_student_yes": "étudiant(e)",
+    "fact_student_no": "pas étudiant(e)",
+    "fact_separated_recently_yes": "séparé(e) depuis moins de 18 mois",
+    "fact_separated_recently_no": "pas de séparation récente",
+    "fact_child_disability_yes": "un enfant handicapé",
+    "fact_child_disability_no": "pas d'enfant handicapé",
+    "fact_autonomy_loss_yes": "perte d'autonomie",
+    "fact_autonomy_loss_no": "pas de perte d'autonomie",
+    "fact_partner_age": "conjoint(e) de {value} ans",
+    "fact_children_school": "classes : {value}",
     "ask_children_school": ("En quelle classe sont vos enfants de 10 à 18 ans ? "
                             "(ex. : collège, 4e, lycée)"),
     "reask_children_school": "Écrivez par exemple : collège, lycée, ou « 4e et lycée ».",
@@ -239,6 +251,9 @@ CHOICES: dict[str, list[str]] = {
     "range_income": ["Moins de 300 €", "300 à 700 €", "700 à 1 200 €", "Plus de 1 200 €"],
     "range_rent": ["Moins de 400 €", "400 à 600 €", "600 à 800 €", "Plus de 800 €"],
 }
+
+SCHOOL_LABELS = {"maternelle": "maternelle", "primaire": "primaire", "college": "collège",
+                 "lycee": "lycée", "superieur": "études supérieures"}
 
 SHORT_DAYS = {"lundi": "lun.", "mardi": "mar.", "mercredi": "mer.", "jeudi": "jeu.",
               "vendredi": "ven.", "samedi": "sam.", "dimanche": "dim."}
