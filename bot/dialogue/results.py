@@ -1,7 +1,12 @@
 """The result of a check: store it, list the rights found, how to claim them, what next.
 
 State it handles:
-    result    1 talk to a person, 2 start again     -> after_result
+    result    1 talk to a person, 2 start again,    -> after_result
+              3 (or « oui » / « encore ») the follow-up questions, when offered
+
+The follow-up (issue 14): questions the check leaves out to stay short, offered after the
+first result only when they could add or change a right for this person (questions.FOLLOWUPS);
+they are asked like the others (ask:KEY), then the check is computed again.
 """
 
 from __future__ import annotations
