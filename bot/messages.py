@@ -133,8 +133,8 @@ TEXTS: dict[str, str] = {
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
     "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
     # Follow-up after the first result (questions.FOLLOWUPS): a few more questions, if wanted
-    "offer_followup": "Pour vérifier {aids} aide(s) de plus, encore {count} question(s) ?",
-    "followup_choice": "Encore {count} question(s)",
+    "offer_followup": ("Pour vérifier {aids} aide(s) de plus : encore {count} question(s). "
+                       "Répondez ENCORE."),
     "followup_declined": "D'accord, le résultat reste celui-ci.",
     "ask_job_seeker": "Êtes-vous inscrit(e) à France Travail (Pôle emploi) ?",
     "reask_job_seeker": "Répondez 1 pour Oui ou 2 pour Non.",

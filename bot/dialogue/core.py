@@ -13,7 +13,7 @@ state, so any worker can take the next turn. The handlers live in their flows:
     confirm     oui / non to facts understood in passing    check.confirm
     computing   a check interrupted before its result       check.begin_check (again)
     result      1 talk to a person, 2 start again,          results.after_result
-                3 the follow-up questions (when offered)
+                ENCORE the follow-up questions (when offered)
     slot        a slot number, other dates, none            handoff_flow.choose
     booked      ANNULER, CHANGER, or words for the referent handoff_flow.after_booking
 

@@ -2,7 +2,7 @@
 
 State it handles:
     result    1 talk to a person, 2 start again,    -> after_result
-              3 (or « oui » / « encore ») the follow-up questions, when offered
+              ENCORE the follow-up questions, when offered
 
 The follow-up (issue 14): questions the check leaves out to stay short, offered after the
 first result only when they could add or change a right for this person (questions.FOLLOWUPS);
@@ -34,25 +34,17 @@ ENCORE = re.compile(r"\b(encore|continuer|continue|on continue|d autres question
 
 
 def after_result(turn: Turn) -> list[Reply]:
-    """Offers a person, a new check, or the follow-up questions once the result is given."""
+    """Offers a person or a new check once the result is given, or the follow-up (ENCORE)."""
     offer = (turn.conversation.context or {}).get("followup")
-    choices = after_result_choices(offer)
-    index = parsing.parse_choice(turn.text, choices)
+    index = parsing.parse_choice(turn.text, messages.CHOICES["after_result"])
     words = parsing.normalize(turn.text).replace("'", " ")
     if index is None and offer and ENCORE.search(words):
-        index = 2
+        return begin_followup(turn, offer["keys"])
     if index is None:
         answer = questions.yes_no(turn.text)
-        if offer and offer.get("yes") == "followup":
-            # The prompt asked « encore N questions ? »: « oui » takes them, « non » keeps
-            # the result as it is.
-            if answer is False:
-                return decline_followup(turn)
-            index = 2 if answer else None
-        else:
-            index = 0 if answer else None
-    if index == 2 and offer:
-        return begin_followup(turn, offer["keys"])
+        if answer is False and offer:
+            return decline_followup(turn)  # « non »: the result stays as it was
+        index = 0 if answer else None
     if index == 0:
         return ask_for_person(turn)
     if index == 1:
@@ -67,27 +59,20 @@ def after_result(turn: Turn) -> list[Reply]:
         turn, Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"]))
 
 
-def after_result_choices(offer: dict | None) -> list[str]:
-    choices = list(messages.CHOICES["after_result"])
-    if offer:
-        choices.append(messages.text("followup_choice", count=len(offer["keys"])))
-    return choices
+def offer_followup(turn: Turn, eligible: list[dict]) -> list[Reply]:
+    """« Encore N questions ? » after the result, when they could add or change a right.
 
-
-def offer_followup(turn: Turn, eligible: list[dict], last: Reply) -> Reply:
-    """The after-result prompt, with « encore N questions » when they could add a right."""
+    It comes just before the usual prompt, which keeps 1 (a person) and 2 (start again)
+    and « oui » for a person; ENCORE takes the follow-up. It is left out of SMS (`detail`):
+    the first result already costs up to the SMS budget (12 parts, issue 12).
+    """
     keys, aids = questions.followups(turn.conversation.moment or "other", turn.answers,
                                      {b["id"] for b in eligible})
-    if not keys:
+    if not keys or turn.channel == "sms":
         turn.conversation.context = {}
-        return last
-    # After an accompanied claim, « oui » still means the person offered in that text.
-    accompanied = last.text != messages.text("offer_human")
-    offer = {"keys": keys, "yes": "person" if accompanied else "followup"}
-    turn.conversation.context = {"followup": offer}
-    text = last.text if accompanied else messages.text(
-        "offer_followup", aids=aids, count=len(keys))
-    return Reply(text, after_result_choices(offer))
+        return []
+    turn.conversation.context = {"followup": {"keys": keys}}
+    return [Reply(messages.text("offer_followup", aids=aids, count=len(keys)), detail=True)]
 
 
 def begin_followup(turn: Turn, keys: list[str]) -> list[Reply]:
@@ -153,8 +138,7 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
             names = messages.text("and_others", first=names, count=len(accompanied) - 1)
         replies[-1] = Reply(messages.text("accompanied_claim", names=names),
                             messages.CHOICES["after_result"])
-    replies[-1] = offer_followup(turn, eligible, replies[-1])
-    return replies
+    return replies[:-1] + offer_followup(turn, eligible) + replies[-1:]
 
 
 def render(turn: Turn, eligible: list[dict]) -> list[Reply]:

@@ -37,9 +37,9 @@ def test_young_job_seeker_learns_about_the_aide_au_permis(client, chat):
         chat.say(text)
     first = results(client)
     assert len(first) == 1
-    # The CEJ is an accompanied claim: « oui » keeps meaning a person; « encore » or 3 takes
-    # the follow-up offered as a third choice.
-    assert chat.replies[-1]["choices"][2] == "Encore 1 question(s)"
+    # The offer comes before the usual prompt, whose 1 and « oui » keep meaning a person.
+    assert chat.replies[-2]["text"].startswith("Pour vérifier")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]
     chat.say("encore")
     assert chat.last == messages.text("ask_job_seeker")
     chat.say("oui je suis inscrit à France Travail")
@@ -69,10 +69,10 @@ def test_single_parent_separated_recently_gets_the_rsa_majore_and_the_asf(client
     start(chat, "3")
     for text in ["30 ans 67100", "6", "4", "non", "rien", "rien"]:
         chat.say(text)
-    offered = chat.replies[-1]["choices"]
-    count = int(offered[2].split()[1])
+    offer = chat.replies[-2]["text"]
+    count = int(offer.split("encore ")[1].split()[0])
     assert "rsa" in amounts(client)[0]
-    chat.say("3")
+    chat.say("encore")
     asked = [chat.last]
     for _ in range(count):
         if chat.last == messages.text("ask_separated_recently"):
@@ -97,7 +97,7 @@ def test_senior_with_loss_of_autonomy_gets_the_apa(client, chat):
     for text in ["78 ans 67100", "1", "3", "900", "0"]:
         chat.say(text)
     assert "apa" not in results(client)[0]
-    assert chat.replies[-1]["choices"][2] == "Encore 1 question(s)"
+    assert chat.replies[-2]["text"] == messages.text("offer_followup", aids=1, count=1)
     chat.say("encore une question")
     assert chat.last == messages.text("ask_autonomy_loss")
     chat.say("oui j'ai du mal à me laver seule")
@@ -116,8 +116,8 @@ def family_result(chat, ages: str = "18") -> None:
 
 def test_no_to_the_follow_up_keeps_the_result(client, chat):
     family_result(chat)
-    offer = chat.last
-    assert offer.startswith("Pour vérifier") and "encore" in offer
+    assert chat.replies[-2]["text"].startswith("Pour vérifier")
+    assert chat.replies[-2].get("detail")  # left out of SMS: the result keeps its budget
     chat.say("non")
     assert chat.replies[0]["text"] == messages.text("followup_declined")
     assert chat.last == messages.text("offer_human")
@@ -134,7 +134,7 @@ def test_family_with_a_child_at_the_lycee_gets_the_bourse_de_lycee(client, chat)
     # their age; at 18 most have left).
     family_result(chat)
     assert "bourse_lycee" not in results(client)[0]
-    chat.say("oui")
+    chat.say("encore")
     assert chat.last == messages.text("ask_children_school")
     chat.say("en terminale au lycée")
     while len(results(client)) < 2:

@@ -67,8 +67,7 @@ def test_young_adult_with_no_income_hosted_by_parents(chat):
     text = result_text(chat)
     # Under 25, without a child and without work history: no RSA.
     assert "Revenu de solidarité active" not in text
-    # A person and a new check keep 1 and 2; a follow-up, when offered, comes third.
-    assert chat.replies[-1]["choices"][:2] == messages.CHOICES["after_result"]
+    assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]
 
 
 def test_expecting_a_child_alone_without_income(chat):
@@ -169,4 +168,4 @@ def test_a_right_that_needs_help_to_claim_names_it_and_offers_a_person(chat):
     # The largest right whose claim needs help is named first (others are counted).
     assert chat.last.startswith("Minimum vieillesse (ASPA)")
     assert chat.last.endswith(messages.text("accompanied_claim", names="").strip())
-    assert chat.replies[-1]["choices"][:2] == messages.CHOICES["after_result"]
+    assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]
