@@ -453,3 +453,36 @@ def moment(text: str) -> str | None:
         if _any(patterns, words) or _any(patterns, digits):
             return value
     return None
+
+
+# ------------------------------------------------------------ follow-up questions' words
+JOB_SEEKER_YES = [r"\b(france travail|pole emploi|pol emploi|chomage|chomeur|chomeuse|"
+                  r"demandeu(r|se) d emploi|inscrite?|je cherche (du|un) (travail|boulot|job))\b"]
+JOB_SEEKER_NO = [r"\bpas inscrite?\b", r"\b(je )?(ne )?suis pas inscrite?\b"]
+SCHOOL_WORDS = [  # in this order: « 4e » is collège before « lycée » is looked for
+    ("college", r"\b(college|6e|6eme|5e|5eme|4e|4eme|3e|3eme|sixieme|cinquieme|quatrieme|"
+                r"troisieme)\b"),
+    ("lycee", r"\b(lycee|seconde|2nde|2de|premiere|1ere|terminale|tle|cap|bac pro)\b"),
+    ("primaire", r"\b(primaire|ecole|cm1|cm2|ce1|ce2|cp)\b"),
+    ("superieur", r"\b(fac|universite|bts|iut|etudes|superieur|prepa)\b"),
+]
+
+
+def job_seeker(text: str) -> bool | None:
+    """« oui je suis inscrit à France Travail », « pôle emploi », « nan »."""
+    words = _norm(text)
+    if _any(JOB_SEEKER_NO, words):
+        return False
+    answer = yes_no(text)
+    if answer is not None:
+        return answer
+    return True if _any(JOB_SEEKER_YES, words) else None
+
+
+def school_levels(text: str) -> list[str] | None:
+    """School levels in the order said: « au collège », « en 4e et au lycée »."""
+    words = _norm(text)
+    found = []
+    for level, pattern in SCHOOL_WORDS:
+        found += [(m.start(), level) for m in re.finditer(pattern, words)]
+    return [level for _, level in sorted(found)] or None

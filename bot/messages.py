@@ -132,6 +132,41 @@ TEXTS: dict[str, str] = {
     "offer_human": "Voulez-vous en parler avec une personne ?",
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
     "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
+    # Follow-up after the first result (questions.FOLLOWUPS): a few more questions, if wanted
+    "offer_followup": ("Pour vérifier {aids} aide(s) de plus : encore {count} question(s). "
+                       "Répondez ENCORE."),
+    "followup_declined": "D'accord, le résultat reste celui-ci.",
+    "ask_job_seeker": "Êtes-vous inscrit(e) à France Travail (Pôle emploi) ?",
+    "reask_job_seeker": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_student": "Êtes-vous étudiant(e) ?",
+    "reask_student": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_separated_recently": "Êtes-vous séparé(e) depuis moins de 18 mois ?",
+    "reask_separated_recently": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_alimony_received": ("Combien l'autre parent vous verse-t-il de pension alimentaire "
+                             "par mois ? (0 si rien)"),
+    "reask_alimony_received": "Écrivez le montant par mois en chiffres, par exemple : 150 ou 0",
+    "fact_alimony_received": "pension alimentaire {value} €",
+    "fact_job_seeker_yes": "inscrit(e) à France Travail",
+    "fact_job_seeker_no": "pas inscrit(e) à France Travail",
+    "fact_student_yes": "étudiant(e)",
+    "fact_student_no": "pas étudiant(e)",
+    "fact_separated_recently_yes": "séparé(e) depuis moins de 18 mois",
+    "fact_separated_recently_no": "pas de séparation récente",
+    "fact_child_disability_yes": "un enfant handicapé",
+    "fact_child_disability_no": "pas d'enfant handicapé",
+    "fact_autonomy_loss_yes": "perte d'autonomie",
+    "fact_autonomy_loss_no": "pas de perte d'autonomie",
+    "fact_partner_age": "conjoint(e) de {value} ans",
+    "fact_children_school": "classes : {value}",
+    "ask_children_school": ("En quelle classe sont vos enfants de 10 à 18 ans ? "
+                            "(ex. : collège, 4e, lycée)"),
+    "reask_children_school": "Écrivez par exemple : collège, lycée, ou « 4e et lycée ».",
+    "ask_child_disability": "Un de vos enfants a-t-il un handicap ?",
+    "reask_child_disability": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_autonomy_loss": "Avez-vous besoin d'aide pour les gestes du quotidien (perte d'autonomie) ?",
+    "reask_autonomy_loss": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_partner_age": "Quel âge a votre conjoint(e) ?",
+    "reask_partner_age": "Écrivez son âge en chiffres, par exemple : 62",
     # Emergencies come first, before anything else the bot says
     "urgent": (
         "En danger : 17 ou 112. Violences conjugales : 3919. Enfant en danger : 119. "
@@ -216,6 +251,9 @@ CHOICES: dict[str, list[str]] = {
     "range_income": ["Moins de 300 €", "300 à 700 €", "700 à 1 200 €", "Plus de 1 200 €"],
     "range_rent": ["Moins de 400 €", "400 à 600 €", "600 à 800 €", "Plus de 800 €"],
 }
+
+SCHOOL_LABELS = {"maternelle": "maternelle", "primaire": "primaire", "college": "collège",
+                 "lycee": "lycée", "superieur": "études supérieures"}
 
 SHORT_DAYS = {"lundi": "lun.", "mardi": "mar.", "mercredi": "mer.", "jeudi": "jeu.",
               "vendredi": "ven.", "samedi": "sam.", "dimanche": "dim."}

@@ -312,6 +312,7 @@ def _forget_unneeded(turn: Turn) -> None:
     moment_of_life = turn.conversation.moment or "other"
     needed = set(questions.questions_for(moment_of_life, turn.answers))
     needed |= set(questions.IMPLIED.get(moment_of_life, {}))  # not asked, but not forgotten
+    needed |= set(questions.FOLLOWUP_KEYS)  # asked after the result, kept for the next one
     for key in list(turn.answers):
         if key in questions.BY_KEY and key not in needed:
             turn.forget_answer(key)
@@ -393,6 +394,8 @@ def next_step(turn: Turn, *, after: str | None) -> list[Reply]:
     if question is None:
         question = questions.next_question(turn.conversation.moment, turn.answers)
     if question is None:
+        question = questions.next_followup(turn.answers)
+    if question is None:
         return begin_check(turn)
     return [prompts.ask(turn, question.key)]
 
@@ -400,8 +403,9 @@ def next_step(turn: Turn, *, after: str | None) -> list[Reply]:
 def begin_check(turn: Turn) -> list[Reply]:
     """All answers are in: the profile is computed once this turn's transaction ends."""
     conversation = turn.conversation
-    kept = {k: v for k, v in turn.answers.items()
-            if k in questions.questions_for(conversation.moment, turn.answers)}
+    asked = set(questions.questions_for(conversation.moment, turn.answers))
+    asked |= set(turn.answers.get("followup") or [])
+    kept = {k: v for k, v in turn.answers.items() if k in asked}
     period = turn.clock().strftime("%Y-%m")
     turn.pending_check = build_profile(conversation.moment, kept, period)
     conversation.state = "computing"

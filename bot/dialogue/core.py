@@ -12,7 +12,8 @@ state, so any worker can take the next turn. The handlers live in their flows:
     ask:KEY     the answer to question KEY (questions.py)   check.answer
     confirm     oui / non to facts understood in passing    check.confirm
     computing   a check interrupted before its result       check.begin_check (again)
-    result      1 talk to a person, 2 start again           results.after_result
+    result      1 talk to a person, 2 start again,          results.after_result
+                ENCORE the follow-up questions (when offered)
     slot        a slot number, other dates, none            handoff_flow.choose
     booked      ANNULER, CHANGER, or words for the referent handoff_flow.after_booking
 

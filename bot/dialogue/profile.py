@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.dialogue.questions import school_children
+
 HOUSING_WITHOUT_RENT = {"owner", "hosted", "homeless"}
 
 
@@ -32,6 +34,9 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
     )
     if moment == "child":
         applicant["pregnant"] = True
+    for key in ("job_seeker", "student", "separated_recently", "autonomy_loss"):
+        if key in answers:  # asked after the first result (questions.FOLLOWUPS)
+            applicant[key] = bool(answers[key])
     if answers.get("disability"):
         # The check does not ask the rate: 80 % is the rate that opens the AAH on its own,
         # and the referent checks the real rate with the person.
@@ -39,9 +44,21 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
     partner = None
     household = answers.get("household", "single")
     if household.startswith("couple"):
-        # The partner's age is not asked (one question less); the applicant's age stands in.
-        partner = _person(int(answers["age"]), salary=float(answers.get("partner_income", 0)))
+        # The partner's age is asked only after the first result, to those near retirement;
+        # until then the applicant's age stands in.
+        partner = _person(int(answers.get("partner_age", answers["age"])),
+                          salary=float(answers.get("partner_income", 0)))
     children = [{"age": int(age)} for age in answers.get("children_ages", [])]
+    # School levels are said in the order of the children aged 10 to 18.
+    for index, level in zip(school_children(answers), answers.get("children_school") or [],
+                            strict=False):
+        children[index]["school"] = level
+    if answers.get("child_disability") and children:
+        children[0]["disability"] = True  # the AEEH is counted once: which child matters not
+    alimony = None
+    if "alimony_received" in answers:
+        received = float(answers["alimony_received"])
+        alimony = {"received": received, "unpaid": received == 0}
     housing_status = answers.get("housing", "hosted")
     rent = 0.0 if housing_status in HOUSING_WITHOUT_RENT else float(answers.get("rent", 0))
     return {
@@ -51,4 +68,5 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
         "partner": partner,
         "children": children,
         "housing": {"status": housing_status, "rent": rent},
+        **({"alimony": alimony} if alimony else {}),
     }

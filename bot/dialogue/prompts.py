@@ -83,8 +83,11 @@ def describe_facts(facts: dict) -> str:
         value = facts[key]
         if key in ("household", "housing"):
             parts.append(messages.text(f"fact_{key}_{value}"))
-        elif key == "disability":
-            parts.append(messages.text("fact_disability_yes" if value else "fact_disability_no"))
+        elif key == "disability" or isinstance(value, bool):
+            parts.append(messages.text(f"fact_{key}_yes" if value else f"fact_{key}_no"))
+        elif key == "children_school":
+            labels = ", ".join(messages.SCHOOL_LABELS[level] for level in value)
+            parts.append(messages.text("fact_children_school", value=labels))
         elif key == "children_ages":
             ages = [str(a) for a in value]
             joined = ", ".join(ages[:-1]) + " et " + ages[-1] if len(ages) > 1 else ages[0]

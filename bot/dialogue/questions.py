@@ -137,3 +137,104 @@ def read_pair(key: str, text: str) -> tuple:
 def questions_for(moment: str, answers: dict) -> list[str]:
     """Keys of every question this person is asked, given the answers so far."""
     return [q.key for q in QUESTIONS if q.applies(moment, answers)]
+
+
+# ---------------------------------------------------------------- after the first result
+# Questions the main check leaves out to stay short (issue 14): offered after the first
+# result, only to whom they concern, and only when a right they open is not found yet.
+
+
+def _job_seeker(text: str) -> Any:
+    index = parsing.parse_choice(text, CHOICES["yes_no"])
+    return index == 0 if index is not None else answers.job_seeker(text)
+
+
+def _yes_no_choice(text: str) -> Any:
+    index = parsing.parse_choice(text, CHOICES["yes_no"])
+    return index == 0 if index is not None else yes_no(text)
+
+
+def _partner_age(text: str) -> Any:
+    return answers.age(text)
+
+
+def school_children(answers_so_far: dict) -> list[int]:
+    """Indexes of the children whose school level is asked: bourses and ARS, 10 to 18."""
+    return [i for i, age in enumerate(answers_so_far.get("children_ages", []))
+            if 10 <= int(age) <= 18]
+
+
+def _age_of(answers_so_far: dict) -> int:
+    return int(answers_so_far.get("age", 0))
+
+
+def _single_parent(answers_so_far: dict) -> bool:
+    return answers_so_far.get("household") == "single_with_children"
+
+
+FOLLOWUPS: list[Question] = [
+    # CEJ, aide au permis, Fluo 67: France Travail registration, not asked in the check.
+    Question("job_seeker", _job_seeker, lambda m, a: m != "senior" and 16 <= _age_of(a) < 60
+             and (not a.get("salary") or _age_of(a) <= 25), choices="yes_no"),
+    Question("student", _yes_no_choice, lambda m, a: 18 <= _age_of(a) <= 25,
+             choices="yes_no"),
+    # RSA majoré: a child under 3 opens it anyway; older children, a separation under 18 months.
+    Question("separated_recently", _yes_no_choice, lambda m, a: _single_parent(a)
+             and min(int(x) for x in a.get("children_ages") or [0]) >= 3, choices="yes_no"),
+    # ASF: reduced or stopped by the alimony the other parent pays, 0 when it is not paid.
+    Question("alimony_received", _amount, lambda m, a: _single_parent(a), kind="amount"),
+    Question("children_school", answers.school_levels, lambda m, a: bool(school_children(a))),
+    Question("child_disability", _yes_no_choice, lambda m, a: _with_children(a),
+             choices="yes_no"),
+    Question("autonomy_loss", _yes_no_choice, lambda m, a: m == "senior" or _age_of(a) >= 60,
+             choices="yes_no"),
+    # The partner's age matters where the applicant's stands in badly: near retirement.
+    Question("partner_age", _partner_age,
+             lambda m, a: a.get("household", "").startswith("couple")
+             and (m == "senior" or _age_of(a) >= 55)),
+]
+FOLLOWUP_KEYS = [q.key for q in FOLLOWUPS]
+# The rights each follow-up question can open: it is offered only while one is not found.
+FOLLOWUP_RIGHTS = {
+    "job_seeker": ["contrat_engagement_jeune", "aide_permis_demandeur_emploi",
+                   "grand_est_fluo_67_gratuite"],
+    "student": ["strasbourg_fonds_aide_jeunes"],
+    "separated_recently": ["rsa"],
+    "alimony_received": ["asf"],
+    "children_school": ["bourse_college", "bourse_lycee", "ars"],
+    "child_disability": ["aeeh"],
+    "autonomy_loss": ["apa"],
+    "partner_age": ["aspa", "asi", "apa"],
+}
+# Rights for young people only: not counted in the offer to whom they cannot concern.
+YOUTH_RIGHTS = {"contrat_engagement_jeune": 25, "strasbourg_fonds_aide_jeunes": 25}
+# Questions that change the amount of a right already found (RSA majoré, ASF less the
+# alimony): offered when that right is found too.
+CHANGES_AMOUNT = {"separated_recently", "alimony_received"}
+BY_KEY.update({q.key: q for q in FOLLOWUPS})
+
+
+def followups(moment: str, answers_so_far: dict, found: set[str]) -> tuple[list[str], int]:
+    """The follow-up questions worth asking this person, and how many rights they check."""
+    if "followup" in answers_so_far:  # offered once already (taken or declined)
+        return [], 0
+    keys, rights = [], set()
+    for question in FOLLOWUPS:
+        if question.key in answers_so_far or not question.applies(moment, answers_so_far):
+            continue
+        concerned = {right for right in FOLLOWUP_RIGHTS[question.key]
+                     if _age_of(answers_so_far) <= YOUTH_RIGHTS.get(right, 200)}
+        if question.key not in CHANGES_AMOUNT:
+            concerned -= found
+        if concerned:
+            keys.append(question.key)
+            rights |= concerned
+    return keys, len(rights)
+
+
+def next_followup(answers_so_far: dict) -> Question | None:
+    """The next follow-up question the person agreed to and has not answered."""
+    for key in answers_so_far.get("followup") or []:
+        if key not in answers_so_far:
+            return BY_KEY[key]
+    return None

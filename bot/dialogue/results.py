@@ -1,10 +1,17 @@
 """The result of a check: store it, list the rights found, how to claim them, what next.
 
 State it handles:
-    result    1 talk to a person, 2 start again     -> after_result
+    result    1 talk to a person, 2 start again,    -> after_result
+              ENCORE the follow-up questions, when offered
+
+The follow-up (issue 14): questions the check leaves out to stay short, offered after the
+first result only when they could add or change a right for this person (questions.FOLLOWUPS);
+they are asked like the others (ask:KEY), then the check is computed again.
 """
 
 from __future__ import annotations
+
+import re
 
 from bot import messages, parsing
 from bot.dialogue import check, handoff_flow, prompts, questions
@@ -23,11 +30,21 @@ def largest_first(benefits: list[dict]) -> list[dict]:
         12 if b.get("per") == "month" else 1))
 
 
+ENCORE = re.compile(r"\b(encore|continuer|continue|on continue|d autres questions|vas y|allez)\b")
+
+
 def after_result(turn: Turn) -> list[Reply]:
-    """Offers a person or a new check once the result is given."""
+    """Offers a person or a new check once the result is given, or the follow-up (ENCORE)."""
+    offer = (turn.conversation.context or {}).get("followup")
     index = parsing.parse_choice(turn.text, messages.CHOICES["after_result"])
+    words = parsing.normalize(turn.text).replace("'", " ")
+    if index is None and offer and ENCORE.search(words):
+        return begin_followup(turn, offer["keys"])
     if index is None:
-        index = 0 if questions.yes_no(turn.text) else None
+        answer = questions.yes_no(turn.text)
+        if answer is False and offer:
+            return decline_followup(turn)  # « non »: the result stays as it was
+        index = 0 if answer else None
     if index == 0:
         return ask_for_person(turn)
     if index == 1:
@@ -40,6 +57,36 @@ def after_result(turn: Turn) -> list[Reply]:
         return [Reply(messages.text("encourage")), prompts.after_result_prompt()]
     return prompts.not_understood(
         turn, Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"]))
+
+
+def offer_followup(turn: Turn, eligible: list[dict]) -> list[Reply]:
+    """« Encore N questions ? » after the result, when they could add or change a right.
+
+    It comes just before the usual prompt, which keeps 1 (a person) and 2 (start again)
+    and « oui » for a person; ENCORE takes the follow-up. It is left out of SMS (`detail`):
+    the first result already costs up to the SMS budget (12 parts, issue 12).
+    """
+    keys, aids = questions.followups(turn.conversation.moment or "other", turn.answers,
+                                     {b["id"] for b in eligible})
+    if not keys or turn.channel == "sms":
+        turn.conversation.context = {}
+        return []
+    turn.conversation.context = {"followup": {"keys": keys}}
+    return [Reply(messages.text("offer_followup", aids=aids, count=len(keys)), detail=True)]
+
+
+def begin_followup(turn: Turn, keys: list[str]) -> list[Reply]:
+    """The person takes the follow-up: its questions, then the check computed again."""
+    turn.set_answer("followup", keys)
+    turn.conversation.context = {}
+    return check.next_step(turn, after=None)
+
+
+def decline_followup(turn: Turn) -> list[Reply]:
+    """« Non »: the result stays as it was, and is not offered again."""
+    turn.set_answer("followup", [])
+    turn.conversation.context = {}
+    return [Reply(messages.text("followup_declined")), prompts.after_result_prompt()]
 
 
 def ask_for_person(turn: Turn) -> list[Reply]:
@@ -58,15 +105,22 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
         conversation.state = "result"
         return [Reply(messages.text("rules_failed", contact=turn.services.contact),
                       messages.CHOICES["after_result"])]
+    # A follow-up's result counts only the rights it adds: the take-up figures count
+    # people and rights once, not once per check of the same person.
+    previous = turn.latest_result() if turn.answers.get("followup") else None
+    known = {b["id"] for b in previous.benefits if b.get("eligible")} if previous else set()
     turn.session.add(EligibilityResult(
         conversation_id=conversation.id, period=computed["period"], engine=computed["engine"],
         benefits=computed["benefits"], computed_at=turn.clock()))
     conversation.state = "result"
     eligible = [b for b in computed["benefits"] if b.get("eligible")]
-    turn.event("check_completed")
-    if eligible:  # one per check: the take-up figures count people with a right
+    if previous is None:
+        turn.event("check_completed")
+        if eligible:  # one per check: the take-up figures count people with a right
+            turn.event("rights_found")
+    elif eligible and not known:
         turn.event("rights_found")
-    for benefit in eligible:
+    for benefit in (b for b in eligible if b["id"] not in known):
         yearly = (benefit.get("amount") or 0) * (12 if benefit.get("per") == "month" else 1)
         turn.event("right_found", benefit=benefit["id"], amount_year=round(yearly))
     replies = render(turn, eligible)
@@ -84,7 +138,7 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
             names = messages.text("and_others", first=names, count=len(accompanied) - 1)
         replies[-1] = Reply(messages.text("accompanied_claim", names=names),
                             messages.CHOICES["after_result"])
-    return replies
+    return replies[:-1] + offer_followup(turn, eligible) + replies[-1:]
 
 
 def render(turn: Turn, eligible: list[dict]) -> list[Reply]:
