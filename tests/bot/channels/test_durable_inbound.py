@@ -41,6 +41,7 @@ def test_a_failed_turn_is_retried_and_answered_exactly_once(phone, sms_app, monk
     [stored] = rows(db)
     assert stored.status == "pending" and stored.attempts == 1 and stored.body == "bonjour"
     assert stored.last_error == "RuntimeError"  # the type only, never the words
+    assert sms_app.get("/healthz").json()["inbound_pending"] == 1
     now = datetime.now(UTC)
     assert inbound.retry_pending(core, now=now).processed == 0  # not due before its backoff
     report = inbound.retry_pending(core, now=now + timedelta(seconds=30))
@@ -49,6 +50,7 @@ def test_a_failed_turn_is_retried_and_answered_exactly_once(phone, sms_app, monk
     first = phone.new()
     assert first and "Passerelle" in "\n".join(first)
     assert rows(db) == []  # the text and the number are gone with the turn
+    assert sms_app.get("/healthz").json()["inbound_pending"] == 0
     assert inbound.retry_pending(core, now=now + timedelta(hours=1)).processed == 0
     phone.dispatch()
     assert phone.new() == [] and seen == ["bonjour", "bonjour"]
