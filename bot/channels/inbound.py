@@ -127,7 +127,8 @@ def store(core: DialogueCore, message: IncomingMessage, *, inbound_id: str,
         return None
 
 
-def _claim(db: Database, stored_id: int, now: datetime) -> InboundMessage | None:
+def _claim(db: Database, stored_id: int, now: datetime,
+           lease: timedelta = LEASE) -> InboundMessage | None:
     """Takes the stored message for one attempt, if it is the oldest unfinished one of its
     sender (a later message never overtakes an earlier one) and nobody holds it."""
     with db.session() as session:
@@ -144,7 +145,7 @@ def _claim(db: Database, stored_id: int, now: datetime) -> InboundMessage | None
             update(InboundMessage)
             .where(InboundMessage.id == stored_id,
                    (InboundMessage.lease_until.is_(None)) | (InboundMessage.lease_until < now))
-            .values(lease_until=now + LEASE, attempts=InboundMessage.attempts + 1))
+            .values(lease_until=now + lease, attempts=InboundMessage.attempts + 1))
         if taken.rowcount != 1:
             return None
         session.flush()
@@ -172,13 +173,13 @@ def _failed(db: Database, row: InboundMessage, error: BaseException, now: dateti
 
 
 def process_stored(core: DialogueCore, stored_id: int, *, limits: RateLimits | None = None,
-                   now: datetime | None = None) -> bool:
+                   now: datetime | None = None, lease: timedelta = LEASE) -> bool:
     """One attempt at a stored message's turn; True if it was answered (or known already).
 
     A turn that raises leaves the message pending, retried by `retry_pending` with backoff.
     """
     now = now or _now()
-    row = _claim(core.db, stored_id, now)
+    row = _claim(core.db, stored_id, now, lease)
     if row is None:
         return False
     message = IncomingMessage(channel=row.channel, sender=row.sender or "", text=row.body,
@@ -202,7 +203,7 @@ class RetryReport:
 
 
 def retry_pending(core: DialogueCore, *, now: datetime | None = None,
-                  limit: int = 100) -> RetryReport:
+                  limit: int = 100, lease: timedelta = LEASE) -> RetryReport:
     """Processes the stored messages that are due, oldest first, each sender in order."""
     now = now or _now()
     report = RetryReport()
@@ -213,16 +214,16 @@ def retry_pending(core: DialogueCore, *, now: datetime | None = None,
             .where(InboundMessage.status == "pending").order_by(InboundMessage.id)
             .limit(limit)).all()
     blocked: set[str] = set()
-    for stored_id, key, due, lease in rows:
+    for stored_id, key, due, held_until in rows:
         if key in blocked:
             report.waiting += 1
             continue
-        lease = _aware(lease)
-        if _aware(due) > now or (lease is not None and lease >= now):
+        held_until = _aware(held_until)
+        if _aware(due) > now or (held_until is not None and held_until >= now):
             blocked.add(key)
             report.waiting += 1
             continue
-        if process_stored(core, stored_id, now=now):
+        if process_stored(core, stored_id, now=now, lease=lease):
             report.processed += 1
         else:
             blocked.add(key)
@@ -236,11 +237,11 @@ def pending_count(db: Database) -> int:
                               .where(InboundMessage.status == "pending")) or 0
 
 
-def retry_task(core: DialogueCore, *, interval: float,
-               after: Callable[[], None] | None = None):
+def retry_task(core: DialogueCore, *, interval: float, lease: timedelta = LEASE,
+               after: Callable[[], None] | None = None) -> PeriodicTask:
     """The periodic pass over stored messages, run in the app process like the outbox."""
     def job() -> None:
-        if retry_pending(core).processed and after is not None:
+        if retry_pending(core, lease=lease).processed and after is not None:
             after()
 
     return PeriodicTask("inbound-retry", job, interval=interval)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, Field
@@ -50,8 +51,9 @@ class Channels:
         self.dispatcher = Dispatcher(core.db, self.transports,
                                      interval=max(settings.outbox_interval, 0.05))
         # Messages stored by a webhook whose turn failed, tried again with backoff.
-        self.inbound_retry = inbound.retry_task(core, interval=max(settings.outbox_interval, 1.0),
-                                                after=self.wake)
+        self.inbound_retry = inbound.retry_task(
+            core, interval=max(settings.outbox_interval, 1.0), after=self.wake,
+            lease=timedelta(seconds=settings.inbound_lease_seconds))
         self.telegram = (telegram_bot.TelegramChannel(settings, core, self.wake, limits)
                          if settings.telegram_bot_token else None)
 

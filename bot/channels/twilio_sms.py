@@ -11,6 +11,7 @@ empty TwiML: the replies leave through the outbox, so a Twilio outage delays the
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
@@ -161,7 +162,8 @@ async def twilio_inbound(request: Request) -> Response:
     stored_id = await run_in_threadpool(inbound.store, core, message, inbound_id=f"twilio:{sid}")
     if stored_id is not None:
         await run_in_threadpool(inbound.process_stored, core, stored_id,
-                                limits=getattr(request.app.state, "limits", None))
+                                limits=getattr(request.app.state, "limits", None),
+                                lease=timedelta(seconds=settings.inbound_lease_seconds))
     request.app.state.channels.wake()
     return Response(EMPTY_TWIML, media_type="application/xml")
 

@@ -149,3 +149,4 @@ def test_a_turn_raising_twice(sms_app, fake_twilio, monkeypatch):
             expected=len(expected), duplicates=len(got) - len(set(got)),
             health={"inbound_pending_during": during["inbound_pending"],
                     "after": health["inbound_pending"]})
+
