@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = ""
     telegram_api_base: str = "https://api.telegram.org"
     outbox_interval: float = Field(1.0, ge=0)  # seconds between passes; 0 stops the dispatcher
+    # A received message's turn is retried after this long if its process died in the turn.
+    inbound_lease_seconds: float = Field(120.0, ge=1)
     # Abuse limits (common/ratelimit.py), shared by every app process through Redis; each
     # process counts alone while Redis does not answer.
     redis_url: str = "redis://127.0.0.1:6379/0"

@@ -215,3 +215,31 @@ class ProcessedInbound(Base):
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class InboundMessage(Base):
+    """A message received from a person, stored before its turn runs and kept only until then.
+
+    The webhook answers once the row is committed, so a turn that fails is retried later
+    (with backoff, in order per address) instead of being lost. The text and the sender in
+    clear are personal data: the row is deleted in the turn's own transaction; one given up
+    after too many attempts keeps only its address key and error, its text and sender blanked.
+    """
+
+    __tablename__ = "inbound_message"
+    __table_args__ = (UniqueConstraint("inbound_id", name="uq_inbound_message_inbound_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[str] = mapped_column(String(100))  # ProcessedInbound.id once handled
+    channel: Mapped[str] = mapped_column(String(20))
+    address_key: Mapped[str] = mapped_column(String(64), index=True)  # ChannelAddress.key
+    sender: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # pending (to process), failed (given up)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

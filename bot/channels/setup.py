@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from bot import outbox
-from bot.channels import telegram_bot, twilio_sms
+from bot.channels import inbound, telegram_bot, twilio_sms
 from bot.dialogue.core import DialogueCore
 from bot.worker import Dispatcher, Transport
 from common.ratelimit import RateLimits
@@ -49,6 +50,10 @@ class Channels:
         self.transports = dict(build_transports(settings) if transports is None else transports)
         self.dispatcher = Dispatcher(core.db, self.transports,
                                      interval=max(settings.outbox_interval, 0.05))
+        # Messages stored by a webhook whose turn failed, tried again with backoff.
+        self.inbound_retry = inbound.retry_task(
+            core, interval=max(settings.outbox_interval, 1.0), after=self.wake,
+            lease=timedelta(seconds=settings.inbound_lease_seconds))
         self.telegram = (telegram_bot.TelegramChannel(settings, core, self.wake, limits)
                          if settings.telegram_bot_token else None)
 
@@ -58,6 +63,7 @@ class Channels:
     async def start(self) -> None:
         if self.settings.outbox_interval > 0 and self.settings.run_jobs:
             self.dispatcher.start()
+            self.inbound_retry.start()
         if self.telegram is not None:
             try:
                 await self.telegram.start()
@@ -68,6 +74,7 @@ class Channels:
         if self.telegram is not None:
             await self.telegram.stop()
         await self.dispatcher.stop()
+        await self.inbound_retry.stop()
         closed = set()
         for transport in self.transports.values():
             if id(transport) not in closed and hasattr(transport, "close"):

@@ -4,7 +4,10 @@ TELEGRAM_WEBHOOK_SECRET). Choices become a reply keyboard. /start begins like «
 /aide gives help, /stop opts out. An update delivered twice is processed once. Only private
 chats are served: group, supergroup and channel updates are ignored.
 
-The dialogue core is synchronous (database, OpenFisca): handlers run it in a thread. Replies
+The dialogue core is synchronous (database, OpenFisca): handlers run it in a thread, and up to
+CONCURRENT_UPDATES updates are processed at once, those of one chat one after another in the
+order received (`ChatOrderedProcessor`): five residents finishing a check together do not
+wait for each other's turns, and one person's two messages are never read out of order. Replies
 leave through the outbox like every channel's, so a referent's reply reaches Telegram the
 same way.
 """
@@ -34,6 +37,53 @@ WEBHOOK_PATH = "/webhooks/telegram"
 MAX_TEXT = 1000
 
 
+CONCURRENT_UPDATES = 16
+
+
+def _chat_id(update: object) -> int | None:
+    chat = getattr(update, "effective_chat", None)
+    return chat.id if chat is not None else None
+
+
+def _processor_class():
+    from telegram.ext import BaseUpdateProcessor
+
+    class ChatOrderedProcessor(BaseUpdateProcessor):
+        """Concurrent updates, but one at a time per chat, in the order they arrived.
+
+        PTB starts one task per update in the order of the updates; each task takes its
+        chat's lock before anything else that could suspend it, and asyncio's locks serve
+        their waiters first come first served, so one chat's updates run in order.
+        """
+
+        def __init__(self, max_concurrent_updates: int):
+            super().__init__(max_concurrent_updates)
+            self._chats: dict[int, asyncio.Lock] = {}
+
+        async def process_update(self, update, coroutine) -> None:
+            chat = _chat_id(update)
+            if chat is None:
+                return await super().process_update(update, coroutine)
+            lock = self._chats.setdefault(chat, asyncio.Lock())
+            try:
+                async with lock:
+                    await super().process_update(update, coroutine)
+            finally:
+                if not lock.locked() and self._chats.get(chat) is lock:
+                    del self._chats[chat]  # no one waiting: the dict does not grow forever
+
+        async def do_process_update(self, update, coroutine) -> None:  # noqa: ARG002
+            await coroutine
+
+        async def initialize(self) -> None:
+            pass
+
+        async def shutdown(self) -> None:
+            pass
+
+    return ChatOrderedProcessor
+
+
 def _bot_url(settings: Settings) -> str:
     return f"{settings.telegram_api_base}/bot"
 
@@ -53,6 +103,8 @@ class TelegramChannel:
         builder = (Application.builder().token(settings.telegram_bot_token)
                    .base_url(_bot_url(settings))
                    .base_file_url(f"{settings.telegram_api_base}/file/bot"))
+        self.processor = _processor_class()(CONCURRENT_UPDATES)
+        builder = builder.concurrent_updates(self.processor)
         if self.webhook:
             builder = builder.updater(None)  # updates arrive through our own route
         self.application = builder.build()
@@ -98,7 +150,9 @@ class TelegramChannel:
     async def process_webhook(self, data: dict) -> None:
         from telegram import Update
 
-        await self.application.process_update(Update.de_json(data, self.application.bot))
+        update = Update.de_json(data, self.application.bot)
+        # Through the same per-chat ordering as polled updates (concurrent webhook requests).
+        await self.processor.process_update(update, self.application.process_update(update))
 
     # ------------------------------------------------------------------ handlers
     async def _turn(self, update, text: str, *, media: bool = False) -> None:

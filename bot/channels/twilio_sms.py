@@ -3,13 +3,15 @@
 Inbound requests count only with a valid X-Twilio-Signature computed over PUBLIC_BASE_URL +
 path and the form fields, checked on the raw body before any form parsing; anything else
 gets 403 (413 above MAX_BODY) and is not processed. A MessageSid Twilio
-delivers twice is processed once. The webhook answers with empty TwiML: the replies leave
-through the outbox, so a Twilio outage delays them instead of losing them.
+delivers twice is processed once. Each message is stored before its turn runs, and a turn
+that fails is retried by a periodic pass (bot/channels/inbound.py). The webhook answers with
+empty TwiML: the replies leave through the outbox, so a Twilio outage delays them instead of losing them.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import APIRouter, Request
@@ -154,9 +156,14 @@ async def twilio_inbound(request: Request) -> Response:
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
     message = IncomingMessage(channel=channel, sender=sender, text=text,
                               metadata={"media": True} if media else {})
-    await run_in_threadpool(inbound.process, request.app.state.core, message,
-                            inbound_id=f"twilio:{sid}",
-                            limits=getattr(request.app.state, "limits", None))
+    core = request.app.state.core
+    # Stored (committed) first: a turn that fails below is retried later, not lost, and
+    # Twilio gets 200 either way (it would not retry a 500).
+    stored_id = await run_in_threadpool(inbound.store, core, message, inbound_id=f"twilio:{sid}")
+    if stored_id is not None:
+        await run_in_threadpool(inbound.process_stored, core, stored_id,
+                                limits=getattr(request.app.state, "limits", None),
+                                lease=timedelta(seconds=settings.inbound_lease_seconds))
     request.app.state.channels.wake()
     return Response(EMPTY_TWIML, media_type="application/xml")
 

@@ -216,7 +216,7 @@ def _storage_health(db: Database, now: Any) -> dict[str, Any]:
     """The database answers or not; messages waiting to be sent and the oldest one's age."""
     from sqlalchemy import func, select
 
-    from storage.models import OutboxMessage
+    from storage.models import InboundMessage, OutboxMessage
 
     try:
         with db.session() as session:
@@ -224,15 +224,20 @@ def _storage_health(db: Database, now: Any) -> dict[str, Any]:
                 select(func.count(), func.min(OutboxMessage.created_at))
                 .where(OutboxMessage.status.in_(("pending", "sending")),
                        OutboxMessage.channel != "web")).one()
+            # Received messages whose turn failed and waits for a retry (or was given up).
+            inbound = dict(session.execute(
+                select(InboundMessage.status, func.count()).group_by(InboundMessage.status)).all())
     except Exception:  # noqa: BLE001 - a health check never fails the request
         log.warning("healthz: the database does not answer")
-        return {"database": "down", "outbox_pending": None, "outbox_oldest_seconds": None}
+        return {"database": "down", "outbox_pending": None, "outbox_oldest_seconds": None,
+                "inbound_pending": None, "inbound_failed": None}
     age = 0
     if oldest is not None:
         if oldest.tzinfo is None:  # SQLite gives naive UTC datetimes back
             oldest = oldest.replace(tzinfo=now.tzinfo)
         age = max(int((now - oldest).total_seconds()), 0)
-    return {"database": "up", "outbox_pending": count, "outbox_oldest_seconds": age}
+    return {"database": "up", "outbox_pending": count, "outbox_oldest_seconds": age,
+            "inbound_pending": inbound.get("pending", 0), "inbound_failed": inbound.get("failed", 0)}
 
 
 def _is_up(interpreter: Any) -> bool:
