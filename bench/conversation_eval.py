@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -562,7 +563,7 @@ class Evaluator:
         return any(self.urgent_text in r.text for r in replies)
 
 
-def _settings(database_url: str, nlu_url: str) -> Any:
+def _settings(database_url: str, nlu_url: str, nlu_token: str = "") -> Any:
     from common.settings import Settings
 
     values: dict[str, Any] = dict(
@@ -576,12 +577,14 @@ def _settings(database_url: str, nlu_url: str) -> Any:
     for name in Settings.model_fields:
         if "new_conversations" in name:
             values[name] = 10**6
+    if nlu_token:  # the Rasa server's --auth-token: without it every parse is refused
+        values["nlu_token"] = nlu_token
     return Settings(**values)
 
 
 def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None = None,
              sentences: list[tuple[str, bool]] | None = None,
-             progress: Callable[[str], None] | None = None) -> Report:
+             progress: Callable[[str], None] | None = None, nlu_token: str = "") -> Report:
     """Runs the personas and the urgent sentences through one real app; returns the report."""
     from fastapi.testclient import TestClient
 
@@ -598,7 +601,7 @@ def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None =
         url = f"sqlite:///{tmp}/eval.sqlite3"
         db = Database(url)
         try:
-            app = create_app(_settings(url, nlu_url), db=db, eligibility=eligibility)
+            app = create_app(_settings(url, nlu_url, nlu_token), db=db, eligibility=eligibility)
             with TestClient(app) as client:
                 evaluator = Evaluator(client, eligibility)
                 say(f"computing the expected rights of {len(personas)} personas")
@@ -618,11 +621,11 @@ def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None =
 
 # ------------------------------------------------------------------------------- command line
 
-def _start_nlu() -> tuple[str, Callable[[], None]]:
+def _start_nlu(token: str) -> tuple[str, Callable[[], None]]:
     from nlu import manage
 
     model = manage.ensure_model()
-    proc = manage.start_server(manage.free_port(), model, die_with_parent=True)
+    proc = manage.start_server(manage.free_port(), model, die_with_parent=True, token=token)
     return proc.url, lambda: manage.stop_server(proc)
 
 
@@ -648,16 +651,17 @@ def main(argv: list[str] | None = None) -> int:
 
     stop_nlu = None
     nlu_url = args.nlu_url
+    nlu_token = os.environ.get("NLU_TOKEN", "").strip() or secrets.token_urlsafe(24)
     eligibility = EligibilityService()
     eligibility.start_warm_up()
     try:
         if not nlu_url:
             print("starting the Rasa NLU server...", flush=True)
-            nlu_url, stop_nlu = _start_nlu()
+            nlu_url, stop_nlu = _start_nlu(nlu_token)
         eligibility._ready.wait()
         progress = None if args.quiet else (lambda line: print(line, flush=True))
         report = evaluate(nlu_url.rstrip("/"), eligibility, personas=personas,
-                          sentences=sentences, progress=progress)
+                          sentences=sentences, progress=progress, nlu_token=nlu_token)
     finally:
         eligibility.close()
         if stop_nlu is not None:

@@ -110,13 +110,17 @@ MOMENT_WORDS = {
               r"\battend\w* (un|mon|notre|le|un autre) (premier |deuxieme |second |2e |3e |"
               r"troisieme |petit )?(enfant|bebe)\b",
               r"\bgrossesse\b", r"\bbebe (en route|arrive|va arriver)\b",
-              r"\b(je vais|va) accoucher\b", r"\bnaissance\b", r"\bmois de grossesse\b"],
+              r"\b(je vais|va) accoucher\b", r"\bnaissance\b", r"\bmois de grossesse\b",
+              r"\battend\w* (un|une|mon|ma|notre|le) (bb|bebe|bebe|enfant)\b", r"\bbb\b",
+              r"\battend\w* (mon|notre|un|le|ma) (\d+ ?e|\d+ ?eme|\d+ ?ieme|deuxieme|troisieme|"
+              r"quatrieme|second|seconde|2nd)\b"],
     "single_parent": [r"\beleve\w* seule?\b", r"\b(eleve|elever|eleves)\b.*\b(seule?|solo)\b",
                       r"\bseule? avec (mes|mon|ma|\d|deux|trois) ",
                       r"\b(maman|papa|mere|pere|parent) (solo|seule?|isolee?|celibataire)\b",
                       r"\bfamille monoparentale\b", r"\bmonoparental\w*\b",
                       r"\bseule? (pour|a) (elever|m occuper)\b"],
     "senior": [r"\b(a|en|la) retraite\b", r"\bretraite\w*\b", r"\bsenior\b",
+               r"\bretr[ae]i?tt?e\w*\b",  # « retrete », « retraite » typed in a hurry
                r"\bpersonne agee\b", r"\bdeviens vieux\b", r"\bvieillesse\b",
                r"\b(6[0-9]|[7-9][0-9]) ans\b"],
     "adult": [r"\bdeviens adulte\b", r"\badulte\b", r"\bjeune\b", r"\bmajeur\w*\b",

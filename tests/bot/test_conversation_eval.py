@@ -127,8 +127,8 @@ def test_the_instrument_counts_a_completed_check_a_misfill_and_an_alarm(eligibil
 # ------------------------------------------------------------------------------- the evaluation
 
 @pytest.mark.conversation_eval
-def test_conversations_reach_the_targets(nlu_url, eligibility):
-    report = ev.evaluate(nlu_url, eligibility)
+def test_conversations_reach_the_targets(nlu_url, nlu_token, eligibility):
+    report = ev.evaluate(nlu_url, eligibility, nlu_token=nlu_token)
     print("\n".join(report.lines()))
     assert len(report.personas) >= 80
     assert report.missed_targets() == []

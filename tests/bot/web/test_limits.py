@@ -42,8 +42,9 @@ def test_two_app_processes_share_one_limit_on_new_conversations(app_factory, pre
     second = TestClient(app_factory(rate_limit_prefix=prefix, web_new_conversations_per_10_min=3))
     with first, second:
         assert first.get("/healthz").json()["limits"] == "redis"
-        assert second.get("/healthz").json() == {"status": "ok", "nlu": "down",
-                                                  "rules": "ready", "limits": "redis"}
+        health = second.get("/healthz").json()
+        assert {key: health[key] for key in ("status", "nlu", "rules", "limits")} == {
+            "status": "ok", "nlu": "down", "rules": "ready", "limits": "redis"}
         assert say(first, "fake-1").status_code == 200
         assert say(second, "fake-2").status_code == 200
         assert say(first, "fake-3").status_code == 200
