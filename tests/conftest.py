@@ -4,6 +4,7 @@ pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.redis",
     "tests.fixtures.app",
+    "tests.fixtures.channels",
     "tests.fixtures.nlu_server",
     "tests.fixtures.console",
     "tests.fixtures.browser",

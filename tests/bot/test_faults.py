@@ -13,27 +13,11 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from fastapi.testclient import TestClient
-
 from bot.channels import inbound
 from bot.dialogue.core import DialogueCore
-from tests.bot.channels.fakes import FakeTwilio
-from tests.helpers.channels import Phone, twilio_settings
+from tests.helpers.channels import Phone
 
 SCRIPT = ["bonjour", "1", "5"]  # hello, consent, a first answer: three turns in a row
-
-
-@pytest.fixture
-def fake_twilio():
-    with FakeTwilio() as server:
-        yield server
-
-
-@pytest.fixture
-def sms_app(app_factory, fake_twilio):
-    with TestClient(app_factory(**twilio_settings(fake_twilio))) as client:
-        yield client
 
 
 def healthy_parts(sms_app, fake_twilio) -> list[str]:
