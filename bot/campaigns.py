@@ -22,7 +22,7 @@ from bot.dialogue.types import Reply
 from bot.render import render
 from common.periodic import PeriodicTask
 from handoff import campaigns
-from handoff.territory import Territory
+from handoff.territory import Territories, Territory
 from storage.campaigns import Campaign, CampaignHousehold, CampaignMessage
 from storage.db import Database
 from storage.models import ChannelAddress, OutboxMessage
@@ -119,13 +119,19 @@ def send_pass(session: Session, campaign: Campaign, territory: Territory, *,
     return report
 
 
-def run_once(db: Database, territory: Territory, *, now: datetime) -> PassReport:
-    """One pass over every campaign: deliveries read back, evaluation, then sending."""
+def run_once(db: Database, territories: Territory | Territories, *,
+             now: datetime) -> PassReport:
+    """One pass over every campaign: deliveries read back, evaluation, then sending, each
+    campaign in its own territory's hours."""
+    territories = Territories.coerce(territories)
     total = PassReport()
     with db.session() as session:
         campaigns.evaluate(session, now=now)
         for campaign in session.scalars(select(Campaign).where(
                 Campaign.status == "scheduled").order_by(Campaign.id)):
+            territory = territories.of_row(campaign.territory_id)
+            if territory is None:
+                continue  # its territory is no longer served: nothing is sent in its name
             report = send_pass(session, campaign, territory, now=now)
             total.invitations += report.invitations
             total.reminders += report.reminders
@@ -151,8 +157,8 @@ def delivery(session: Session, campaign_id: int) -> dict[str, Counter]:
 class CampaignLoop(PeriodicTask):
     """Runs `run_once` every minute, off the event loop."""
 
-    def __init__(self, db: Database, territory: Territory, *, interval: float = 60.0,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(self, db: Database, territories: Territory | Territories, *,
+                 interval: float = 60.0, clock: Callable[[], datetime] | None = None):
         clock = clock or (lambda: datetime.now(UTC))
-        super().__init__("campaigns", lambda: run_once(db, territory, now=clock()),
+        super().__init__("campaigns", lambda: run_once(db, territories, now=clock()),
                          interval=interval)

@@ -20,7 +20,7 @@ from bot.reminders import ReminderLoop
 from bot.worker import Dispatcher
 from common.settings import Settings
 from handoff.retention import PurgeLoop
-from handoff.territory import load_territory
+from handoff.territory import Territories
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,13 @@ class Jobs:
     def __init__(self, settings: Settings, *, db: Database | None = None,
                  transports: dict | None = None):
         self.db = db or Database(settings.database_url)
-        territory = load_territory(settings.territory_file)
+        territories = Territories.from_settings(settings.territory_dir, settings.territory_file)
         self.transports = build_transports(settings) if transports is None else transports
         self.loops = [
             Dispatcher(self.db, self.transports, interval=max(settings.outbox_interval, 0.05)),
-            ReminderLoop(self.db, territory),
+            ReminderLoop(self.db, territories),
             PurgeLoop(self.db, months=settings.retention_months),
-            CampaignLoop(self.db, territory),
+            CampaignLoop(self.db, territories),
         ]
         if settings.outbox_interval <= 0:
             self.loops = self.loops[1:]

@@ -195,6 +195,11 @@ TEXTS: dict[str, str] = {
     "slot_taken": "Ce rendez-vous vient d'être pris.",
     "slot_declined": "D'accord, pas de rendez-vous. Vous pouvez aussi appeler : {contact}",
     "no_slot": "Pas de rendez-vous libre pour l'instant. Appelez : {contact}",
+    # Outside every territory served (handoff/territory.py, route): the national contacts,
+    # no appointment. France Services: a free desk in every département, CAF and other
+    # services in one place; 3230: the CAF's number (free service, the price of a call).
+    "national_contact": "une France Services (gratuit, adresse en mairie) ou la CAF au 3230",
+    "no_territory": "Pas de rendez-vous Passerelle dans votre secteur. Pour être aidé : {contact}.",
     "booking_confirmed": (
         "C'est noté : {day} à {time}, {place}, {address}. Vous verrez {referent}. "
         "À apporter : {documents}."

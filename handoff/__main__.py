@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from common.settings import Settings
 from handoff.accounts import DEFAULT_ROLES, ROLES, add_account, remove_account
-from handoff.territory import TerritoryError, load_territory
+from handoff.territory import Territories, TerritoryError
 from storage.db import Database
 
 
@@ -36,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     add = sub.add_parser("add-referent", help="create a referent account for the console")
     add.add_argument("--login", required=True, help="login or e-mail address")
     add.add_argument("--referent-id", required=True, help="referent id in the territory file")
+    add.add_argument("--territory", help="territory id (required when TERRITORY_DIR holds "
+                                         "several): the account sees only its hand-offs and "
+                                         "figures")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add.add_argument("--role", action="append", choices=ROLES, dest="roles",
@@ -60,10 +63,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "remove-referent":
         return _remove(args)
 
+    settings = Settings.from_env()
     try:
-        territory = load_territory(Settings.from_env().territory_file)
+        territories = Territories.from_settings(settings.territory_dir, settings.territory_file)
     except TerritoryError as error:
         print(error, file=sys.stderr)
+        return 2
+    if args.territory is None and territories.several:
+        known = ", ".join(t.id for t in territories)
+        print(f"--territory is required: this deployment serves several (known: {known})",
+              file=sys.stderr)
+        return 2
+    territory = territories.first if args.territory is None else territories.get(args.territory)
+    if territory is None:
+        known = ", ".join(t.id for t in territories)
+        print(f"unknown territory {args.territory!r} (known: {known})", file=sys.stderr)
         return 2
     if args.referent_id not in territory.referents:
         known = ", ".join(territory.referents)
@@ -83,12 +97,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with db.session() as session:
             account = add_account(session, login=args.login, password=password,
-                                  referent_id=args.referent_id, roles=roles)
+                                  referent_id=args.referent_id, roles=roles,
+                                  territory_id=args.territory and territory.id)
             login = account.login
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    print(f"account {login!r} ready for referent {args.referent_id!r} (roles: {', '.join(roles)})")
+    print(f"account {login!r} ready for referent {args.referent_id!r} of {territory.id} "
+          f"(roles: {', '.join(roles)})")
     return 0
 
 

@@ -53,8 +53,11 @@ def normalize_login(login: str) -> str:
 
 
 def add_account(session: Session, *, login: str, password: str, referent_id: str,
-                roles: list[str] | None = None) -> ReferentAccount:
-    """Create an account (or reset the password and referent of an existing one)."""
+                roles: list[str] | None = None, territory_id: str | None = None
+                ) -> ReferentAccount:
+    """Create an account (or reset the password, referent and territory of an existing one).
+
+    `territory_id` None: the first territory configured (a one-territory deployment)."""
     login = normalize_login(login)
     if not login:
         raise ValueError("login is empty")
@@ -71,6 +74,7 @@ def add_account(session: Session, *, login: str, password: str, referent_id: str
     account.password_hash = hash_password(password)
     account.referent_id = referent_id
     account.roles = roles
+    account.territory_id = territory_id
     account.active = True
     session.flush()
     return account

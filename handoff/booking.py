@@ -35,7 +35,8 @@ class TooManyBookings(Exception):
 
 
 def open_handoff(
-    session: Session, *, conversation_id: int, trigger: str, reason_id: str, urgent: bool = False
+    session: Session, *, conversation_id: int, trigger: str, reason_id: str, urgent: bool = False,
+    territory_id: str | None = None,
 ) -> Handoff:
     """The conversation's open hand-off, created if there is none.
 
@@ -50,7 +51,8 @@ def open_handoff(
         try:
             with session.begin_nested():
                 handoff = Handoff(conversation_id=conversation_id, trigger=trigger,
-                                  reason_id=reason_id, urgent=urgent, status="open")
+                                  reason_id=reason_id, urgent=urgent, status="open",
+                                  territory_id=territory_id)
                 session.add(handoff)
         except IntegrityError:
             # Another message of the same conversation opened it first.

@@ -31,6 +31,7 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -100,10 +101,17 @@ def days_since_first_message(conversation, day: date, tz: tzinfo = PARIS) -> int
 
 
 def _add(session: Session, kind: str, conversation, day: date, *, benefit: str | None = None,
-         days: int | None = None, delta: int | None = None) -> None:
+         days: int | None = None, delta: int | None = None,
+         territory_id: str | None = None) -> None:
     session.add(FunnelEvent(kind=kind, week=week_of(day), channel=conversation.channel,
                             moment=conversation.moment, benefit=benefit, days=days,
-                            delta=delta))
+                            delta=delta, territory_id=territory_id))
+
+
+def _territory_of(handoff) -> str | None:
+    """The hand-off's territory counts its appointments and outcomes (a person who moved
+    keeps a booked appointment in the first); a row from before, the conversation's."""
+    return handoff.territory_id or handoff.conversation.territory_id
 
 
 def record_move(session: Session, appointment, now: datetime) -> None:
@@ -115,7 +123,8 @@ def record_move(session: Session, appointment, now: datetime) -> None:
     conversation = appointment.handoff.conversation
     # The week of the dialogue's own event: the ISO week of the UTC clock (bot/dialogue).
     session.add(FunnelEvent(kind="appointment_moved", week=week_of(now.astimezone(UTC).date()),
-                            channel=conversation.channel, moment=conversation.moment))
+                            channel=conversation.channel, moment=conversation.moment,
+                            territory_id=_territory_of(appointment.handoff)))
 
 
 def record_appointment_status(session: Session, appointment, *, before: str,
@@ -132,10 +141,12 @@ def record_appointment_status(session: Session, appointment, *, before: str,
     conversation = appointment.handoff.conversation
     day = _local_day(appointment.starts_at, tz)
     days = days_since_first_message(conversation, day, tz)
+    where = _territory_of(appointment.handoff)
     if before in APPOINTMENT_EVENTS:
-        _add(session, f"appointment_{before}", conversation, day, days=days, delta=-1)
+        _add(session, f"appointment_{before}", conversation, day, days=days, delta=-1,
+             territory_id=where)
     if after in APPOINTMENT_EVENTS:
-        _add(session, f"appointment_{after}", conversation, day, days=days)
+        _add(session, f"appointment_{after}", conversation, day, days=days, territory_id=where)
 
 
 def record_outcome(session: Session, handoff, *, benefit_id: str, status: str, day: date,
@@ -149,11 +160,12 @@ def record_outcome(session: Session, handoff, *, benefit_id: str, status: str, d
         return
     conversation = handoff.conversation
     kind = f"outcome_{status}"
+    where = _territory_of(handoff)
     if previous is not None:
         _add(session, kind, conversation, previous, benefit=benefit_id, delta=-1,
-             days=days_since_first_message(conversation, previous, tz))
+             days=days_since_first_message(conversation, previous, tz), territory_id=where)
     _add(session, kind, conversation, day, benefit=benefit_id,
-         days=days_since_first_message(conversation, day, tz))
+         days=days_since_first_message(conversation, day, tz), territory_id=where)
 
 
 # ---------------------------------------------------------------------- the period
@@ -182,7 +194,7 @@ class Raw:
     hidden: set[tuple[str, str, str]] = field(default_factory=set)
 
 
-def _raw(session: Session, weeks: list[str]) -> Raw:
+def _raw(session: Session, weeks: list[str], only: Any = None) -> Raw:
     raw = Raw()
     if not weeks:
         return raw
@@ -191,7 +203,8 @@ def _raw(session: Session, weeks: list[str]) -> Raw:
         select(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel, FunnelEvent.moment,
                FunnelEvent.benefit, FunnelEvent.days, func.sum(sign),
                func.sum(func.coalesce(FunnelEvent.amount_year, 0) * sign))
-        .where(FunnelEvent.week >= weeks[0], FunnelEvent.week <= weeks[-1])
+        .where(FunnelEvent.week >= weeks[0], FunnelEvent.week <= weeks[-1],
+               *([only] if only is not None else []))
         .group_by(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel,
                   FunnelEvent.moment, FunnelEvent.benefit, FunnelEvent.days))
     benefits, channels = set(), set()
@@ -328,9 +341,10 @@ class Report:
         return next(t for t in self.tables if t.key == key)
 
 
-def build(session: Session, *, start: date, end: date, labels: dict[str, str] | None = None
-          ) -> Report:
-    """Every figure of the period [start, end], masked. `labels` names the benefits.
+def build(session: Session, *, start: date, end: date, labels: dict[str, str] | None = None,
+          only: Any = None) -> Report:
+    """Every figure of the period [start, end], masked. `labels` names the benefits; `only`
+    keeps the events of one territory (a condition on FunnelEvent.territory_id).
 
     Overlapping periods: the report of October-November minus the report of October is
     November; if November's report hides a count (1 to 4, or a cell hidden so it cannot be
@@ -342,11 +356,12 @@ def build(session: Session, *, start: date, end: date, labels: dict[str, str] | 
     overlap a month without containing it, and the same subtraction would work on days.
     """
     weeks = weeks_in(start, end)
-    raw = _raw(session, weeks)
+    raw = _raw(session, weeks, only)
     months = months_in(start, end)
     if len(months) > 1:
         for first, last in months:
-            raw.hidden |= _hidden_cells(_build(_raw(session, weeks_in(first, last)), start=first,
+            raw.hidden |= _hidden_cells(_build(_raw(session, weeks_in(first, last), only),
+                                               start=first,
                                                end=last, weeks=weeks_in(first, last),
                                                labels=labels or {}))
     return _build(raw, start=start, end=end, weeks=weeks, labels=labels or {})

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import Session
 
-from handoff.territory import Territory
+from handoff.territory import Territories, Territory
 from storage.handoff import Appointment, Handoff
 from storage.models import ChannelAddress, Conversation
 
@@ -21,11 +21,13 @@ SEND_FROM = time(10, 0)
 SEND_UNTIL = time(18, 0)
 
 
-def due_reminders(session: Session, *, now: datetime, territory: Territory) -> list[Appointment]:
+def due_reminders(session: Session, *, now: datetime, territory: Territory,
+                  territories: Territories | None = None) -> list[Appointment]:
     """Booked appointments of tomorrow (local date) not yet reminded, soonest first.
 
     Empty outside 10:00–18:00 local time. People who opted out on the conversation's
-    channel are left out.
+    channel are left out. With `territories`, only `territory`'s hand-offs: each
+    territory's appointments are reminded on its own clock.
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
@@ -54,6 +56,8 @@ def due_reminders(session: Session, *, now: datetime, territory: Territory) -> l
                 Appointment.starts_at >= max(start, now.astimezone(UTC)),
                 Appointment.starts_at < end,
                 ~opted_out,
+                *([territories.where(Handoff.territory_id, territory.id)]
+                  if territories is not None else []),
             )
             .order_by(Appointment.starts_at, Appointment.id)
         )

@@ -479,6 +479,9 @@ def load_territories(directory: str | os.PathLike) -> list[Territory]:
         claims += [("postcode", code) for code in sorted(territory.postcodes)]
         claims += [("commune", code) for code in sorted(territory.communes)]
         claims += [("number", number) for number in sorted(territory.twilio_numbers)]
+        # Bookings are kept apart per referent id (storage/handoff.py, AppointmentUnit): two
+        # territories sharing an id would share that referent's time.
+        claims += [("referent id", referent) for referent in sorted(territory.referents)]
         if territory.telegram_bot:
             claims.append(("telegram bot", territory.telegram_bot.lower()))
         for kind, value in claims:
@@ -512,16 +515,103 @@ def route(territories: list[Territory], *, number: str | None = None,
     number or Telegram bot they wrote to), else the one serving their postcode (or INSEE
     commune), else None: the national fallback (national rights and contacts, no
     appointment). A shared number routes by postcode; a new postcode routes anew."""
-    if number:
-        wanted = normalise_number(number)
-        for territory in territories:
-            if wanted in territory.twilio_numbers:
-                return territory
-            if territory.telegram_bot and number.lstrip("@").lower() == \
-                    territory.telegram_bot.lower():
-                return territory
+    owner = _owner(territories, number)
+    if owner is not None:
+        return owner
     code = (postcode or "").strip().replace(" ", "") or None
     for territory in territories:
         if territory.serves(postcode=code, commune=commune):
+            return territory
+    return None
+
+
+class Territories:
+    """The territories one deployment serves, and which one a conversation belongs to.
+
+    `catch_all` serves everyone no other territory serves: the one territory of a
+    deployment configured with a single TERRITORY_FILE (today's behaviour, whatever its
+    `serves` says: there is nothing to route between), or the only file of a TERRITORY_DIR
+    when it declares no `serves`. Without it, a resident outside every territory gets the
+    national fallback. Rows stored before territories existed (NULL) belong to the first.
+    """
+
+    def __init__(self, items: list[Territory], *, catch_all: Territory | None = None):
+        if not items:
+            raise TerritoryError("no territory configured")
+        self.all: tuple[Territory, ...] = tuple(items)
+        self.by_id = {t.id: t for t in items}
+        self.catch_all = catch_all
+
+    @classmethod
+    def from_settings(cls, territory_dir: str = "", territory_file: str = "") -> Territories:
+        items = territories_from_settings(territory_dir, territory_file)
+        if not territory_dir:
+            return cls(items, catch_all=items[0])
+        alone = items[0] if len(items) == 1 and not (items[0].postcodes or items[0].communes) \
+            else None
+        return cls(items, catch_all=alone)
+
+    @classmethod
+    def of(cls, territory: Territory) -> Territories:
+        """One territory serving everyone (a TERRITORY_FILE deployment, and most tests)."""
+        return cls([territory], catch_all=territory)
+
+    @classmethod
+    def coerce(cls, given: Territory | Territories) -> Territories:
+        """Callers that still pass one territory mean a deployment of one."""
+        return given if isinstance(given, Territories) else cls.of(given)
+
+    @property
+    def first(self) -> Territory:
+        return self.all[0]
+
+    @property
+    def several(self) -> bool:
+        return len(self.all) > 1
+
+    def __iter__(self):
+        return iter(self.all)
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    def get(self, territory_id: str | None) -> Territory | None:
+        """The territory of this id; None for none (a conversation outside every territory)."""
+        return self.by_id.get(territory_id) if territory_id else None
+
+    def of_row(self, territory_id: str | None) -> Territory | None:
+        """The territory a hand-off, account or campaign belongs to: NULL (a row stored before
+        territories existed) is the first's; an id no longer configured is nobody's."""
+        return self.first if territory_id is None else self.by_id.get(territory_id)
+
+    def owner_of(self, number: str | None) -> Territory | None:
+        """The territory whose own number (or Telegram bot) this is; None for a shared one."""
+        return _owner(self.all, number)
+
+    def route(self, *, number: str | None = None, postcode: str | None = None
+              ) -> Territory | None:
+        """`route` over these territories, then the catch-all; None: the national fallback."""
+        found = route(list(self.all), number=number, postcode=postcode)
+        return found or self.catch_all
+
+    def where(self, column: Any, territory_id: str | None) -> Any:
+        """The SQL condition « this row belongs to `territory_id` » on a hand-off, account or
+        campaign's territory column: NULL (a row from before territories) is the first's."""
+        from sqlalchemy import or_
+
+        territory_id = territory_id or self.first.id
+        if territory_id == self.first.id:
+            return or_(column == territory_id, column.is_(None))
+        return column == territory_id
+
+
+def _owner(territories, number: str | None) -> Territory | None:
+    if not number:
+        return None
+    wanted = normalise_number(number)
+    for territory in territories:
+        if wanted in territory.twilio_numbers:
+            return territory
+        if territory.telegram_bot and number.lstrip("@").lower() == territory.telegram_bot.lower():
             return territory
     return None

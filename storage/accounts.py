@@ -12,10 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.types import Base, UTCDateTime, utcnow
 
 # "referent": the hand-offs and the agenda; "projet": the project team's figures, nothing
-# else; "admin": everything.
-ROLES = ("referent", "projet", "admin")
+# else; "admin": everything; all three within the account's territory. "national": every
+# territory's figures side by side, and nothing else.
+ROLES = ("referent", "projet", "admin", "national")
 CASEWORK_ROLES = ("referent", "admin")
 FIGURES_ROLES = ("projet", "admin")
+NATIONAL_ROLES = ("national", "admin")
 DEFAULT_ROLES = ["referent"]
 
 
@@ -27,6 +29,8 @@ class ReferentAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     # The referent of the territory file this account acts as (agenda, « mine »).
     referent_id: Mapped[str] = mapped_column(String(40))
+    # The territory whose hand-offs and figures the account sees (NULL: the first one).
+    territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
     roles: Mapped[list[Any]] = mapped_column(default=lambda: list(DEFAULT_ROLES))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -53,6 +53,8 @@ class Campaign(Base):
     evaluation_until: Mapped[date] = mapped_column(Date)
     identities_erased: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(120))
+    # The territory inviting (its name in the message, its hours; NULL: the first one).
+    territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     households: Mapped[list[CampaignHousehold]] = relationship(

@@ -67,6 +67,9 @@ class Handoff(Base):
     status: Mapped[str] = mapped_column(String(10), default="open")
     # A referent took the conversation over: the bot stays silent until it is given back.
     held_by_referent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whose referents see it, and whose places its appointments are at (NULL: a row from
+    # before territories, the first territory's).
+    territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
     referent_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

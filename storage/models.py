@@ -92,6 +92,10 @@ class Conversation(Base):
     # What the current state needs to read the next answer (e.g. the slots just offered).
     context: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     consented: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The territory serving this person (routed by the number texted, else the postcode);
+    # NULL: outside every territory (national rights and contacts, no appointment) or not
+    # known yet.
+    territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -176,6 +180,8 @@ class FunnelEvent(Base):
     days: Mapped[int | None] = mapped_column(Integer)
     # -1 withdraws an earlier event (a referent's correction); NULL counts as +1.
     delta: Mapped[int | None] = mapped_column(SmallInteger)
+    # The conversation's territory when the step happened; NULL: outside every territory.
+    territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
 
 
 class OutboxMessage(Base):

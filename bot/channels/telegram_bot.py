@@ -159,8 +159,16 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
+        metadata: dict = {"media": True} if media else {}
+        # The bot written to: a territory with a bot of its own is routed by it.
+        try:
+            username = self.application.bot.username
+        except RuntimeError:  # getMe not done yet: routed by postcode instead
+            username = None
+        if username:
+            metadata["to"] = username
         message = IncomingMessage(channel="telegram", sender=str(chat.id), text=text[:MAX_TEXT],
-                                  metadata={"media": True} if media else {})
+                                  metadata=metadata)
         await asyncio.to_thread(inbound.process, self.core, message,
                                 inbound_id=f"telegram:{update.update_id}", limits=self.limits)
         self.wake()

@@ -154,8 +154,11 @@ async def twilio_inbound(request: Request) -> Response:
     if not sid or not sender or not (text or media):
         return Response(EMPTY_TWIML, media_type="application/xml")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
-    message = IncomingMessage(channel=channel, sender=sender, text=text,
-                              metadata={"media": True} if media else {})
+    metadata: dict = {"media": True} if media else {}
+    if form.get("To"):
+        # The number written to: a territory with a number of its own is routed by it.
+        metadata["to"] = form["To"]
+    message = IncomingMessage(channel=channel, sender=sender, text=text, metadata=metadata)
     core = request.app.state.core
     # Stored (committed) first: a turn that fails below is retried later, not lost, and
     # Twilio gets 200 either way (it would not retry a 500).

@@ -79,7 +79,7 @@ def consent(turn: Turn) -> list[Reply]:
     if not answer:
         conversation.state = "declined"
         conversation.moment = None
-        return [Reply(messages.text("declined", contact=turn.services.contact))]
+        return [Reply(messages.text("declined", contact=turn.contact))]
     conversation.consented = True
     turn.session.add(Consent(person_id=conversation.person_id, version=CONSENT_VERSION,
                              given_at=turn.clock()))

@@ -84,7 +84,7 @@ def urgent(turn: Turn) -> list[Reply]:
     turn.event("urgent")
     replies = [Reply(messages.text("urgent"))]
     if not turn.conversation.consented:
-        return replies + [Reply(messages.text("human_contact", contact=turn.services.contact))]
+        return replies + [Reply(messages.text("human_contact", contact=turn.contact))]
     return replies + handoff_flow.open_for(turn, trigger="urgent")
 
 

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from bot.dialogue import check, commands, handoff_flow, results
 from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_answers, record_event
 from bot.dialogue.types import IncomingMessage, Reply
-from handoff.territory import Territory, load_territory
+from handoff.territory import Territories, Territory, load_territory
 from storage.db import Database
 from storage.erasure import checkpoint
 from storage.models import ChannelAddress, Conversation, Message, Person
@@ -71,20 +71,26 @@ def _now() -> datetime:
 class DialogueCore:
     def __init__(self, db: Database, eligibility: Eligibility, interpreter: Interpreter | None,
                  *, secret_key: str, referent_contact: str, retention_months: int = 12,
-                 territory: Territory | None = None, clock: Callable[[], datetime] = _now,
-                 public_base_url: str = ""):
+                 territory: Territory | None = None, territories: Territories | None = None,
+                 clock: Callable[[], datetime] = _now, public_base_url: str = ""):
         self.db = db
         self.eligibility = eligibility
         self.interpreter = interpreter
         self.clock = clock
+        # `territory` alone: one territory serving everyone (a TERRITORY_FILE deployment).
+        territories = territories or Territories.of(territory or load_territory())
         self.services = Services(
-            eligibility=eligibility, territory=territory or load_territory(),
+            eligibility=eligibility, territories=territories,
             contact=referent_contact, retention_months=retention_months, clock=clock,
             secret_key=secret_key.encode(), public_base_url=public_base_url.rstrip("/"))
 
     @property
     def territory(self) -> Territory:
         return self.services.territory
+
+    @property
+    def territories(self) -> Territories:
+        return self.services.territories
 
     # ----------------------------------------------------------------- entry point
     def handle(self, message: IncomingMessage, *,
@@ -98,7 +104,9 @@ class DialogueCore:
         with self.db.session() as session:
             conversation, address = self._conversation(session, message)
             turn = Turn(session, conversation, message.text, interpretation,
-                        load_answers(session, conversation), message.channel, self.services)
+                        load_answers(session, conversation), message.channel, self.services,
+                        number=message.metadata.get("to"))
+            turn.route()
             misunderstood_before = conversation.misunderstood or 0
             if conversation.consented and handoff_flow.held(turn):
                 replies = commands.while_held(turn)
@@ -164,7 +172,8 @@ class DialogueCore:
                     then(session, before)
                 return []
             turn = Turn(session, conversation, message.text, None,
-                        load_answers(session, conversation), message.channel, self.services)
+                        load_answers(session, conversation), message.channel, self.services,
+                        number=message.metadata.get("to"))
             replies = results.result(turn, computed)
             if then is not None:
                 then(session, before + replies)
@@ -210,12 +219,16 @@ class DialogueCore:
             .order_by(Conversation.id.desc())
         ).first()
         if conversation is None:
+            territories = self.services.territories
+            territory = territories.owner_of(message.metadata.get("to")) or territories.route()
             conversation = Conversation(person_id=address.person_id, channel=message.channel,
                                         state="new", history=[], created_at=self.clock(),
-                                        updated_at=self.clock())
+                                        updated_at=self.clock(),
+                                        territory_id=territory.id if territory else None)
             session.add(conversation)
             session.flush()
-            record_event(session, self.clock, "first_contact", message.channel, None)
+            record_event(session, self.clock, "first_contact", message.channel, None,
+                         territory_id=conversation.territory_id)
         return conversation, address
 
     @staticmethod

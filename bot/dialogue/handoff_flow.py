@@ -22,6 +22,7 @@ from bot.dialogue.types import Reply
 from handoff import booking
 from handoff.display import describe_slot
 from handoff.slots import Slot, offer
+from handoff.territory import Territory
 from storage.handoff import Appointment, Handoff
 
 # The appointment reason for a right whose claim a referent should help with.
@@ -51,16 +52,36 @@ def _slot_from_dict(data: dict[str, str]) -> Slot:
 
 
 
+def territory_of(turn: Turn, handoff: Handoff | None) -> Territory | None:
+    """Where the hand-off's appointments are: its own territory (a booked appointment keeps
+    it when the person moves), else the person's; None: outside every territory."""
+    if handoff is not None:
+        return turn.services.territories.of_row(handoff.territory_id)
+    return turn.territory
+
+
+def national(turn: Turn, intro: str | None = None) -> list[Reply]:
+    """Outside every territory: no referent here and no appointment, the national contacts."""
+    replies = [Reply(intro)] if intro else []
+    replies.append(Reply(messages.text("no_territory", contact=turn.contact)))
+    if turn.conversation.state.startswith("ask:"):
+        replies += prompts.repeat(turn)  # the check goes on: the rights are national too
+    return replies
+
+
 # ----------------------------------------------------------------- opening a hand-off
 def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
              intro: str | None = None) -> list[Reply]:
     """Opens (or reuses) the hand-off and offers slots, or the booked one if any."""
     conversation = turn.conversation
     urgent = trigger == "urgent"
-    reason_id = reason_id or (URGENT_REASON if urgent else reason_for(turn))
     existing = open_handoff(turn)
+    if territory_of(turn, existing) is None:
+        return national(turn, intro)
+    reason_id = reason_id or (URGENT_REASON if urgent else reason_for(turn))
     handoff = booking.open_handoff(turn.session, conversation_id=conversation.id,
-                                   trigger=trigger, reason_id=reason_id, urgent=urgent)
+                                   trigger=trigger, reason_id=reason_id, urgent=urgent,
+                                   territory_id=conversation.territory_id)
     if existing is None:
         turn.event("handoff")
         if urgent:
@@ -80,12 +101,16 @@ def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
     return replies + offer_slots(turn, handoff, after=None, resume=resume)
 
 
-def open_only(turn: Turn, *, trigger: str, urgent: bool = False) -> Handoff:
-    """Opens the hand-off for the referents' queue without offering slots yet."""
+def open_only(turn: Turn, *, trigger: str, urgent: bool = False) -> Handoff | None:
+    """Opens the hand-off for the referents' queue without offering slots yet; none
+    outside every territory (no referent would see it)."""
     existing = open_handoff(turn)
+    if territory_of(turn, existing) is None:
+        return None
     reason_id = URGENT_REASON if urgent else reason_for(turn)
     handoff = booking.open_handoff(turn.session, conversation_id=turn.conversation.id,
-                                   trigger=trigger, reason_id=reason_id, urgent=urgent)
+                                   trigger=trigger, reason_id=reason_id, urgent=urgent,
+                                   territory_id=turn.conversation.territory_id)
     if existing is None:
         turn.event("handoff")
     if urgent and not (existing is not None and existing.urgent):
@@ -110,15 +135,18 @@ def open_handoff(turn: Turn) -> Handoff | None:
 def offer_slots(turn: Turn, handoff: Handoff, *, after: datetime | None,
                 resume: str | None = None) -> list[Reply]:
     """Three slots on different half-days, « autres dates » and « pas de rendez-vous »."""
-    territory = turn.services.territory
+    territory = territory_of(turn, handoff)
+    conversation = turn.conversation
+    if territory is None:  # a hand-off of a territory no longer configured
+        conversation.state = "result"
+        return national(turn)
     found = offer(turn.session, territory, handoff.reason_id, turn.clock(), count=3,
                   after=after)
-    conversation = turn.conversation
     resume = resume or (conversation.context or {}).get("resume")
     if not found.slots:
         conversation.state = "booked" if handoff.booked else "result"
-        return [Reply(messages.text("no_slot", contact=turn.services.contact))]
-    labels = [slot_label(turn, slot) for slot in found.slots]
+        return [Reply(messages.text("no_slot", contact=turn.contact))]
+    labels = [slot_label(territory, slot) for slot in found.slots]
     extra = [messages.CHOICES["slot_more"][0]] if found.more_after else []
     conversation.context = {
         "offered": [_slot_to_dict(s) for s in found.slots],
@@ -133,8 +161,8 @@ def offer_slots(turn: Turn, handoff: Handoff, *, after: datetime | None,
                   labels + extra + [messages.CHOICES["slot_none"][0]])]
 
 
-def slot_label(turn: Turn, slot: Slot) -> str:
-    parts = describe_slot(slot, turn.services.territory)
+def slot_label(territory: Territory, slot: Slot) -> str:
+    parts = describe_slot(slot, territory)
     return messages.text("slot_label", day=messages.short_day(parts["day"]),
                          time=parts["time"], place=parts["place"])
 
@@ -144,9 +172,10 @@ def choose(turn: Turn) -> Outcome:
     context = turn.conversation.context or {}
     offered = [_slot_from_dict(s) for s in context.get("offered", [])]
     handoff = turn.session.get(Handoff, context.get("handoff_id")) if context else None
-    if handoff is None or handoff.status != "open":
+    territory = territory_of(turn, handoff)
+    if handoff is None or handoff.status != "open" or territory is None:
         return Goto("result")
-    choices = [slot_label(turn, s) for s in offered]
+    choices = [slot_label(territory, s) for s in offered]
     more = bool(context.get("more_after"))
     if more:
         choices.append(messages.CHOICES["slot_more"][0])
@@ -170,7 +199,7 @@ def _decline(turn: Turn, handoff: Handoff, resume: str | None) -> list[Reply]:
     """No slot: the hand-off stays open for the referents; the check goes on if it was on."""
     conversation = turn.conversation
     conversation.context = {}
-    replies = [Reply(messages.text("slot_declined", contact=turn.services.contact))]
+    replies = [Reply(messages.text("slot_declined", contact=turn.contact))]
     if handoff.booked:
         conversation.state = "booked"
     elif resume:
@@ -183,7 +212,7 @@ def _decline(turn: Turn, handoff: Handoff, resume: str | None) -> list[Reply]:
 
 def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
     now = turn.clock()
-    territory = turn.services.territory
+    territory = territory_of(turn, handoff)
     held = handoff.booked
     if held is not None:
         appointment = booking.reschedule(turn.session, appointment_id=held.id, slot=slot,
@@ -197,7 +226,7 @@ def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
             turn.conversation.state = "result"
             turn.conversation.context = {}
             return [Reply(messages.text("too_many_bookings", count=refused.count,
-                                        contact=turn.services.contact))]
+                                        contact=turn.contact))]
     if appointment is None:
         # Someone else took it a moment ago: offer what is still free.
         return [Reply(messages.text("slot_taken"))] + offer_slots(turn, handoff, after=None)
@@ -208,7 +237,7 @@ def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
 
 
 def confirmation(turn: Turn, appointment: Appointment) -> Reply:
-    parts = describe_slot(Slot.of(appointment), turn.services.territory)
+    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff))
     text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
                          place=parts["place"], address=parts["address"],
                          referent=parts["referent"], documents=", ".join(documents(turn)))
@@ -288,7 +317,8 @@ def after_booking(turn: Turn) -> Outcome:
     if change == "move" or choice == 1:
         return move(turn)
     # Kept in the transcript for the referent; the bot does not answer in their place.
-    referent = turn.services.territory.referents.get(handoff.referent_id or "")
+    territory = territory_of(turn, handoff)
+    referent = territory.referents.get(handoff.referent_id or "") if territory else None
     name = referent.first_name if referent else messages.text("the_referent")
     return [Reply(messages.text("forwarded", referent=name))]
 
@@ -300,7 +330,7 @@ def held(turn: Turn) -> bool:
 
 
 def _booked_text(turn: Turn, appointment: Appointment) -> str:
-    parts = describe_slot(Slot.of(appointment), turn.services.territory)
+    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff))
     return messages.text("booking_reminder_inline", day=parts["day"], time=parts["time"],
                          place=parts["place"])
 

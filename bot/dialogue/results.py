@@ -94,7 +94,7 @@ def ask_for_person(turn: Turn) -> list[Reply]:
     turn.event("human_requested")
     if turn.conversation.consented:
         return handoff_flow.open_for(turn, trigger="asked")
-    replies = [Reply(messages.text("human_contact", contact=turn.services.contact))]
+    replies = [Reply(messages.text("human_contact", contact=turn.contact))]
     return replies + prompts.repeat(turn)
 
 
@@ -103,7 +103,7 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
     conversation = turn.conversation
     if computed is None:
         conversation.state = "result"
-        return [Reply(messages.text("rules_failed", contact=turn.services.contact),
+        return [Reply(messages.text("rules_failed", contact=turn.contact),
                       messages.CHOICES["after_result"])]
     # A follow-up's result counts only the rights it adds: the take-up figures count
     # people and rights once, not once per check of the same person.

@@ -17,8 +17,10 @@ from typing import Any, Protocol
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot import messages
 from bot.dialogue.types import Reply
-from handoff.territory import Territory
+from handoff.territory import Territories, Territory
+from storage.handoff import Handoff
 from storage.models import Answer, Conversation, EligibilityResult, FunnelEvent
 
 # NLU intents that act at any step; the threshold keeps a plain answer from erasing anyone.
@@ -54,12 +56,17 @@ class Services:
     """What the flows need from outside the conversation, set once at start."""
 
     eligibility: Eligibility
-    territory: Territory
+    territories: Territories
     contact: str
     retention_months: int
     clock: Callable[[], datetime]
     secret_key: bytes
     public_base_url: str = ""
+
+    @property
+    def territory(self) -> Territory:
+        """The first territory (the only one of a TERRITORY_FILE deployment)."""
+        return self.territories.first
 
     def appointment_token(self, appointment_id: int) -> str:
         """Lets the person's own links (the .ics file) open without a login."""
@@ -74,10 +81,11 @@ def week_of(moment: datetime) -> str:
 
 def record_event(session: Session, clock: Callable[[], datetime], kind: str, channel: str,
                  moment: str | None, *, benefit: str | None = None,
-                 amount_year: int | None = None) -> None:
-    """One anonymous funnel count: no person, only the week, channel and moment."""
+                 amount_year: int | None = None, territory_id: str | None = None) -> None:
+    """One anonymous funnel count: no person, only the week, channel, moment, territory."""
     session.add(FunnelEvent(kind=kind, week=week_of(clock()), channel=channel, moment=moment,
-                            benefit=benefit, amount_year=amount_year))
+                            benefit=benefit, amount_year=amount_year,
+                            territory_id=territory_id))
 
 
 @dataclass
@@ -92,6 +100,8 @@ class Turn:
     # Set when the last answer is in: the profile to compute once the transaction is over.
     pending_check: dict | None = None
     notes: dict[str, Any] = field(default_factory=dict)
+    # The number (or Telegram bot) the person wrote to: a territory's own routes to it.
+    number: str | None = None
 
     @property
     def clock(self) -> Callable[[], datetime]:
@@ -105,7 +115,59 @@ class Turn:
               amount_year: int | None = None) -> None:
         record_event(self.session, self.clock, kind, self.channel,
                      moment or self.conversation.moment, benefit=benefit,
-                     amount_year=amount_year)
+                     amount_year=amount_year, territory_id=self.conversation.territory_id)
+
+    # ------------------------------------------------------------- the territory
+    @property
+    def territory(self) -> Territory | None:
+        """The territory serving this person; None: outside every territory (national
+        rights and contacts, no appointment) or not known yet."""
+        return self.services.territories.get(self.conversation.territory_id)
+
+    @property
+    def contact(self) -> str:
+        """Who to call: the territory's contact (REFERENT_CONTACT in a deployment of one
+        territory, as before territories), else the national ones."""
+        territory = self.territory
+        if territory is None:
+            return messages.text("national_contact")
+        if not self.services.territories.several:
+            return self.services.contact
+        return territory.contact or self.services.contact
+
+    def route(self) -> None:
+        """Sets the conversation's territory: the owner of the number written to, else the
+        one serving the postcode answered (the catch-all if none), else none (national).
+
+        Without a postcode the territory already chosen stays. A resident who moves takes
+        an open hand-off along only when nothing is booked: a booked appointment keeps its
+        territory (and its referent) until it is cancelled; an open hand-off moving outside
+        every territory is closed, since no referent there would see it.
+        """
+        territories = self.services.territories
+        territory = territories.owner_of(self.number)
+        if territory is None:
+            postcode = self.answers.get("postcode")
+            if postcode is None and self.conversation.territory_id is not None:
+                return
+            territory = territories.route(postcode=postcode)
+        new_id = territory.id if territory is not None else None
+        if new_id == self.conversation.territory_id:
+            return
+        self.conversation.territory_id = new_id
+        handoff = self.session.scalars(select(Handoff).where(
+            Handoff.conversation_id == self.conversation.id, Handoff.status == "open")).first()
+        if handoff is None or handoff.booked is not None:
+            return
+        if territory is None:
+            handoff.status = "closed"
+            handoff.held_by_referent = False
+            handoff.closed_at = self.clock()
+            return
+        handoff.territory_id = new_id
+        handoff.referent_id = None  # the old territory's referent is not the new one's
+        if handoff.reason_id not in territory.reasons:
+            handoff.reason_id = next(iter(territory.reasons))
 
     # ------------------------------------------------------------- what the NLU heard
     def strong_intent(self) -> str | None:
@@ -138,6 +200,8 @@ class Turn:
             row.value = value
             row.updated_at = self.clock()
         self.answers[key] = value
+        if key == "postcode":
+            self.route()  # a new postcode may be another territory's
 
     def forget_answer(self, key: str) -> None:
         self.session.execute(delete(Answer).where(

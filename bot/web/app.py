@@ -45,7 +45,8 @@ def _error_message(error: RequestValidationError) -> str:
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None,
                eligibility: Any = None, interpreter: Any = None, territory: Any = None,
-               clock: Any = None, limits: RateLimits | None = None) -> FastAPI:
+               territories: Any = None, clock: Any = None,
+               limits: RateLimits | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     # Before any client exists: httpx would log the Telegram token in each polled URL.
     log_redaction.install([settings.telegram_bot_token, settings.twilio_auth_token,
@@ -53,10 +54,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                            settings.nlu_token])
     # Shared with the other app processes through Redis (common/ratelimit.py).
     limits = limits or RateLimits(settings)
-    if territory is None:
-        from handoff.territory import load_territory
+    from handoff.territory import Territories
 
-        territory = load_territory(settings.territory_file)
+    if territories is None:
+        # `territory` alone: one territory serving everyone (what tests and callers gave
+        # before TERRITORY_DIR); else TERRITORY_DIR, or TERRITORY_FILE.
+        territories = Territories.of(territory) if territory is not None else \
+            Territories.from_settings(settings.territory_dir, settings.territory_file)
+    territory = territories.first
     db = db or Database(settings.database_url)
     owns_eligibility = eligibility is None  # then its worker process is ours to stop
     if eligibility is None:
@@ -68,7 +73,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     options = {"clock": clock} if clock is not None else {}
     core = DialogueCore(db, eligibility, interpreter, secret_key=settings.secret_key,
                         referent_contact=settings.referent_contact,
-                        retention_months=settings.retention_months, territory=territory,
+                        retention_months=settings.retention_months, territories=territories,
                         public_base_url=settings.public_base_url, **options)
 
     @asynccontextmanager
@@ -119,15 +124,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.retention = PurgeLoop(db, months=settings.retention_months, clock=core.clock)
     from bot.reminders import ReminderLoop
 
-    app.state.reminders = ReminderLoop(db, territory, clock=core.clock)
+    app.state.reminders = ReminderLoop(db, territories, clock=core.clock)
     from bot.campaigns import CampaignLoop
 
-    app.state.campaigns = CampaignLoop(db, territory, clock=core.clock)
+    app.state.campaigns = CampaignLoop(db, territories, clock=core.clock)
     # SMS, WhatsApp, Telegram and the outbox dispatcher (bot/channels, docs/channels.md).
     from bot.channels import setup as channels
 
     channels.install(app, settings, core, limits=limits)
-    app.state.territory = territory
+    app.state.territory = territory  # the first: what a one-territory deployment serves
+    app.state.territories = territories
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError):
@@ -177,7 +183,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             appointment = session.get(Appointment, appointment_id)
             if appointment is None:
                 return JSONResponse({"error": "not found"}, status_code=404)
-            body = appointment_ics(appointment, territory)
+            # The appointment's own territory: its places, referents and time zone.
+            own = territories.of_row(appointment.handoff.territory_id)
+            if own is None:
+                return JSONResponse({"error": "not found"}, status_code=404)
+            body = appointment_ics(appointment, own)
         return Response(body, media_type="text/calendar; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="rendez-vous.ics"'})
 
