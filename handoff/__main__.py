@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     except TerritoryError as error:
         print(error, file=sys.stderr)
         return 2
-    if args.territory is None and territories.several:
+    roles = sorted(set(args.roles or DEFAULT_ROLES))
+    national_only = roles == ["national"]  # every territory's figures, none's hand-offs
+    if args.territory is None and territories.several and not national_only:
         known = ", ".join(t.id for t in territories)
         print(f"--territory is required: this deployment serves several (known: {known})",
               file=sys.stderr)
@@ -91,7 +93,6 @@ def main(argv: list[str] | None = None) -> int:
         if getpass.getpass("Encore une fois : ") != password:
             print("the two passwords differ", file=sys.stderr)
             return 2
-    roles = sorted(set(args.roles or DEFAULT_ROLES) | {"referent"})
     db = Database(Settings.from_env().database_url)
     db.migrate()
     try:

@@ -381,6 +381,18 @@ def _build(raw: Raw, *, start: date, end: date, weeks: list[str], labels: dict[s
     return Report(start, end, weeks, tables)
 
 
+def side_by_side(reports: list[tuple[str, str, Report]]) -> Table:
+    """The funnel of several territories, one column each ((key, name, report) each built
+    with its own `only`): every cell is the one its territory's own report shows, masked
+    there, and no total is added, so the page tells nothing a territory's page does not."""
+    funnels = [(key, name, report.table("funnel")) for key, name, report in reports]
+    first = funnels[0][2] if funnels else _funnel(Raw())
+    rows = [Row(row.key, row.label, [funnel.cell(row.key) for _key, _name, funnel in funnels])
+            for row in first.rows]
+    return Table("territories", "Du premier message au droit ouvert, par territoire",
+                 [(key, name) for key, name, _funnel_table in funnels], rows, note=first.note)
+
+
 def _hidden_cells(report: Report) -> set[tuple[str, str, str]]:
     """The cells a report masks, as (kind, dimension, key) like `Raw.count`'s keys."""
     hidden = set()

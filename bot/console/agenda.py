@@ -9,7 +9,14 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from bot.console import views
-from bot.console.deps import CheckedReferent, CurrentReferent, DbSession, Territory, audit
+from bot.console.deps import (
+    CheckedReferent,
+    CurrentReferent,
+    DbSession,
+    Territory,
+    audit,
+    in_territory,
+)
 from bot.console.pages import back, not_found, notices, parse_day, render, safe_next
 from handoff import booking, indicators
 from storage.handoff import Appointment
@@ -46,8 +53,9 @@ def appointment_status(request: Request, who: CheckedReferent, session: DbSessio
                        back_to: str = Form(AGENDA)):
     target = safe_next(back_to)
     appointment = session.get(Appointment, appointment_id)
-    if appointment is None:
-        return not_found(request, who)
+    if appointment is None or not in_territory(request, appointment.handoff.territory_id,
+                                               territory):
+        return not_found(request, who)  # another territory's looks like none at all
     before = appointment.status
     audit(session, who, "appointment", handoff_id=appointment.handoff_id,
           conversation_id=appointment.handoff.conversation_id)

@@ -23,7 +23,14 @@ from sqlalchemy import select
 
 from bot import campaigns as sending
 from bot import messages
-from bot.console.deps import DbSession, EarlyAnswer, Referent, Territory, same_secret
+from bot.console.deps import (
+    DbSession,
+    EarlyAnswer,
+    Referent,
+    Territory,
+    in_territory,
+    same_secret,
+)
 from bot.console.indicators import ProjectMember
 from bot.console.pages import back, refused, render
 from handoff import campaigns
@@ -46,9 +53,9 @@ CheckedMember = Annotated[Referent, Depends(checked_member)]
 
 
 def campaign_or_404(request: Request, campaign_id: int, session: DbSession,
-                    who: ProjectMember) -> Campaign:
+                    who: ProjectMember, territory: Territory) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None:
+    if campaign is None or not in_territory(request, campaign.territory_id, territory):
         raise EarlyAnswer(render(request, "not_found.html", status=404, me=who))
     return campaign
 
@@ -63,13 +70,17 @@ def default_invitation(territory, source: str | None) -> str:
 
 
 def _list(request: Request, who: Referent, session, **context):
-    rows = session.scalars(select(Campaign).order_by(Campaign.id.desc())).all()
+    territories = request.app.state.territories
+    rows = session.scalars(select(Campaign).where(
+        territories.where(Campaign.territory_id, who.territory.id))
+        .order_by(Campaign.id.desc())).all()
     return render(request, "campaigns.html", me=who, active="campaigns", campaigns=rows,
                   **context)
 
 
 @router.get("/campagnes", response_class=HTMLResponse)
-def campaigns_page(request: Request, who: ProjectMember, session: DbSession):
+def campaigns_page(request: Request, who: ProjectMember, session: DbSession,
+                   _territory: Territory):
     return _list(request, who, session)
 
 
@@ -89,6 +100,7 @@ def import_campaign(request: Request, who: CheckedMember, session: DbSession,
         session.rollback()  # nothing half-imported
         return _list(request, who, session, error=result.error, rejected=result.rejected)
     campaign = result.campaign
+    campaign.territory_id = territory.id  # its hours, its name in the message, its team
     sources = {h.source for h in campaign.households if h.source}
     campaign.invitation = default_invitation(
         territory, next(iter(sources)) if len(sources) == 1 else None)

@@ -5,7 +5,9 @@
     who: CurrentReferent      the same, with a role that works on hand-offs (referent,
                               admin); a « projet » account is sent to its figures or gets 403
     who: CheckedReferent      the same, and the form carries their CSRF token; else a 403
-    handoff: HandoffOr404     the hand-off of the path's {handoff_id}; else the 404 page
+    handoff: HandoffOr404     the hand-off of the path's {handoff_id} in the account's
+                              territory; else the 404 page (another territory's too)
+    territory: Territory      the account's territory (hand-offs, places, figures)
     dependencies=[audited("take")]  writes who did what to which conversation (console_audit)
 
 A dependency that refuses raises `EarlyAnswer` with the page to send instead: the handler
@@ -59,6 +61,9 @@ class Referent:
     name: str  # the first name from the territory file, shown in the header
     csrf: str
     roles: tuple[str, ...]
+    # The account's territory: every hand-off, appointment, campaign and figure it sees is
+    # this territory's. None: an id no longer configured, which sees nothing.
+    territory: Any = None
 
     def has_role(self, role: str) -> bool:
         return role in self.roles
@@ -92,29 +97,31 @@ def database_session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(database_session, scope="function")]
 
 
-def territory(request: Request) -> Any:
-    return request.app.state.territory
+def territories(request: Request) -> Any:
+    return request.app.state.territories
 
 
 def settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-Territory = Annotated[Any, Depends(territory)]
+AllTerritories = Annotated[Any, Depends(territories)]
 AppSettings = Annotated[Settings, Depends(settings)]
 
 
-def referent_of(row: ConsoleSession, territory: Any) -> Referent:
-    known = territory.referents.get(row.account.referent_id)
+def referent_of(row: ConsoleSession, territories: Any) -> Referent:
+    territory = territories.of_row(row.account.territory_id)
+    known = territory.referents.get(row.account.referent_id) if territory else None
     return Referent(login=row.account.login, referent_id=row.account.referent_id,
                     name=known.first_name if known else row.account.login,
-                    csrf=row.csrf_token, roles=tuple(row.account.roles or ()))
+                    csrf=row.csrf_token, roles=tuple(row.account.roles or ()),
+                    territory=territory)
 
 
-def optional_referent(request: Request, session: DbSession, territory: Territory
+def optional_referent(request: Request, session: DbSession, territories: AllTerritories
                       ) -> Referent | None:
     row = find_session(session, request.cookies.get(COOKIE))
-    return referent_of(row, territory) if row is not None else None
+    return referent_of(row, territories) if row is not None else None
 
 
 OptionalReferent = Annotated[Referent | None, Depends(optional_referent)]
@@ -133,6 +140,25 @@ def current_account(request: Request, who: OptionalReferent) -> Referent:
 
 
 CurrentAccount = Annotated[Referent, Depends(current_account)]
+
+NO_TERRITORY = ("Votre compte est rattaché à un territoire que ce service ne sert plus. "
+                "Demandez à l'administrateur de Passerelle de le corriger.")
+
+
+def account_territory(request: Request, who: CurrentAccount) -> Any:
+    """The territory of the logged-in account, which scopes everything it sees."""
+    if who.territory is None:
+        raise EarlyAnswer(pages.render(request, "refused.html", status=403, message=NO_TERRITORY,
+                                       me=who, heading="Accès réservé"))
+    return who.territory
+
+
+Territory = Annotated[Any, Depends(account_territory)]
+
+
+def in_territory(request: Request, row_territory_id: str | None, territory: Any) -> bool:
+    """A hand-off's (or campaign's) territory is the account's; NULL is the first's."""
+    return request.app.state.territories.of_row(row_territory_id) is territory
 
 
 def current_referent(request: Request, who: CurrentAccount) -> Referent:
@@ -170,14 +196,15 @@ CheckedReferent = Annotated[Referent, Depends(checked_referent)]
 
 
 def handoff_or_404(request: Request, handoff_id: int, session: DbSession,
-                   who: CurrentReferent) -> Handoff:
-    """The hand-off of the path, or the « Introuvable » page (erased, or never was).
+                   who: CurrentReferent, territory: Territory) -> Handoff:
+    """The hand-off of the path, or the « Introuvable » page (erased, never was, or another
+    territory's: the same page, so ids tell nothing about other territories).
 
     POST handlers declare `CheckedReferent` before it, so a forged form is refused (403)
     before anyone learns whether the hand-off exists.
     """
     handoff = session.get(Handoff, handoff_id)
-    if handoff is None:
+    if handoff is None or not in_territory(request, handoff.territory_id, territory):
         raise EarlyAnswer(pages.not_found(request, who))
     return handoff
 

@@ -10,15 +10,34 @@ by default). The figures and their masking are handoff/indicators.py's.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from types import SimpleNamespace
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from bot.console.deps import CurrentAccount, DbSession, EarlyAnswer, Referent, Territory
+from bot.console.deps import (
+    AllTerritories,
+    CurrentAccount,
+    DbSession,
+    EarlyAnswer,
+    Referent,
+    Territory,
+)
 from bot.console.pages import harden, render
-from handoff.indicators import SECRET, SMALL, Report, build, months_in, to_csv, whole_months
+from handoff.indicators import (
+    SECRET,
+    SMALL,
+    Report,
+    build,
+    months_in,
+    side_by_side,
+    to_csv,
+    whole_months,
+)
 from rules.catalogue import benefit_labels
+from storage.accounts import NATIONAL_ROLES
+from storage.models import FunnelEvent
 
 DEFAULT_MONTHS = 3
 MAX_DAYS = 3 * 366
@@ -67,13 +86,40 @@ def project_member(request: Request, who: CurrentAccount) -> Referent:
 
 ProjectMember = Annotated[Referent, Depends(project_member)]
 
+NOT_NATIONAL = ("La vue de tous les territoires est réservée au rôle « national ». Les "
+                "indicateurs de votre territoire sont dans « Indicateurs ».")
+OUTSIDE = "Hors territoire"  # residents outside every territory: the national fallback
 
-def figures(session: DbSession, territory: Territory, du: str = "", au: str = ""
-            ) -> tuple[Report, bool]:
-    """The figures of the period asked for (?du=&au=), and whether it had to be corrected."""
+
+def national_member(request: Request, who: CurrentAccount) -> Referent:
+    """The logged-in account if it has the « national » (or « admin ») role; else a 403."""
+    if not any(who.has_role(role) for role in NATIONAL_ROLES):
+        raise EarlyAnswer(render(request, "refused.html", status=403, message=NOT_NATIONAL,
+                                 me=who, heading="Accès réservé"))
+    return who
+
+
+NationalMember = Annotated[Referent, Depends(national_member)]
+
+
+def only(territories: Any, territory_id: str | None) -> Any:
+    """The funnel events of one territory (None: outside every territory). A deployment of
+    one territory counts everything as its own, as before territories."""
+    if not territories.several:
+        return None
+    if territory_id is None:
+        return FunnelEvent.territory_id.is_(None)
+    return FunnelEvent.territory_id == territory_id
+
+
+def figures(session: DbSession, territory: Territory, territories: AllTerritories,
+            du: str = "", au: str = "") -> tuple[Report, bool]:
+    """The figures of the account's territory for the period asked for (?du=&au=), and
+    whether it had to be corrected."""
     today = datetime.now(territory.timezone).date()
     start, end, wrong = period(du, au, today)
-    return build(session, start=start, end=end, labels=benefit_labels()), wrong
+    return build(session, start=start, end=end, labels=benefit_labels(),
+                 only=only(territories, territory.id)), wrong
 
 
 # The role is checked before the figures are computed (FastAPI solves them in this order).
@@ -95,3 +141,22 @@ def indicators_csv(computed: Figures):
     body = "\ufeff" + to_csv(report)
     return harden(Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                            headers={"Content-Disposition": f'attachment; filename="{name}"'}))
+
+
+@router.get("/indicateurs/territoires", response_class=HTMLResponse)
+def national_page(request: Request, who: NationalMember, session: DbSession,
+                  territories: AllTerritories, du: str = "", au: str = ""):
+    """Every territory's funnel side by side (and those outside every territory), each
+    column masked as on that territory's own page."""
+    start, end, wrong = period(du, au, datetime.now(territories.first.timezone).date())
+    labels = benefit_labels()
+    columns = [(t.id, t.name, t.id) for t in territories]
+    if territories.several:
+        columns.append(("outside", OUTSIDE, None))
+    reports = [(key, name, build(session, start=start, end=end, labels=labels,
+                                 only=only(territories, territory_id)))
+               for key, name, territory_id in columns]
+    return render(request, "national.html", me=who, active="national",
+                  territory=SimpleNamespace(name="Tous les territoires"),
+                  table=side_by_side(reports), start=start, end=end, small=SMALL,
+                  secret=SECRET, error=BAD_PERIOD if wrong else None)

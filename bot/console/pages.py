@@ -51,8 +51,10 @@ def harden(response: Response) -> Response:
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A console page; every page knows the territory (its name is in the header)."""
-    context.setdefault("territory", request.app.state.territory)
+    """A console page; every page knows the territory (its name is in the header): the
+    logged-in account's, else (the login page) the first one served."""
+    me = context.get("me")
+    context.setdefault("territory", getattr(me, "territory", None) or request.app.state.territory)
     response = _templates.TemplateResponse(request, name, context, status_code=status)
     return harden(response)
 

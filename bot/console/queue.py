@@ -22,6 +22,7 @@ from bot.console.deps import (
 )
 from bot.console.pages import back, fragment, harden, notices, parse_day, render
 from handoff import booking, indicators
+from storage.handoff import Handoff
 from storage.models import utcnow
 from storage.records import OUTCOME_STATUSES, Outcome, ReferentNote
 
@@ -35,22 +36,29 @@ def _page_of(handoff_id: int) -> str:
     return f"/console/handoffs/{handoff_id}"
 
 
+def _scope(request: Request, territory) -> object:
+    """Only the hand-offs of the account's territory."""
+    return request.app.state.territories.where(Handoff.territory_id, territory.id)
+
+
 # ---------------------------------------------------------------------- the queue
 @router.get("", response_class=HTMLResponse)
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def queue_page(request: Request, who: CurrentReferent, session: DbSession, territory: Territory,
                mine: str = "", place: str = "", ok: str = ""):
     items = views.queue(session, territory, now=utcnow(),
-                        referent_id=who.referent_id if mine else None, place_id=place or None)
+                        referent_id=who.referent_id if mine else None, place_id=place or None,
+                        only=_scope(request, territory))
     return render(request, "queue.html", me=who, items=items, mine=bool(mine), place=place,
                   places=list(territory.places.values()), **notices(ok, None))
 
 
 @router.get("/queue.json")
-def queue_json(who: CurrentReferentJson, session: DbSession, territory: Territory,
-               mine: str = "", place: str = ""):
+def queue_json(request: Request, who: CurrentReferentJson, session: DbSession,
+               territory: Territory, mine: str = "", place: str = ""):
     items = views.queue(session, territory, now=utcnow(),
-                        referent_id=who.referent_id if mine else None, place_id=place or None)
+                        referent_id=who.referent_id if mine else None, place_id=place or None,
+                        only=_scope(request, territory))
     return harden(JSONResponse({"ids": [i["id"] for i in items],
                                 "urgent": sum(1 for i in items if i["urgent"]),
                                 "html": fragment("_queue_list.html", items=items)}))

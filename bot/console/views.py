@@ -91,10 +91,12 @@ def _latest_appointment(handoff: Handoff) -> Appointment | None:
 
 
 def queue(session: Session, territory: Territory, *, now: datetime,
-          referent_id: str | None = None, place_id: str | None = None) -> list[dict]:
-    """Open hand-offs: urgent first, then the longest waiting."""
+          referent_id: str | None = None, place_id: str | None = None,
+          only: Any = None) -> list[dict]:
+    """Open hand-offs (of one territory: `only`, a condition on the hand-off's territory):
+    urgent first, then the longest waiting."""
     handoffs = session.scalars(
-        select(Handoff).where(Handoff.status == "open")
+        select(Handoff).where(Handoff.status == "open", *([only] if only is not None else []))
         .options(selectinload(Handoff.appointments))
         .order_by(Handoff.urgent.desc(), Handoff.created_at, Handoff.id)).all()
     items = []
