@@ -64,9 +64,10 @@ def sync_deliveries(session: Session, campaign: Campaign, now: datetime) -> int:
 
 
 def _queue(session: Session, household: CampaignHousehold, text: str, kind: str,
-           now: datetime) -> None:
+           now: datetime, sender: str | None = None) -> None:
     rows = outbox.enqueue(session, channel="sms", recipient=household.phone,
-                          address_key=household.address_key, replies=[Reply(text)], now=now)
+                          address_key=household.address_key, replies=[Reply(text)], now=now,
+                          sender=sender)
     for row in rows:
         session.add(CampaignMessage(household_id=household.id, outbox_id=row.id, kind=kind,
                                     queued_at=now))
@@ -108,7 +109,8 @@ def send_pass(session: Session, campaign: Campaign, territory: Territory, *,
         if _opted_out(session, household.address_key):
             household.opted_out_at = now  # STOP sent earlier, elsewhere: nothing to queue
             continue
-        _queue(session, household, text, kind, now)
+        # From the territory's own number: the household's answer is routed back to it.
+        _queue(session, household, text, kind, now, territory.own_number)
         if kind == "invitation":
             household.invited_at = now
             report.invitations += 1

@@ -53,6 +53,7 @@ class Claimed:
     attempts: int = 1
     address_key: str = ""
     queued_at: datetime | None = None  # the rows of one turn share it
+    sender: str | None = None  # a territory's own number; None: the deployment's sender
 
 
 class TransientError(Exception):
@@ -67,20 +68,22 @@ class PermanentError(Exception):
 
 def enqueue(session: Session, *, channel: str, recipient: str, address_key: str,
             replies: Iterable[Reply], always_send: bool = False,
-            now: datetime | None = None) -> list[OutboxMessage]:
+            now: datetime | None = None, sender: str | None = None) -> list[OutboxMessage]:
     """Queue the replies of one turn, rendered for the channel (SMS parts, Telegram messages)."""
     replies = list(replies)
     always_send = always_send or any(getattr(r, "always_send", False) for r in replies)
     return enqueue_rendered(session, channel=channel, recipient=recipient,
                             address_key=address_key, messages=render(channel, replies),
-                            always_send=always_send, now=now)
+                            always_send=always_send, now=now, sender=sender)
 
 
 def enqueue_rendered(session: Session, *, channel: str, recipient: str, address_key: str,
                      messages: Iterable[Outbound], always_send: bool = False,
-                     now: datetime | None = None) -> list[OutboxMessage]:
+                     now: datetime | None = None, sender: str | None = None
+                     ) -> list[OutboxMessage]:
     now = now or _now()
     rows = [OutboxMessage(channel=channel, recipient=recipient, address_key=address_key,
+                          sender=sender,
                           body=message.body, choices=list(message.choices),
                           always_send=always_send, status="pending", attempts=0,
                           next_attempt_at=now, created_at=now)
@@ -91,7 +94,8 @@ def enqueue_rendered(session: Session, *, channel: str, recipient: str, address_
 
 
 def enqueue_for_address(session: Session, address: ChannelAddress, replies: Iterable[Reply],
-                        *, now: datetime | None = None) -> list[OutboxMessage]:
+                        *, now: datetime | None = None, sender: str | None = None
+                        ) -> list[OutboxMessage]:
     """Queue messages the person did not just ask for (a referent's reply, a reminder).
 
     The address must be known in clear, which it is only after consent.
@@ -99,7 +103,7 @@ def enqueue_for_address(session: Session, address: ChannelAddress, replies: Iter
     if not address.address:
         raise ValueError("this address is not kept (no consent): nothing can be sent to it")
     return enqueue(session, channel=address.channel, recipient=address.address,
-                   address_key=address.key, replies=replies, now=now)
+                   address_key=address.key, replies=replies, now=now, sender=sender)
 
 
 # ---------------------------------------------------------------------------- claiming
@@ -174,7 +178,7 @@ def _claim_once(db: Database, channels: list[str], worker: str, now: datetime,
                 continue
             claimed.append(Claimed(row.id, row.channel, row.recipient or "", row.body,
                                    list(row.choices or []), row.attempts, row.address_key,
-                                   row.created_at))
+                                   row.created_at, row.sender))
         return claimed, len(rows) - len(claimed)
 
 

@@ -53,7 +53,8 @@ def _remind(session: Session, territory: Territory, territories: Territories, *,
         parts = describe_slot(Slot.of(appointment), territory)
         text = messages.text("reminder", time=parts["time"], place=parts["place"],
                              address=parts["address"])
-        enqueue_for_address(session, address, [Reply(text)], now=now)
+        sender = territory.own_number if address.channel == "sms" else None
+        enqueue_for_address(session, address, [Reply(text)], now=now, sender=sender)
         queued += 1
     return queued
 

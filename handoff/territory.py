@@ -251,6 +251,12 @@ class Territory:
     telegram_bot: str | None = None  # the bot's username, when the territory has its own
     contact: str | None = None  # None: REFERENT_CONTACT
 
+    @property
+    def own_number(self) -> str | None:
+        """The SMS number messages the person did not just ask for (a referent's reply, a
+        reminder) go out from, so that answers come back here; None: the shared one."""
+        return min(self.twilio_numbers) if self.twilio_numbers else None
+
     def serves(self, *, postcode: str | None = None, commune: str | None = None) -> bool:
         return (postcode is not None and postcode in self.postcodes) or (
             commune is not None and commune in self.communes)

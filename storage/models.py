@@ -198,6 +198,9 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(20))
     address_key: Mapped[str] = mapped_column(String(64), index=True)  # ChannelAddress.key
     recipient: Mapped[str | None] = mapped_column(String(200))
+    # The number it goes out from: the territory's own, so that the person's answer comes
+    # back to it (NULL: the deployment's TWILIO_SMS_FROM or messaging service).
+    sender: Mapped[str | None] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[Any]] = mapped_column(default=list)
     # The opt-out confirmation: the one message sent to an address that opted out.

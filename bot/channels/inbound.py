@@ -63,7 +63,7 @@ def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | N
             # The stored message (its text, its sender) goes with the turn that answered it.
             session.execute(delete(InboundMessage).where(InboundMessage.id == stored_id))
         outbox.enqueue(session, channel=message.channel, recipient=recipient or message.sender,
-                       address_key=key, replies=replies)
+                       address_key=key, replies=replies, sender=core.own_number(message))
         # A household invited by a campaign (or in its control group) answered: the
         # conversation is tagged through the address key, in the turn's own transaction.
         campaigns.note_inbound(session, key, now=core.clock())

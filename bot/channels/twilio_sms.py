@@ -69,6 +69,9 @@ class TwilioTransport:
         if message.channel == "whatsapp":
             sender = settings.twilio_whatsapp_from
             options["from_"] = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
+        elif message.sender:
+            # The territory's own number the person wrote to: their answer comes back to it.
+            options["from_"] = message.sender
         elif settings.twilio_messaging_service_sid:
             options["messaging_service_sid"] = settings.twilio_messaging_service_sid
         else:

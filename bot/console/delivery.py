@@ -25,12 +25,13 @@ def person_address(session: Session, conversation: Conversation) -> ChannelAddre
 
 
 def send_to_person(session: Session, conversation: Conversation, text: str, *,
-                   referent_id: str) -> Message:
-    """Queue `text` for the person on their channel and record it in the transcript."""
+                   referent_id: str, sender: str | None = None) -> Message:
+    """Queue `text` for the person on their channel and record it in the transcript;
+    `sender`: the territory's own SMS number, if it has one."""
     address = person_address(session, conversation)
     if address is None or address.opted_out or not address.address:
         raise NotReachable("opted out" if address is not None else "no address")
-    _enqueue(session, address, text)
+    _enqueue(session, address, text, sender if address.channel == "sms" else None)
     message = Message(conversation_id=conversation.id, direction="out", text=text,
                       created_at=utcnow())
     session.add(message)
@@ -39,11 +40,11 @@ def send_to_person(session: Session, conversation: Conversation, text: str, *,
     return message
 
 
-def _enqueue(session: Session, address: ChannelAddress, text: str) -> None:
+def _enqueue(session: Session, address: ChannelAddress, text: str, sender: str | None) -> None:
     from bot import outbox
     from bot.dialogue.types import Reply
 
     try:
-        outbox.enqueue_for_address(session, address, [Reply(text)])
+        outbox.enqueue_for_address(session, address, [Reply(text)], sender=sender)
     except ValueError as error:  # the address is not kept in clear (no consent)
         raise NotReachable(str(error)) from error

@@ -85,13 +85,14 @@ def _written(text: str, limit: int, path: str):
 
 @router.post("/handoffs/{handoff_id}/reply", dependencies=[audited("reply")])
 def reply(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
-          text: str = Form("")):
+          territory: Territory, text: str = Form("")):
     path = _page_of(handoff.id)
     body, refused = _written(text, MAX_REPLY, path)
     if refused is not None:
         return refused
     try:
-        send_to_person(session, handoff.conversation, body, referent_id=who.referent_id)
+        send_to_person(session, handoff.conversation, body, referent_id=who.referent_id,
+                       sender=territory.own_number)
     except NotReachable:
         return back(path, error="unreachable")
     if handoff.referent_id is None:

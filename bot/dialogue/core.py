@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from bot.dialogue import check, commands, handoff_flow, results
 from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_answers, record_event
 from bot.dialogue.types import IncomingMessage, Reply
-from handoff.territory import Territories, Territory, load_territory
+from handoff.territory import Territories, Territory, load_territory, normalise_number
 from storage.db import Database
 from storage.erasure import checkpoint
 from storage.models import ChannelAddress, Conversation, Message, Person
@@ -179,6 +179,14 @@ class DialogueCore:
                 then(session, before + replies)
             self._record(session, conversation, None, replies)
             return replies
+
+    def own_number(self, message: IncomingMessage) -> str | None:
+        """The territory's own SMS number the person wrote to, to answer from it; None for
+        the shared number (the deployment's sender answers) and other channels."""
+        to = message.metadata.get("to")
+        if message.channel != "sms" or self.services.territories.owner_of(to) is None:
+            return None
+        return normalise_number(to)
 
     def address_key(self, channel: str, sender: str) -> str:
         return hmac.new(self.services.secret_key, f"{channel}:{sender}".encode(),

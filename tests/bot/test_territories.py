@@ -77,6 +77,13 @@ def test_routed_by_the_postcode_answered(app, postcode, territory):
     chat.say("1")
     assert chat.last.startswith("C'est noté"), chat.text
     assert any(place.address in chat.last for place in territory.places.values())
+    # The calendar file names the territory's own place (its address, its time zone).
+    (calendar,) = [a for a in chat.replies[-1]["attachments"] if a["kind"] == "calendar"]
+    ics = app.get(calendar["url"].removeprefix("http://testserver"))
+    assert ics.status_code == 200
+    unfolded = ics.text.replace("\r\n ", "")
+    assert any(place.address.replace(",", "\\,") in unfolded
+               for place in territory.places.values()), ics.text
 
 
 def test_a_postcode_outside_every_territory_gets_national_contacts_and_no_appointment(app):

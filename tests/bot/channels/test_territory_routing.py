@@ -18,7 +18,7 @@ from handoff.territory import DEFAULT_FILE, load_territories
 from storage.handoff import Handoff
 from storage.models import Conversation
 from tests.bot.channels.test_telegram import WebhookUser
-from tests.helpers.channels import Phone, telegram_settings, twilio_settings
+from tests.helpers.channels import SMS_FROM, Phone, telegram_settings, twilio_settings
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 9:00 in France: slots are offered
 DIRECTORY = DEFAULT_FILE.parent
@@ -37,6 +37,10 @@ def sms(app_factory, fake_twilio):
 def territories_of(client) -> list[str | None]:
     with client.app.state.db.session() as session:
         return list(session.scalars(select(Conversation.territory_id).order_by(Conversation.id)))
+
+
+def senders(fake_twilio, phone: Phone) -> set[str]:
+    return {m["From"] for m in fake_twilio.messages if m["To"] == phone.number}
 
 
 def place_names(territory_id: str) -> list[str]:
@@ -60,6 +64,8 @@ def test_an_sms_to_a_territory_own_number_is_routed_there_whatever_the_postcode(
     with sms.app.state.db.session() as session:
         (handoff,) = session.scalars(select(Handoff)).all()
         assert handoff.territory_id == "mulhouse-bourtzwiller"
+    # Answered from the number texted, so the next answer comes back to Mulhouse.
+    assert senders(fake_twilio, phone) == {MULHOUSE_NUMBER}
 
 
 @pytest.mark.parametrize("postcode, territory_id", [("67100", "strasbourg-neudorf"),
@@ -72,6 +78,7 @@ def test_an_sms_to_the_shared_number_is_routed_by_the_postcode(sms, fake_twilio,
     offer = through_the_check(phone, postcode)
     assert territories_of(sms) == [territory_id]
     assert any(name in offer for name in place_names(territory_id)), offer
+    assert senders(fake_twilio, phone) == {SMS_FROM}
 
 
 def test_an_sms_from_outside_every_territory_gets_the_national_contacts(sms, fake_twilio):
