@@ -118,7 +118,12 @@ def _demo_login(settings: Settings) -> str:
                 "python -m handoff add-referent, ou DEMO_ACCOUNT=1")
     db = Database(settings.database_url)
     db.migrate()
-    login, password = ensure_demo_account(db)
+    from handoff.territory import Territories
+
+    # A referent of the first territory served (the demo file, or the directory's first).
+    first = Territories.from_settings(settings.territory_dir, settings.territory_file).first
+    login, password = ensure_demo_account(db, next(iter(first.referents)),
+                                          territory_id=first.id)
     db.engine.dispose()
     return f"identifiant : {login}, mot de passe : {password}"
 

@@ -52,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("--to", dest="end", type=date.fromisoformat,
                         help="last day of a month, YYYY-MM-DD")
     report.add_argument("--csv", action="store_true", help="the CSV of the console instead")
+    report.add_argument("--territory", help="one territory's figures (default: every event)")
     purge = sub.add_parser("purge", help="erase the people past the retention period")
     purge.add_argument("--months", type=int, default=None,
                        help="retention in months (default: RETENTION_MONTHS, 12)")
@@ -146,9 +147,14 @@ def _report(args) -> int:
     db = Database(Settings.from_env().database_url)
     db.migrate()
     now = datetime.now(UTC)
+    only = None
+    if args.territory:
+        from storage.models import FunnelEvent
+
+        only = FunnelEvent.territory_id == args.territory
     with db.session() as session:
         report = indicators.build(session, start=args.start, end=args.end,
-                                  labels=benefit_labels())
+                                  labels=benefit_labels(), only=only)
         campaigns.evaluate(session, now=now)
         running = session.scalars(select(Campaign).order_by(Campaign.id)).all()
         evaluations = [campaigns.evaluation(c) for c in running]

@@ -105,7 +105,8 @@ def refuse_demo_account(session: Session) -> None:
             f"(python -m handoff remove-referent --login {DEMO_LOGIN})")
 
 
-def ensure_demo_account(db, referent_id: str | None = None) -> tuple[str, str]:
+def ensure_demo_account(db, referent_id: str | None = None, *,
+                        territory_id: str | None = None) -> tuple[str, str]:
     """The development demo account (created once): its login and password, to print.
 
     Only for databases where `Settings.wants_demo_account` (bot/__main__.py checks it)."""
@@ -116,9 +117,10 @@ def ensure_demo_account(db, referent_id: str | None = None) -> tuple[str, str]:
     with db.session() as session:
         account = session.scalars(
             select(ReferentAccount).where(ReferentAccount.login == DEMO_LOGIN)).first()
-        if account is None or not _verify(account.password_hash, DEMO_PASSWORD):
+        if account is None or not _verify(account.password_hash, DEMO_PASSWORD) \
+                or account.territory_id != territory_id:
             add_account(session, login=DEMO_LOGIN, password=DEMO_PASSWORD,
-                        referent_id=referent_id)
+                        referent_id=referent_id, territory_id=territory_id)
     return DEMO_LOGIN, DEMO_PASSWORD
 
 
