@@ -152,3 +152,13 @@ def test_moving_outside_every_territory_closes_a_hand_off_with_nothing_booked(ap
     assert conversation(app, chat).territory_id is None
     (handoff,) = handoffs(app)
     assert handoff.status == "closed"
+
+
+def test_one_territory_file_still_serves_everyone(app_factory):
+    """TERRITORY_FILE alone (the default): nothing to route between, every postcode is its."""
+    with TestClient(app_factory(clock=lambda: NOW)) as client:
+        chat = Chat(client, "one-file")
+        start(chat, "75011")
+        assert conversation(client, chat).territory_id == STRASBOURG.id
+        chat.say("conseiller")
+        assert places_offered(chat) <= names(STRASBOURG)
