@@ -1,5 +1,6 @@
 """Faults at the edges, each a real one: Twilio answering 503 then recovering, the database
-locked by another connection, the NLU server stopped, a turn that raises. For each, every
+locked by another connection, the NLU server stopped, a turn that raises, the application
+process killed (SIGKILL) in the middle of a turn. For each, every
 inbound message is answered, each reply sent exactly once and in order (the same parts, in
 the same order, as a person on a healthy path), and /healthz says what is going on.
 (The rules worker hung and killed: tests/bot/test_security_hung_worker.py.)
@@ -8,14 +9,25 @@ Run with -s to see one summary line per fault."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import select
 
 from bot.channels import inbound
 from bot.dialogue.core import DialogueCore
-from tests.helpers.channels import Phone
+from storage.db import Database
+from storage.models import InboundMessage
+from tests.bot.channels.fakes import FakeRasa
+from tests.helpers import processes
+from tests.helpers.channels import PUBLIC, SID, SMS_FROM, TOKEN, Phone, wait_for
 
 SCRIPT = ["bonjour", "1", "5"]  # hello, consent, a first answer: three turns in a row
 
@@ -134,3 +146,106 @@ def test_a_turn_raising_twice(sms_app, fake_twilio, monkeypatch):
             health={"inbound_pending_during": during["inbound_pending"],
                     "after": health["inbound_pending"]})
 
+
+
+@pytest.fixture
+def fake_rasa():
+    with FakeRasa() as server:
+        yield server
+
+
+LEASE = 12  # INBOUND_LEASE_SECONDS: longer than a process takes to start (~4-8 s here)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def test_app_process_killed_in_the_middle_of_a_turn(fresh_pg, fake_twilio, fake_rasa,
+                                                    tmp_path):
+    """The documented deployment: `serve` (jobs off) and `worker`, on PostgreSQL. The turn is
+    caught waiting for the NLU, and its process killed there; a new process answers it once
+    the lease is over, then the messages that arrived meanwhile, in order."""
+    env = dict(DATABASE_URL=fresh_pg, HOST="127.0.0.1", SECRET_KEY="fault-secret",
+               WARM_UP_RULES="0", NLU_URL=fake_rasa.base, NLU_TIMEOUT="60", NLU_TOKEN="nlu",
+               PUBLIC_BASE_URL=PUBLIC, TWILIO_ACCOUNT_SID=SID, TWILIO_AUTH_TOKEN=TOKEN,
+               TWILIO_SMS_FROM=SMS_FROM, TWILIO_WHATSAPP_FROM="", TWILIO_API_BASE=fake_twilio.base,
+               TELEGRAM_BOT_TOKEN="", OUTBOX_INTERVAL="0.2", INBOUND_LEASE_SECONDS=str(LEASE),
+               RATE_LIMIT_PREFIX=f"faults-{uuid.uuid4().hex}", PYTHONWARNINGS="ignore")
+    env.pop("RUN_JOBS", None)
+    log = tmp_path / "processes.log"
+    worker = processes.start(["worker"], env, log)
+    port = processes.free_port()
+    first = processes.start(["serve"], dict(env, PORT=str(port)), log)
+    second = None
+    db = Database(fresh_pg)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        processes.wait_healthy(base, first, log)
+        http = httpx.Client(base_url=base, timeout=30)
+
+        def settled() -> bool:
+            health = http.get("/healthz").json()
+            return health["inbound_pending"] == 0 and health["outbox_pending"] == 0
+
+        control = Phone(http, fake_twilio, "+33611112222")
+        expected: list[str] = []
+        for text in SCRIPT:
+            assert control.send(text).status_code == 200
+            wait_for(settled)
+            expected += control.new()
+        assert expected
+
+        phone = Phone(http, fake_twilio, "+33677778888")
+        fake_rasa.hold()
+        caught: list[BaseException] = []
+
+        def send_first() -> None:
+            try:
+                phone.send(SCRIPT[0])
+            except httpx.HTTPError as error:  # the process dies before answering
+                caught.append(error)
+
+        sender = threading.Thread(target=send_first, daemon=True)
+        sender.start()
+        assert fake_rasa.entered.wait(30), log.read_text()[-3000:]
+        os.kill(first.pid, signal.SIGKILL)  # in the turn, the message stored and claimed
+        first.wait(10)
+        fake_rasa.release()
+        sender.join(30)
+        http.close()
+        with db.session() as session:
+            [held] = session.scalars(select(InboundMessage)).all()
+            lease_until = _aware(held.lease_until)
+        assert caught and held.status == "pending" and held.attempts == 1
+
+        port = processes.free_port()
+        base = f"http://127.0.0.1:{port}"
+        second = processes.start(["serve"], dict(env, PORT=str(port)), log)
+        processes.wait_healthy(base, second, log)
+        phone.client = httpx.Client(base_url=base, timeout=30)
+        for text in SCRIPT[1:]:  # taken in, but they wait for the first one
+            assert phone.send(text).status_code == 200
+        during = phone.client.get("/healthz").json()
+        before_lease = datetime.now(UTC) < lease_until
+        wait_for(lambda: len(fake_twilio.bodies(phone.number)) >= len(expected),
+                 timeout=LEASE + 60)
+        answered_at = datetime.now(UTC)
+        time.sleep(2.0)  # a few more retry and dispatcher passes: nothing sent twice
+        got = phone.new()
+        health = phone.client.get("/healthz").json()
+        with db.session() as session:
+            left = session.scalars(select(InboundMessage)).all()
+    finally:
+        processes.stop(*(p for p in (first, second, worker) if p is not None))
+        db.engine.dispose()
+    assert got == expected, log.read_text()[-3000:]  # each part once, in order
+    assert answered_at >= lease_until  # not taken again while the lease held
+    assert left == [] and health["inbound_pending"] == 0 and health["outbox_pending"] == 0
+    if before_lease:  # /healthz said the three were waiting
+        assert during["inbound_pending"] == len(SCRIPT)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+    summary("app-killed-mid-turn", inbound_count=len(SCRIPT), lost=len(expected) - len(got),
+            expected=len(expected), replies=len(got), duplicates=len(got) - len(set(got)),
+            health={"inbound_pending_during": during["inbound_pending"],
+                    "after": health["inbound_pending"], "lease_s": LEASE})
