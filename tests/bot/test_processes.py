@@ -21,8 +21,8 @@ from bot.reminders import send_due_reminders
 from handoff.retention import purge
 from storage.db import Database
 from storage.models import OutboxMessage, Person
-from tests.helpers import processes
 from tests.helpers.app import Chat
+from tests.helpers.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -123,7 +123,7 @@ def test_app_processes_leave_the_jobs_to_the_worker(app_factory):
 
 
 def test_serve_two_processes_and_a_worker_on_a_fresh_database(fresh_pg, tmp_path):
-    port = processes.free_port()
+    port = free_port()
     env = dict(os.environ, DATABASE_URL=fresh_pg, PORT=str(port), HOST="127.0.0.1",
                WARM_UP_RULES="0", NLU_URL="http://127.0.0.1:9", NLU_TIMEOUT="0.2",
                TELEGRAM_BOT_TOKEN="", TWILIO_ACCOUNT_SID="", PYTHONWARNINGS="ignore")
