@@ -310,4 +310,7 @@ def _worker_main(conn, engine_factory: str | None) -> None:
             reply = ("ok", engine.evaluate_many(profiles))
         except Exception as error:  # noqa: BLE001 - evaluate_many falls back per household
             reply = ("error", f"{type(error).__name__}: {error}")
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:  # BrokenPipeError: the parent was killed during the batch
+            return

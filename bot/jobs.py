@@ -37,7 +37,8 @@ class Jobs:
         self.loops = [
             Dispatcher(self.db, self.transports, interval=max(settings.outbox_interval, 0.05)),
             ReminderLoop(self.db, territories),
-            PurgeLoop(self.db, months=settings.retention_months),
+            PurgeLoop(self.db, months=settings.retention_months,
+                      audit_months=settings.audit_retention_months),
             CampaignLoop(self.db, territories),
         ]
         if settings.outbox_interval <= 0:

@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Keys the HMAC that indexes channel addresses; must be stable across restarts.
     secret_key: str = ""
     retention_months: int = Field(12, ge=1, le=120)
+    # The console audit (who viewed or changed which conversation) is kept this long, then
+    # deleted by the retention purge: long enough to answer a person's or an inspector's
+    # question about an access, not forever (it outlives the people it is about).
+    audit_retention_months: int = Field(12, ge=1, le=120)
     referent_contact: str = "France Services Neudorf, 03 88 00 00 00, lun-ven 9h-17h"
     territory_file: str = ""  # empty: the demo territory (handoff/territories/)
     # A directory of territory files, one per territory, served by one deployment; when set,

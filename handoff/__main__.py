@@ -2,7 +2,9 @@
 
     python -m handoff add-referent --login amina@ccas.fr --referent-id amina [--password-stdin]
         creates a console account (or resets its password); without --password-stdin the
-        password is asked twice on the terminal. --role projet adds the project-team role.
+        password is asked twice on the terminal. --role (repeatable: referent, projet,
+        admin) sets exactly the roles given, `--role projet` alone an account that sees the
+        figures only; without it, referent.
     python -m handoff remove-referent --login amina@ccas.fr
         deletes a console account and its sessions (e.g. `demo` before going to production).
     python -m handoff report --month 2026-03 [--csv]
@@ -11,8 +13,8 @@
         the console (handoff/indicators.py), then the invited/control figures of the
         campaigns still being evaluated (handoff/campaigns.py; not with --csv).
     python -m handoff purge [--months 12]
-        erases the people silent for RETENTION_MONTHS months (handoff/retention.py); the app
-        also does it once a day.
+        erases the people silent for RETENTION_MONTHS months, and the console audit older
+        than AUDIT_RETENTION_MONTHS (handoff/retention.py); the app also does it once a day.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     except TerritoryError as error:
         print(error, file=sys.stderr)
         return 2
+    # Exactly the roles asked for: « projet » alone must stay out of the conversations.
     roles = sorted(set(args.roles or DEFAULT_ROLES))
     national_only = roles == ["national"]  # every territory's figures, none's hand-offs
     if args.territory is None and territories.several and not national_only:
@@ -175,7 +178,8 @@ def _purge(args) -> int:
     months = settings.retention_months if args.months is None else args.months
     db = Database(settings.database_url)
     db.migrate()
-    erased = purge(db, now=datetime.now(UTC), months=months)
+    erased = purge(db, now=datetime.now(UTC), months=months,
+                   audit_months=settings.audit_retention_months)
     print(f"{erased} person(s) erased (no message for {months} months)")
     return 0
 

@@ -3,10 +3,12 @@
 A person's data (addresses, consents, conversations, answers, results, transcript,
 hand-offs, appointments, notes, outcomes) hangs off `Person` with ON DELETE CASCADE, so
 erasing one is one DELETE, as « SUPPRIMER » does. `purge` erases everyone whose last
-message is older than RETENTION_MONTHS, plus what the outbox still holds of that time
-(bodies of messages never delivered), and, whatever the retention, web messages the page
-never collected within STALE_OUTBOX and the numbers of the households of campaigns whose
-evaluation is over, control group included (handoff/campaigns.py); then SQLite's
+message is older than RETENTION_MONTHS, with their received messages still stored
+(`InboundMessage`, by address key), plus what the outbox and the inbound store still hold of
+that time (bodies of messages never delivered, messages given up), and, whatever the
+retention, web messages the page never collected within STALE_OUTBOX and the numbers of
+the households of campaigns whose evaluation is over, control group included
+(handoff/campaigns.py), and the console audit past AUDIT_RETENTION_MONTHS; then SQLite's
 write-ahead log is checkpointed so the erased rows do not linger there. The anonymous
 `FunnelEvent` rows stay: the take-up figures do not change (handoff/indicators.py). The app
 runs it once a day (`PurgeLoop`); `python -m handoff purge` runs it by hand.
@@ -23,8 +25,15 @@ from sqlalchemy import delete, select
 from common.periodic import PeriodicTask
 from handoff import campaigns
 from storage import erasure
+from storage.accounts import ConsoleAudit
 from storage.db import Database
-from storage.models import OutboxMessage, Person, ProcessedInbound
+from storage.models import (
+    ChannelAddress,
+    InboundMessage,
+    OutboxMessage,
+    Person,
+    ProcessedInbound,
+)
 
 log = logging.getLogger(__name__)
 DAY = 24 * 3600.0
@@ -33,6 +42,8 @@ OUTBOX_ACTIVE = ("pending", "sending")
 # A web message still uncollected after this long is not going to be read: the page was
 # closed for good.
 STALE_OUTBOX = timedelta(days=7)
+# The default of AUDIT_RETENTION_MONTHS (common/settings.py).
+AUDIT_RETENTION_MONTHS = 12
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -45,12 +56,15 @@ def months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=min(moment.day, last_day))
 
 
-def purge(db: Database, *, now: datetime, months: int) -> int:
+def purge(db: Database, *, now: datetime, months: int,
+          audit_months: int = AUDIT_RETENTION_MONTHS) -> int:
     """Erases the people silent for more than `months` months; returns how many.
 
-    `months` <= 0 keeps everything (retention switched off).
+    `months` <= 0 keeps everything about people (retention switched off); the console
+    audit older than `audit_months` goes whatever `months` says.
     """
     _drop_stale_outbox(db, now)
+    _drop_old_audit(db, now, audit_months)
     with db.session() as session:
         # Campaigns first, whatever the retention: what their households did is read before
         # anyone is erased, and the numbers of the campaigns whose evaluation is over
@@ -63,7 +77,14 @@ def purge(db: Database, *, now: datetime, months: int) -> int:
     with db.session() as session:
         ids = list(session.scalars(select(Person.id).where(Person.last_message_at < cutoff)))
         for start in range(0, len(ids), 500):  # one DELETE per batch; the database cascades
-            session.execute(delete(Person).where(Person.id.in_(ids[start:start + 500])))
+            batch = ids[start:start + 500]
+            # Stored received messages are keyed by address, not tied to Person: by key.
+            erasure.forget_inbound(session, session.scalars(
+                select(ChannelAddress.key).where(ChannelAddress.person_id.in_(batch))))
+            session.execute(delete(Person).where(Person.id.in_(batch)))
+        # Whoever they were from: a message stored that long ago was given up (only its
+        # address key and error left) or is stuck; either way it is history.
+        session.execute(delete(InboundMessage).where(InboundMessage.received_at < cutoff))
         session.execute(delete(OutboxMessage).where(
             OutboxMessage.created_at < cutoff, OutboxMessage.status.not_in(OUTBOX_ACTIVE)))
         session.execute(delete(ProcessedInbound).where(ProcessedInbound.received_at < cutoff))
@@ -88,6 +109,19 @@ def _drop_stale_outbox(db: Database, now: datetime) -> int:
     return dropped
 
 
+def _drop_old_audit(db: Database, now: datetime, months: int) -> int:
+    """Deletes the console audit rows older than `months` months (AUDIT_RETENTION_MONTHS)."""
+    if months <= 0:
+        return 0
+    with db.session() as session:
+        dropped = session.execute(delete(ConsoleAudit).where(
+            ConsoleAudit.at < months_before(now, months))).rowcount or 0
+    if dropped:
+        log.info("retention: dropped %d console audit row(s) older than %d months",
+                 dropped, months)
+    return dropped
+
+
 class PurgeLoop(PeriodicTask):
     """Runs `purge` at start and then every day, off the event loop.
 
@@ -95,10 +129,12 @@ class PurgeLoop(PeriodicTask):
     """
 
     def __init__(self, db: Database, *, months: int, interval: float = DAY,
-                 clock: Callable[[], datetime] | None = None):
+                 clock: Callable[[], datetime] | None = None,
+                 audit_months: int = AUDIT_RETENTION_MONTHS):
         self.months = months
         clock = clock or (lambda: datetime.now(UTC))
-        super().__init__("retention", lambda: purge(db, now=clock(), months=months),
+        super().__init__("retention", lambda: purge(db, now=clock(), months=months,
+                                                    audit_months=audit_months),
                          interval=interval)
 
     @property

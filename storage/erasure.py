@@ -3,6 +3,9 @@
 - `forget_outbox`: the outbox has no link to `Person` (the erasure confirmation must still
   go out), so the messages still waiting for the person's addresses are deleted by key:
   otherwise a reminder queued before « SUPPRIMER » would still be sent, number and all.
+- `forget_inbound`: received messages stored before their turn (`InboundMessage`, also keyed
+  by address) hold the person's words and number until answered, or an address key once
+  given up: the person's rows go with them, those still waiting included.
 - `checkpoint`: SQLite in WAL mode keeps the old pages (numbers, texts) in the -wal file
   until a checkpoint; with `secure_delete` on (storage/db.py) the deleted content is then
   overwritten in the database file and the log is truncated to nothing. Run it after the
@@ -19,7 +22,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models import OutboxMessage
+from storage.models import InboundMessage, OutboxMessage
 
 log = logging.getLogger(__name__)
 WAITING = ("pending", "sending")
@@ -38,6 +41,23 @@ def forget_outbox(session: Session, address_keys: Iterable[str]) -> int:
         delete(OutboxMessage)
         .where(OutboxMessage.address_key.in_(keys), OutboxMessage.status.in_(WAITING),
                OutboxMessage.always_send.is_(False))
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+def forget_inbound(session: Session, address_keys: Iterable[str]) -> int:
+    """Deletes every stored received message of these addresses; returns how many.
+
+    Pending ones included: a message the person sent before the erasure ran (« SUPPRIMER »
+    retried after a fault, a later message waiting behind it) is erased with the rest rather
+    than answered after. The one whose turn is erasing is deleted here too, in its own
+    transaction, which also records it as processed.
+    """
+    keys = list(address_keys)
+    if not keys:
+        return 0
+    result = session.execute(
+        delete(InboundMessage).where(InboundMessage.address_key.in_(keys))
         .execution_options(synchronize_session=False))
     return result.rowcount or 0
 

@@ -3,7 +3,8 @@
 Twilio (SMS, WhatsApp) is on when TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are set, Telegram
 when TELEGRAM_BOT_TOKEN is. The web chat always is. The outbox dispatcher runs in the app
 process whenever a channel sends through it (OUTBOX_INTERVAL=0 turns it off, for tests that
-dispatch by hand or a deployment with a separate worker).
+dispatch by hand or a deployment with a separate worker). The pass that retries stored
+inbound messages runs in every app process unless OUTBOX_INTERVAL=0, RUN_JOBS or not.
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class Channels:
     async def start(self) -> None:
         if self.settings.outbox_interval > 0 and self.settings.run_jobs:
             self.dispatcher.start()
+        if self.settings.outbox_interval > 0:
+            # In every app process, RUN_JOBS or not: a stored message's turn needs the
+            # dialogue, which `python -m bot worker` does not have. Under `serve` (RUN_JOBS=0)
+            # nothing retried a message whose process was killed in its turn. Several
+            # processes may pass together: a claim is a conditional UPDATE (inbound._claim).
             self.inbound_retry.start()
         if self.telegram is not None:
             try:

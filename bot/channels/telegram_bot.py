@@ -2,7 +2,8 @@
 webhook (TELEGRAM_MODE=webhook, POST /webhooks/telegram, checked against
 TELEGRAM_WEBHOOK_SECRET). Choices become a reply keyboard. /start begins like « bonjour »,
 /aide gives help, /stop opts out. An update delivered twice is processed once. Only private
-chats are served: group, supergroup and channel updates are ignored.
+chats are served: group, supergroup and channel updates are ignored. Each message is stored
+before its turn, and a turn that fails is retried later, as for SMS (bot/channels/inbound.py).
 
 The dialogue core is synchronous (database, OpenFisca): handlers run it in a thread, and up to
 CONCURRENT_UPDATES updates are processed at once, those of one chat one after another in the
@@ -18,6 +19,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -169,8 +171,16 @@ class TelegramChannel:
             metadata["to"] = username
         message = IncomingMessage(channel="telegram", sender=str(chat.id), text=text[:MAX_TEXT],
                                   metadata=metadata)
-        await asyncio.to_thread(inbound.process, self.core, message,
-                                inbound_id=f"telegram:{update.update_id}", limits=self.limits)
+        # Stored (committed) before the turn, like an SMS: Telegram forgets an update once a
+        # later getUpdates confirms it (or once the webhook answered), so a turn that raised
+        # lost the message. Now it stays pending, retried with backoff by the periodic pass,
+        # in order per chat (bot/channels/inbound.py).
+        stored_id = await asyncio.to_thread(inbound.store, self.core, message,
+                                            inbound_id=f"telegram:{update.update_id}")
+        if stored_id is not None:
+            await asyncio.to_thread(
+                inbound.process_stored, self.core, stored_id, limits=self.limits,
+                lease=timedelta(seconds=self.settings.inbound_lease_seconds))
         self.wake()
 
     async def _on_text(self, update, _context) -> None:

@@ -11,7 +11,7 @@ from bot.dialogue import check, handoff_flow, optout, prompts, results
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 from nlu.fallback import is_urgent
-from storage.erasure import forget_outbox
+from storage.erasure import forget_inbound, forget_outbox
 from storage.models import ChannelAddress, Person
 
 
@@ -95,6 +95,8 @@ def erase(turn: Turn) -> list[Reply]:
     channels = {a.key: a.channel for a in person.addresses}
     # Messages still waiting for the person would carry their words after erasure.
     forget_outbox(turn.session, list(channels))
+    # So would their received messages still stored (waiting, or given up and blanked).
+    forget_inbound(turn.session, list(channels))
     turn.session.delete(person)
     turn.session.flush()
     # The database cascaded the delete: forget the rows it took, so nothing updates them.

@@ -121,7 +121,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.settings = settings
     from handoff.retention import PurgeLoop
 
-    app.state.retention = PurgeLoop(db, months=settings.retention_months, clock=core.clock)
+    app.state.retention = PurgeLoop(db, months=settings.retention_months, clock=core.clock,
+                                   audit_months=settings.audit_retention_months)
     from bot.reminders import ReminderLoop
 
     app.state.reminders = ReminderLoop(db, territories, clock=core.clock)

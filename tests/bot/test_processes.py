@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
@@ -25,21 +22,10 @@ from handoff.retention import purge
 from storage.db import Database
 from storage.models import OutboxMessage, Person
 from tests.helpers.app import Chat
+from tests.helpers.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def fresh_pg(pg_server_url):
-    """An empty PostgreSQL database (no schema yet), dropped afterwards."""
-    name = f"passerelle_proc_{uuid.uuid4().hex[:10]}"
-    admin = f"{pg_server_url}/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"{pg_server_url}/{name}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def all_at_once(count: int, job) -> list[BaseException]:
@@ -136,14 +122,8 @@ def test_app_processes_leave_the_jobs_to_the_worker(app_factory):
         assert client.app.state.reminders._task is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_two_processes_and_a_worker_on_a_fresh_database(fresh_pg, tmp_path):
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, DATABASE_URL=fresh_pg, PORT=str(port), HOST="127.0.0.1",
                WARM_UP_RULES="0", NLU_URL="http://127.0.0.1:9", NLU_TIMEOUT="0.2",
                TELEGRAM_BOT_TOKEN="", TWILIO_ACCOUNT_SID="", PYTHONWARNINGS="ignore")

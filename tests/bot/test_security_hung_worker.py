@@ -84,3 +84,53 @@ def test_healthz_shows_a_stuck_batch_the_database_and_the_outbox(sqlite_db, hang
         assert client.get("/healthz").json()["rules_busy_seconds"] >= 1
         check.join(30)
         assert client.get("/healthz").json()["rules"] == "ready"
+
+
+class SlowEngine(RulesEngine):
+    """A batch takes 3 s: long enough to kill the app process in the middle of it."""
+
+    def warm_up(self) -> None:
+        pass
+
+    def evaluate_many(self, profiles: list[dict]) -> list[dict]:
+        time.sleep(3)
+        return [{"period": p["period"], "benefits": []} for p in profiles]
+
+
+KILLED_MID_BATCH = f"""
+import os, signal, threading, time
+from bot.eligibility import EligibilityService
+
+if __name__ == "__main__":
+    service = EligibilityService(engine_factory="tests.bot.test_security_hung_worker:SlowEngine",
+                                 worker="process", window=0.05)
+    service.start_warm_up()
+    service._ready.wait(60)
+    print("pid", service._worker.process.pid, flush=True)
+    threading.Thread(target=service.evaluate, args=({PROFILE!r},), daemon=True).start()
+    time.sleep(1.0)  # the batch is in the worker
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_worker_of_a_killed_app_process_exits_quietly(tmp_path):
+    """The app process SIGKILLed during a batch: its rules worker, orphaned, finds the pipe
+    closed when it answers. It must leave without a traceback in the service's log (it
+    printed BrokenPipeError there), and not linger."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_MID_BATCH)
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(script)], cwd=root, capture_output=True,
+                          text=True, timeout=120, env=dict(os.environ, PYTHONPATH=str(root)))
+    assert done.returncode == -9
+    worker = int(done.stdout.split()[1])
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and Path(f"/proc/{worker}").exists():
+        time.sleep(0.1)  # the orphan finishes its batch (3 s), then finds the pipe closed
+    time.sleep(0.2)
+    assert not Path(f"/proc/{worker}").exists() or "zombie" in Path(
+        f"/proc/{worker}/status").read_text().lower()
+    assert "Traceback" not in done.stderr, done.stderr

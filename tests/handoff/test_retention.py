@@ -12,9 +12,11 @@ from handoff.retention import PurgeLoop, purge
 from storage.handoff import Appointment, Handoff
 from storage.models import (
     Answer,
+    ChannelAddress,
     Conversation,
     EligibilityResult,
     FunnelEvent,
+    InboundMessage,
     Message,
     OutboxMessage,
     Person,
@@ -151,3 +153,69 @@ def test_corrections_withdraw_the_earlier_event(any_db):
     assert raw.count[("outcome_claim_filed", "week", "2026-W43")] == 0
     assert raw.count[("outcome_claim_filed", "week", "2026-W44")] == 1
     assert dict(raw.days["outcome_claim_filed"]) == {15: 0, 21: 1}
+
+
+def stored_inbound(key: str, received_at: datetime, status: str = "pending") -> InboundMessage:
+    return InboundMessage(inbound_id=f"twilio:{key}:{received_at.isoformat()}:{status}",
+                          channel="sms", address_key=key, sender="+33600000000",
+                          body="mon fils a 12 ans", status=status, received_at=received_at,
+                          next_attempt_at=received_at)
+
+
+def test_purge_deletes_the_stored_inbound_messages_of_the_erased(any_db):
+    old_day, recent_day = NOW - timedelta(days=400), NOW - timedelta(days=3)
+    with any_db.session() as session:
+        gone = person_with_everything(session, old_day)
+        kept = person_with_everything(session, recent_day)
+        gone_key, kept_key = (session.scalars(select(ChannelAddress.key).where(
+            ChannelAddress.person_id == person)).one() for person in (gone, kept))
+        session.add_all([
+            # the erased person's: one stuck pending, one given up (kept only by its key)
+            stored_inbound(gone_key, recent_day), stored_inbound(gone_key, old_day, "failed"),
+            # a message given up long ago whose person is not known (first message failed)
+            stored_inbound("nobody", old_day, "failed"),
+            # a person still here: their message waiting for its turn stays
+            stored_inbound(kept_key, recent_day)])
+    assert purge(any_db, now=NOW, months=12) == 1
+    with any_db.session() as session:
+        left = session.scalars(select(InboundMessage.address_key)).all()
+    assert left == [kept_key]
+
+
+def test_purge_deletes_the_console_audit_past_its_period(any_db):
+    from storage.accounts import ConsoleAudit
+
+    def audit(at: datetime) -> ConsoleAudit:
+        return ConsoleAudit(at=at, login="amina@ccas.fr", referent_id="amina", action="view",
+                            handoff_id=1, conversation_id=1)
+
+    with any_db.session() as session:
+        session.add_all([audit(NOW - timedelta(days=400)), audit(NOW - timedelta(days=200)),
+                         audit(NOW - timedelta(days=1))])
+
+    def ages() -> list[int]:
+        with any_db.session() as session:
+            return sorted((NOW - row.at).days
+                          for row in session.scalars(select(ConsoleAudit)))
+
+    purge(any_db, now=NOW, months=0)  # the audit goes even with the people's retention off
+    assert ages() == [1, 200]
+    purge(any_db, now=NOW, months=12, audit_months=6)
+    assert ages() == [1]
+
+
+def test_python_m_handoff_purge_reads_audit_retention_months(sqlite_db, monkeypatch):
+    from handoff.__main__ import main
+    from storage.accounts import ConsoleAudit
+
+    with sqlite_db.session() as session:
+        session.add(ConsoleAudit(at=datetime.now(UTC) - timedelta(days=100), login="a",
+                                 referent_id="amina", action="view"))
+    monkeypatch.setenv("DATABASE_URL", sqlite_db.engine.url.render_as_string())
+    assert main(["purge"]) == 0  # 12 months by default: kept
+    with sqlite_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ConsoleAudit)) == 1
+    monkeypatch.setenv("AUDIT_RETENTION_MONTHS", "3")
+    assert main(["purge"]) == 0
+    with sqlite_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(ConsoleAudit)) == 0

@@ -191,3 +191,43 @@ class FakeTelegram(_Server):
                 if self.updates or time.monotonic() >= deadline:
                     return list(self.updates)
                 self.lock.wait(max(deadline - time.monotonic(), 0.01))
+
+
+class FakeRasa(_Server):
+    """Rasa's GET /status and POST /model/parse, answering that nothing is understood (the
+    bot goes on with digits and keywords), and able to hold a parse: `hold()` makes the next
+    parses wait until `release()`, with `entered` set once one is waiting (a turn caught at
+    its slowest point, for killing its process there)."""
+
+    def __init__(self):
+        super().__init__()
+        self.parses = 0
+        self.entered = threading.Event()
+        self._open = threading.Event()
+        self._open.set()
+
+    def hold(self) -> None:
+        self.entered.clear()
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    def _handle(self, handler):
+        path = urlsplit(handler.path).path
+        if path == "/status":
+            return self._reply(handler, 200, {"model_file": "fake.tar.gz"})
+        if path != "/model/parse":
+            return self._reply(handler, 404, {"error": "not found"})
+        text = _body_params(handler).get("text", "")
+        with self.lock:
+            self.parses += 1
+        if not self._open.is_set():
+            self.entered.set()
+            self._open.wait(120)
+        try:
+            return self._reply(handler, 200, {
+                "text": text, "entities": [], "intent_ranking": [],
+                "intent": {"name": "nlu_fallback", "confidence": 0.3}})
+        except OSError:  # the caller was killed while held
+            return None

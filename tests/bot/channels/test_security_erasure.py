@@ -57,3 +57,47 @@ def test_an_erased_sms_conversation_leaves_no_number_in_the_database_files(phone
     data = database_bytes(db)
     assert phone.number.encode() not in data and digits.encode() not in data
     assert "Numéro-Secret".encode() not in data
+
+
+def test_supprimer_deletes_the_persons_stored_inbound_messages(phone, sms_app, monkeypatch):
+    """A message given up long ago (only its key left), « SUPPRIMER » whose turn failed once,
+    and a message sent behind it: the erasure takes every one of them."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.channels import inbound
+    from bot.dialogue.core import DialogueCore
+    from storage.models import InboundMessage
+
+    db, core = sms_app.app.state.db, sms_app.app.state.core
+    phone.say("bonjour")
+    phone.say("oui")
+    key = core.address_key("sms", phone.number)
+    other = core.address_key("sms", "+33600000001")
+    with db.session() as session:
+        session.add_all([
+            InboundMessage(inbound_id="twilio:SMgivenup", channel="sms", address_key=key,
+                           sender=None, body="", status="failed", attempts=12),
+            InboundMessage(inbound_id="twilio:SMother", channel="sms", address_key=other,
+                           sender="+33600000001", body="bonjour", status="failed")])
+    real, failed = DialogueCore.handle, []
+
+    def handle(self, message, **kwargs):
+        if message.text == "SUPPRIMER" and not failed:
+            failed.append(message.text)
+            raise RuntimeError("turn failed")
+        return real(self, message, **kwargs)
+
+    monkeypatch.setattr(DialogueCore, "handle", handle)
+    phone.send("SUPPRIMER")
+    phone.send("Mme Secret-Lilas, 12 rue des Tilleuls")
+    with db.session() as session:
+        mine = session.scalars(select(InboundMessage.body).where(
+            InboundMessage.address_key == key).order_by(InboundMessage.id)).all()
+    assert mine == ["", "SUPPRIMER", "Mme Secret-Lilas, 12 rue des Tilleuls"]
+    inbound.retry_pending(core, now=datetime.now(UTC) + timedelta(minutes=1))
+    phone.dispatch()
+    assert [t for t in phone.new() if "effacées" in t]
+    with db.session() as session:
+        left = session.scalars(select(InboundMessage.address_key)).all()
+    assert left == [other]  # someone else's row stays
+    assert b"Secret-Lilas" not in database_bytes(db)

@@ -118,3 +118,47 @@ def test_help_and_stop_commands(webhook, fake_telegram):
     assert [m["text"] for m in user.say("/stop")] == [messages.text("opted_out")]
     assert user.say("bonjour") == []
     assert [m["text"] for m in user.say("/start")] == [messages.text("opted_in")]
+
+
+def test_a_telegram_turn_that_raises_is_retried_and_answered_once(webhook, fake_telegram,
+                                                                  monkeypatch):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from bot.channels import inbound
+    from bot.dialogue.core import DialogueCore
+    from storage.models import InboundMessage
+
+    db, core = webhook.app.state.db, webhook.app.state.core
+    real, seen = DialogueCore.handle, []
+
+    def handle(self, message, **kwargs):
+        seen.append(message.text)
+        if len(seen) == 1:
+            raise RuntimeError("turn failed")
+        return real(self, message, **kwargs)
+
+    monkeypatch.setattr(DialogueCore, "handle", handle)
+    user = WebhookUser(webhook, fake_telegram)
+    assert user.say("bonjour") == []  # the turn raised: nothing sent yet...
+    assert user.say("Oui") == []  # ...and the next message waits for it, not read first
+    with db.session() as session:
+        stored = session.scalars(select(InboundMessage).order_by(InboundMessage.id)).all()
+    # ...but nothing is lost: both are stored, the first one pending a retry.
+    assert [(r.channel, r.body, r.status, r.attempts) for r in stored] == [
+        ("telegram", "bonjour", "pending", 1), ("telegram", "Oui", "pending", 0)]
+    assert webhook.get("/healthz").json()["inbound_pending"] == 2
+    report = inbound.retry_pending(core, now=datetime.now(UTC) + timedelta(minutes=1))
+    assert report.processed == 2 and seen == ["bonjour", "bonjour", "Oui"]
+    dispatch(webhook)
+    texts = [m["text"] for m in fake_telegram.messages_to(user.chat_id)]
+    assert any("Passerelle" in t for t in texts)  # the welcome, then the first question
+    assert keyboard(fake_telegram.messages_to(user.chat_id)[-1]) == messages.CHOICES["moment"]
+    assert len(texts) == len(set(texts))
+    # Answered: the stored texts are gone, and a later pass sends nothing again.
+    with db.session() as session:
+        assert session.scalars(select(InboundMessage)).all() == []
+    assert inbound.retry_pending(core, now=datetime.now(UTC) + timedelta(hours=1)).processed == 0
+    dispatch(webhook)
+    assert [m["text"] for m in fake_telegram.messages_to(user.chat_id)] == texts

@@ -3,6 +3,7 @@ referent actions that write to the database (over real HTTP, no browser)."""
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -292,3 +293,24 @@ def test_agenda_shows_the_referents_appointments_and_marks_them(referent, sqlite
         from storage.handoff import Appointment
 
         assert session.get(Appointment, appointment_id).status == "noshow"
+
+
+def test_add_referent_sets_exactly_the_roles_given(sqlite_db, monkeypatch, capsys):
+    from handoff.__main__ import main
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_db.engine.url.render_as_string())
+
+    def add(login: str, *roles: str) -> list[str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO("un-secret-assez-long\n"))
+        options = [part for role in roles for part in ("--role", role)]
+        assert main(["add-referent", "--login", login, "--referent-id", "julien",
+                     "--password-stdin", *options]) == 0
+        with sqlite_db.session() as session:
+            return session.scalars(select(ReferentAccount.roles).where(
+                ReferentAccount.login == login)).one()
+
+    assert add("chloe@projet.example", "projet") == ["projet"]  # the figures, no casework
+    assert add("admin@ccas.example", "admin", "referent") == ["admin", "referent"]
+    assert add("julien@ccas.example") == ["referent"]
+    assert add("chloe@projet.example", "projet", "projet") == ["projet"]  # reset: still alone
+    assert "roles: projet" in capsys.readouterr().out

@@ -110,3 +110,16 @@ def test_the_integration_api_keeps_its_user_id(client):
     assert client.post("/api/chat/messages", json={"user_id": "integration-1"}).json() == {
         "replies": []}
     assert client.get("/api/chat/messages", params={"user_id": "integration-1"}).status_code == 200
+
+
+def test_end_deletes_the_persons_stored_inbound_messages(client):
+    from storage.models import InboundMessage
+
+    client.post("/api/chat/page", json={"text": "bonjour"})
+    key = key_of(client.app, client.cookies[COOKIE])
+    with client.app.state.db.session() as session:  # e.g. a message given up, keyed to them
+        session.add(InboundMessage(inbound_id="web:given-up", channel="web", address_key=key,
+                                   sender=None, body="", status="failed", attempts=12))
+    assert client.post("/api/chat/page/end").status_code == 200
+    with client.app.state.db.session() as session:
+        assert session.scalars(select(InboundMessage)).all() == []
