@@ -66,7 +66,8 @@ def sync_deliveries(session: Session, campaign: Campaign, now: datetime) -> int:
 def _queue(session: Session, household: CampaignHousehold, text: str, kind: str,
            now: datetime) -> None:
     rows = outbox.enqueue(session, channel="sms", recipient=household.phone,
-                          address_key=household.address_key, replies=[Reply(text)], now=now)
+                          address_key=household.address_key, replies=[Reply(text)], now=now,
+                          in_hours=True)
     for row in rows:
         session.add(CampaignMessage(household_id=household.id, outbox_id=row.id, kind=kind,
                                     queued_at=now))

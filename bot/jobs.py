@@ -35,7 +35,8 @@ class Jobs:
         territory = load_territory(settings.territory_file)
         self.transports = build_transports(settings) if transports is None else transports
         self.loops = [
-            Dispatcher(self.db, self.transports, interval=max(settings.outbox_interval, 0.05)),
+            Dispatcher(self.db, self.transports, interval=max(settings.outbox_interval, 0.05),
+                       territory=territory),
             ReminderLoop(self.db, territory),
             PurgeLoop(self.db, months=settings.retention_months),
             CampaignLoop(self.db, territory),
