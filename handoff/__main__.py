@@ -3,6 +3,9 @@
     python -m handoff add-referent --login amina@ccas.fr --referent-id amina [--password-stdin]
         creates a console account (or resets its password); without --password-stdin the
         password is asked twice on the terminal. --role projet adds the project-team role.
+    python -m handoff add-referent --login karim --role ambassadeur [--password-stdin]
+        an ambassador's account: the field page only (no referent role, no referent id
+        needed: the login stands for it).
     python -m handoff remove-referent --login amina@ccas.fr
         deletes a console account and its sessions (e.g. `demo` before going to production).
     python -m handoff report --month 2026-03 [--csv]
@@ -35,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add-referent", help="create a referent account for the console")
     add.add_argument("--login", required=True, help="login or e-mail address")
-    add.add_argument("--referent-id", required=True, help="referent id in the territory file")
+    add.add_argument("--referent-id", help="referent id in the territory file "
+                     "(not for an ambassador)")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add.add_argument("--role", action="append", choices=ROLES, dest="roles",
@@ -60,12 +64,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "remove-referent":
         return _remove(args)
 
+    ambassador = set(args.roles or ()) == {"ambassadeur"}
+    if ambassador:
+        args.referent_id = args.referent_id or args.login
+    elif not args.referent_id:
+        print("--referent-id is required (except with --role ambassadeur alone)",
+              file=sys.stderr)
+        return 2
     try:
         territory = load_territory(Settings.from_env().territory_file)
     except TerritoryError as error:
         print(error, file=sys.stderr)
         return 2
-    if args.referent_id not in territory.referents:
+    if not ambassador and args.referent_id not in territory.referents:
         known = ", ".join(territory.referents)
         print(f"unknown referent id {args.referent_id!r} in {territory.source} (known: {known})",
               file=sys.stderr)
@@ -77,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         if getpass.getpass("Encore une fois : ") != password:
             print("the two passwords differ", file=sys.stderr)
             return 2
-    roles = sorted(set(args.roles or DEFAULT_ROLES) | {"referent"})
+    # An ambassador is not a referent: no hand-off, no transcript of anyone else.
+    roles = ["ambassadeur"] if ambassador else sorted(set(args.roles or DEFAULT_ROLES) | {"referent"})
     db = Database(Settings.from_env().database_url)
     db.migrate()
     try:
@@ -105,7 +117,7 @@ def _remove(args) -> int:
 
 
 def _report(args) -> int:
-    from handoff import campaigns, indicators
+    from handoff import campaigns, fieldwork, indicators
     from rules.catalogue import benefit_labels
     from storage.campaigns import Campaign
 
@@ -132,6 +144,7 @@ def _report(args) -> int:
     with db.session() as session:
         report = indicators.build(session, start=args.start, end=args.end,
                                   labels=benefit_labels())
+        report.tables += fieldwork.tables(session, start=args.start, end=args.end)
         campaigns.evaluate(session, now=now)
         running = session.scalars(select(Campaign).order_by(Campaign.id)).all()
         evaluations = [campaigns.evaluation(c) for c in running]

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.types import Base, UTCDateTime, utcnow
 
 # "referent": the hand-offs and the agenda; "projet": the project team's figures, nothing
-# else; "admin": everything.
-ROLES = ("referent", "projet", "admin")
+# else; "ambassadeur": the field page only (checks started in the street), never the
+# hand-offs nor the figures; "admin": everything.
+ROLES = ("referent", "projet", "ambassadeur", "admin")
 CASEWORK_ROLES = ("referent", "admin")
 FIGURES_ROLES = ("projet", "admin")
+FIELD_ROLES = ("ambassadeur", "admin")
 DEFAULT_ROLES = ["referent"]
 
 

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from bot.console.deps import CurrentAccount, DbSession, EarlyAnswer, Referent, Territory
 from bot.console.pages import harden, render
+from handoff import fieldwork
 from handoff.indicators import SECRET, SMALL, Report, build, months_in, to_csv, whole_months
 from rules.catalogue import benefit_labels
 
@@ -73,7 +74,10 @@ def figures(session: DbSession, territory: Territory, du: str = "", au: str = ""
     """The figures of the period asked for (?du=&au=), and whether it had to be corrected."""
     today = datetime.now(territory.timezone).date()
     start, end, wrong = period(du, au, today)
-    return build(session, start=start, end=end, labels=benefit_labels()), wrong
+    report = build(session, start=start, end=end, labels=benefit_labels())
+    # The ambassadors' checks, by ambassador and by place, masked the same way.
+    report.tables += fieldwork.tables(session, start=start, end=end)
+    return report, wrong
 
 
 # The role is checked before the figures are computed (FastAPI solves them in this order).
