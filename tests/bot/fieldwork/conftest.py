@@ -44,3 +44,15 @@ def ambassador(field_app, sqlite_db):
     with TestClient(field_app, base_url=PUBLIC) as client:
         assert log_in(client, AMBASSADOR).status_code == 303
         yield client
+
+
+@pytest.fixture
+def console_app(app_factory, fake_twilio, sqlite_db):
+    """For the browser test's live server: the app at the real clock, its outbox dispatcher
+    running and sending SMS to the local Twilio stand-in, with an ambassador's account."""
+    settings = {**twilio_settings(fake_twilio), "outbox_interval": 0.2}
+    app = app_factory(**settings)
+    with sqlite_db.session() as session:
+        add_account(session, login=AMBASSADOR, password=PASSWORD, referent_id=AMBASSADOR,
+                    roles=["ambassadeur"])
+    return app
