@@ -16,9 +16,10 @@ from handoff import fieldwork
 from handoff.__main__ import main
 from handoff.accounts import add_account
 from handoff.indicators import SECRET, SMALL
+from handoff.retention import purge
 from storage.accounts import ReferentAccount
 from storage.ambassadors import FieldCheck
-from storage.models import Conversation, Person
+from storage.models import Conversation, EligibilityResult, Person
 from tests.helpers.channels import PUBLIC
 from tests.helpers.console import PASSWORD, PROJET, log_in
 
@@ -81,20 +82,24 @@ def test_a_longer_period_hides_what_one_of_its_months_hides(sqlite_db):
     assert cells(two_months[0])["karim"][1] == SECRET
 
 
-def test_erasing_the_resident_keeps_the_figures(sqlite_db):
+def test_the_retention_purge_reads_the_flags_before_erasing_the_resident(sqlite_db):
+    started = datetime(2025, 11, 3, 10, tzinfo=UTC)
     with sqlite_db.session() as session:
-        person = Person()
+        person = Person(created_at=started, last_message_at=started)
         session.add(person)
         session.flush()
         conversation = Conversation(person_id=person.id, channel="sms", state="result")
         session.add(conversation)
         session.flush()
+        session.add(EligibilityResult(conversation_id=conversation.id, period="2025-11",
+                                      engine={}, computed_at=started,
+                                      benefits=[{"id": "rsa", "eligible": True}]))
+        # Never evaluated yet: nobody looked at the check nor at the figures since.
         session.add(FieldCheck(ambassador="karim", place="Gare", conversation_id=conversation.id,
-                               completed=True, rights_found=True,
-                               started_at=datetime(2026, 11, 3, 10, tzinfo=UTC)))
+                               started_at=started))
+    assert purge(sqlite_db, now=datetime(2026, 12, 1, tzinfo=UTC), months=12) == 1
     with sqlite_db.session() as session:
-        session.delete(session.scalars(select(Person)).one())
-    with sqlite_db.session() as session:
+        assert session.scalars(select(Person)).first() is None
         check = session.scalars(select(FieldCheck)).one()
         assert check.conversation_id is None and check.completed and check.rights_found
 
