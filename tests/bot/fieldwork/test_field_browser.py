@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests.bot.fieldwork.conftest import AMBASSADOR
 from tests.helpers.axe import assert_accessible
+from tests.helpers.browser import screenshots_dir
 from tests.helpers.channels import SID, SMS_FROM, sign, wait_for
 from tests.helpers.console import PASSWORD
 
@@ -33,7 +34,8 @@ def text_from_phone(base: str, text: str) -> None:
     assert answer.status_code == 200
 
 
-def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio):
+def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio, tmp_path):
+    shots = screenshots_dir(tmp_path)
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="fr-FR",
                                   has_touch=True, is_mobile=True)
     page = context.new_page()
@@ -44,6 +46,7 @@ def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio):
     expect(page.get_by_role("heading", name="Vérifier les droits avec une personne")).to_be_visible()
     assert_accessible(page, "the field page")
     fits(page)
+    page.screenshot(path=str(shots / "field-start-360.png"), full_page=True)
 
     page.get_by_label("Son numéro de mobile").fill("06 12 34 99 01")
     page.get_by_label("Lieu").fill("Marché du Neudorf")
@@ -53,6 +56,7 @@ def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio):
     expect(page.get_by_role("status")).to_have_text("Accord enregistré.")
     assert_accessible(page, "a field check, first question")
     fits(page)
+    page.screenshot(path=str(shots / "field-question-360.png"), full_page=True)
 
     page.get_by_role("button", name="5. Autre").click()
     for answer in ANSWERS:
@@ -62,6 +66,7 @@ def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio):
     expect(page.locator(".said").first).to_contain_text("Prime d")
     assert_accessible(page, "a field check, the result")
     fits(page)
+    page.screenshot(path=str(shots / "field-result-360.png"), full_page=True)
 
     page.get_by_role("button", name="1. Parler à une personne").click()
     expect(page.get_by_role("button", name="1.").first).to_be_visible()
