@@ -67,7 +67,7 @@ def _queue(session: Session, household: CampaignHousehold, text: str, kind: str,
            now: datetime, sender: str | None = None) -> None:
     rows = outbox.enqueue(session, channel="sms", recipient=household.phone,
                           address_key=household.address_key, replies=[Reply(text)], now=now,
-                          sender=sender)
+                          sender=sender, in_hours=True)
     for row in rows:
         session.add(CampaignMessage(household_id=household.id, outbox_id=row.id, kind=kind,
                                     queued_at=now))

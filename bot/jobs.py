@@ -35,7 +35,8 @@ class Jobs:
         territories = Territories.from_settings(settings.territory_dir, settings.territory_file)
         self.transports = build_transports(settings) if transports is None else transports
         self.loops = [
-            Dispatcher(self.db, self.transports, interval=max(settings.outbox_interval, 0.05)),
+            Dispatcher(self.db, self.transports, interval=max(settings.outbox_interval, 0.05),
+                       territory=territories),
             ReminderLoop(self.db, territories),
             PurgeLoop(self.db, months=settings.retention_months,
                       audit_months=settings.audit_retention_months),

@@ -21,6 +21,14 @@ TEXTS: dict[str, str] = {
         "Passerelle, l'aide aux droits : vous pouvez toujours vérifier vos droits en "
         "5 minutes. Répondez BONJOUR pour commencer. STOP pour ne plus recevoir de SMS."
     ),
+    # Field mode: a check started in the street with an « ambassadeur des droits ». The
+    # one-time SMS asks the consent (OUI starts the normal consent step); the result and
+    # the booked slot follow by SMS, after this line.
+    "field_consent_sms": (
+        "Passerelle, avec l'ambassadeur des droits : je garde vos réponses {months} mois, "
+        "SUPPRIMER efface tout. D'accord ? Répondez OUI. STOP : plus de SMS."
+    ),
+    "field_result": "Passerelle : le résultat de votre test avec l'ambassadeur des droits.",
     # Welcome and consent
     # Greeting and privacy go out together: one SMS of 160 characters with « 1. Oui 2. Non ».
     "greeting": "Bonjour, ici Passerelle : je vous aide à connaître vos droits et à les demander.",

@@ -13,7 +13,7 @@ out gets nothing but the opt-out confirmation (`always_send`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -54,6 +54,7 @@ class Claimed:
     address_key: str = ""
     queued_at: datetime | None = None  # the rows of one turn share it
     sender: str | None = None  # a territory's own number; None: the deployment's sender
+    in_hours: bool = False  # a campaign message: only in the allowed hours
 
 
 class TransientError(Exception):
@@ -68,25 +69,31 @@ class PermanentError(Exception):
 
 def enqueue(session: Session, *, channel: str, recipient: str, address_key: str,
             replies: Iterable[Reply], always_send: bool = False,
-            now: datetime | None = None, sender: str | None = None) -> list[OutboxMessage]:
-    """Queue the replies of one turn, rendered for the channel (SMS parts, Telegram messages)."""
+            now: datetime | None = None, sender: str | None = None,
+            in_hours: bool = False) -> list[OutboxMessage]:
+    """Queue the replies of one turn, rendered for the channel (SMS parts, Telegram messages).
+
+    `in_hours`: a message nobody is waiting for (a campaign's invitation or reminder), sent
+    only in the allowed hours, retries included."""
     replies = list(replies)
     always_send = always_send or any(getattr(r, "always_send", False) for r in replies)
     return enqueue_rendered(session, channel=channel, recipient=recipient,
                             address_key=address_key, messages=render(channel, replies),
-                            always_send=always_send, now=now, sender=sender)
+                            always_send=always_send, now=now, sender=sender,
+                            in_hours=in_hours)
 
 
 def enqueue_rendered(session: Session, *, channel: str, recipient: str, address_key: str,
                      messages: Iterable[Outbound], always_send: bool = False,
-                     now: datetime | None = None, sender: str | None = None
+                     now: datetime | None = None, sender: str | None = None,
+                     in_hours: bool = False
                      ) -> list[OutboxMessage]:
     now = now or _now()
     rows = [OutboxMessage(channel=channel, recipient=recipient, address_key=address_key,
                           sender=sender,
                           body=message.body, choices=list(message.choices),
                           always_send=always_send, status="pending", attempts=0,
-                          next_attempt_at=now, created_at=now)
+                          next_attempt_at=now, created_at=now, in_hours=in_hours)
             for message in messages]
     session.add_all(rows)
     session.flush()
@@ -110,10 +117,15 @@ def enqueue_for_address(session: Session, address: ChannelAddress, replies: Iter
 
 def _claimable(channels: Iterable[str], now: datetime):
     earlier = aliased(OutboxMessage)
+    # A campaign message waiting for the allowed hours holds back only its own parts: the
+    # reply to someone who just wrote must not wait until tomorrow 9:00 behind it.
+    waiting_for_hours = and_(earlier.in_hours.is_(True), earlier.status == "pending",
+                             earlier.next_attempt_at > now,
+                             earlier.created_at != OutboxMessage.created_at)
     blocked = exists().where(earlier.address_key == OutboxMessage.address_key,
                              earlier.channel == OutboxMessage.channel,
                              earlier.id < OutboxMessage.id,
-                             earlier.status.in_(WAITING))
+                             earlier.status.in_(WAITING), ~waiting_for_hours)
     due = or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
               and_(OutboxMessage.status == "sending", OutboxMessage.lease_until < now))
     return and_(OutboxMessage.channel.in_(list(channels)), due, ~blocked)
@@ -178,7 +190,7 @@ def _claim_once(db: Database, channels: list[str], worker: str, now: datetime,
                 continue
             claimed.append(Claimed(row.id, row.channel, row.recipient or "", row.body,
                                    list(row.choices or []), row.attempts, row.address_key,
-                                   row.created_at, row.sender))
+                                   row.created_at, row.sender, bool(row.in_hours)))
         return claimed, len(rows) - len(claimed)
 
 
@@ -258,8 +270,12 @@ def mark_sent(db: Database, message_id: int, *, provider_id: str | None,
 
 
 def mark_failed(db: Database, message_id: int, *, error: str, permanent: bool,
-                now: datetime | None = None) -> str:
-    """Schedule a retry with backoff, or give up; returns the new status."""
+                now: datetime | None = None,
+                window: Callable[[datetime], datetime] | None = None) -> str:
+    """Schedule a retry with backoff, or give up; returns the new status.
+
+    `window` gives the first allowed moment from a given one: a campaign message's retry
+    is put off to it (an outage at 18:55 must not send invitations at 20:00)."""
     now = now or _now()
     with db.session() as session:
         row = session.get(OutboxMessage, message_id)
@@ -281,7 +297,24 @@ def mark_failed(db: Database, message_id: int, *, error: str, permanent: bool,
         row.status = "pending"
         row.lease_until = None
         row.next_attempt_at = now + backoff(row.attempts)
+        if row.in_hours and window is not None:
+            row.next_attempt_at = max(row.next_attempt_at, window(row.next_attempt_at))
         return "pending"
+
+
+def defer(db: Database, message: Claimed, *, until: datetime, worker: str) -> bool:
+    """Puts a claimed message back, untried, until `until` (a campaign message claimed
+    outside the allowed hours); False if the claim was no longer ours."""
+    with db.session() as session:
+        result = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message.id, OutboxMessage.status == "sending",
+                   OutboxMessage.claimed_by == worker,
+                   OutboxMessage.attempts == message.attempts)
+            .values(status="pending", lease_until=None, next_attempt_at=until,
+                    attempts=OutboxMessage.attempts - 1)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
 
 
 def backoff(attempts: int) -> timedelta:

@@ -21,6 +21,8 @@ from typing import Protocol
 from bot import outbox
 from bot.outbox import Claimed, PermanentError, TransientError
 from common.periodic import PeriodicTask
+from handoff.campaigns import next_allowed
+from handoff.territory import Territories, Territory
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     skipped: int = 0  # claims lost to another dispatcher before sending
+    deferred: int = 0  # campaign messages put back until the allowed hours
 
     def __int__(self) -> int:
         return self.sent
@@ -50,29 +53,64 @@ def default_worker_id() -> str:
 def dispatch_once(db: Database, transports: Mapping[str, Transport], *,
                   now: datetime | None = None, worker: str | None = None,
                   limit: int = 50, max_rounds: int = 50,
-                  clock: Callable[[], datetime] | None = None) -> DispatchReport:
+                  clock: Callable[[], datetime] | None = None,
+                  territory: Territory | Territories | None = None) -> DispatchReport:
     """Claims due messages and sends them, until none is left to claim now.
 
     The clock is read for every claim and every send (a pass can take minutes with a slow
     provider); `now` fixes it, for tests that move time by hand. Each message's claim is
     renewed right before it is sent and skipped if another dispatcher has taken it since.
+    A campaign message claimed outside the allowed hours of its territory (the one whose
+    number sends it, else the first of `territory`, default: the configured ones) is put
+    back until the next allowed moment, and its retries too.
     """
     if now is not None:
         clock = lambda: now  # noqa: E731 - a fixed clock
     clock = clock or (lambda: datetime.now(UTC))
     worker = worker or default_worker_id()
     report = DispatchReport()
+    window = _Window(territory)
     for _ in range(max_rounds):
         claimed = outbox.claim(db, channels=transports.keys(), worker=worker, now=clock(),
                                limit=limit)
         if not claimed:
             break
         for group in _turns(claimed):
+            hours = window.of(group[0].sender)
+            if group[0].in_hours:
+                allowed = hours(clock())
+                if allowed > clock():
+                    for message in group:
+                        outbox.defer(db, message, until=allowed, worker=worker)
+                    report.deferred += len(group)
+                    continue
             held = [m for m in group if outbox.renew(db, m, worker=worker, now=clock())]
             report.skipped += len(group) - len(held)
             if held:
-                _send(db, transports[held[0].channel], held, clock, report)
+                _send(db, transports[held[0].channel], held, clock, report, hours)
     return report
+
+
+class _Window:
+    """The first moment from a given one when campaign messages may leave, on the clock and
+    holidays of the territory sending them; the territory files are read only if a campaign
+    message comes up."""
+
+    def __init__(self, territory: Territory | Territories | None):
+        self.territories = None if territory is None else Territories.coerce(territory)
+
+    def of(self, sender: str | None) -> Callable[[datetime], datetime]:
+        def allowed(moment: datetime) -> datetime:
+            if self.territories is None:
+                from common.settings import Settings
+
+                settings = Settings.from_env()
+                self.territories = Territories.from_settings(settings.territory_dir,
+                                                             settings.territory_file)
+            territory = self.territories.owner_of(sender) or self.territories.first
+            # In UTC: SQLite compares the stored times as text.
+            return next_allowed(moment, territory).astimezone(UTC)
+        return allowed
 
 
 def _turns(claimed: list[Claimed]) -> list[list[Claimed]]:
@@ -105,7 +143,8 @@ def redact(error: BaseException | str) -> str:
 
 
 def _send(db: Database, transport: Transport, group: list[Claimed],
-          clock: Callable[[], datetime], report: DispatchReport) -> None:
+          clock: Callable[[], datetime], report: DispatchReport,
+          window: Callable[[datetime], datetime] | None = None) -> None:
     """Sends one message, or the parts of one SMS turn joined into one; each row of the
     group gets the outcome."""
     first = group[0]
@@ -125,7 +164,7 @@ def _send(db: Database, transport: Transport, group: list[Claimed],
         for part in group:
             status = outbox.mark_failed(db, part.id,
                                         error=f"{type(error).__name__}: {redact(error)}",
-                                        permanent=False, now=clock())
+                                        permanent=False, now=clock(), window=window)
             if status == "failed":
                 # Given up for good: the person will not get it. Never the body nor the number.
                 log.warning("outbox %s to %s given up after %d attempts: %s", part.id,
@@ -143,10 +182,12 @@ class Dispatcher(PeriodicTask):
     """Runs `dispatch_once` every `interval` seconds, off the event loop, until stopped."""
 
     def __init__(self, db: Database, transports: Mapping[str, Transport], *,
-                 interval: float = 1.0, clock: Callable[[], datetime] | None = None):
+                 interval: float = 1.0, clock: Callable[[], datetime] | None = None,
+                 territory: Territory | Territories | None = None):
         self.db = db
         self.transports = dict(transports)
         self.clock = clock
+        self.territory = territory
         self.worker = default_worker_id()
         super().__init__("outbox-dispatcher", self._pass, interval=interval)
 
@@ -155,4 +196,5 @@ class Dispatcher(PeriodicTask):
         return bool(self.transports)
 
     def _pass(self) -> None:
-        dispatch_once(self.db, self.transports, worker=self.worker, clock=self.clock)
+        dispatch_once(self.db, self.transports, worker=self.worker, clock=self.clock,
+                      territory=self.territory)

@@ -3,8 +3,11 @@
     python -m handoff add-referent --login amina@ccas.fr --referent-id amina [--password-stdin]
         creates a console account (or resets its password); without --password-stdin the
         password is asked twice on the terminal. --role (repeatable: referent, projet,
-        admin) sets exactly the roles given, `--role projet` alone an account that sees the
-        figures only; without it, referent.
+        admin, national, ambassadeur) sets exactly the roles given, `--role projet` alone an
+        account that sees the figures only; without it, referent.
+    python -m handoff add-referent --login karim --role ambassadeur [--password-stdin]
+        an ambassador's account: the field page only (no referent id needed: the login
+        stands for it).
     python -m handoff remove-referent --login amina@ccas.fr
         deletes a console account and its sessions (e.g. `demo` before going to production).
     python -m handoff report --month 2026-03 [--csv]
@@ -37,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add-referent", help="create a referent account for the console")
     add.add_argument("--login", required=True, help="login or e-mail address")
-    add.add_argument("--referent-id", required=True, help="referent id in the territory file")
+    add.add_argument("--referent-id", help="referent id in the territory file "
+                     "(not for an ambassador alone)")
     add.add_argument("--territory", help="territory id (required when TERRITORY_DIR holds "
                                          "several): the account sees only its hand-offs and "
                                          "figures")
@@ -67,6 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         return _remove(args)
 
     settings = Settings.from_env()
+    ambassador = set(args.roles or ()) == {"ambassadeur"}
+    if ambassador:
+        args.referent_id = args.referent_id or args.login
+    elif not args.referent_id:
+        print("--referent-id is required (except with --role ambassadeur alone)",
+              file=sys.stderr)
+        return 2
     try:
         territories = Territories.from_settings(settings.territory_dir, settings.territory_file)
     except TerritoryError as error:
@@ -85,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         known = ", ".join(t.id for t in territories)
         print(f"unknown territory {args.territory!r} (known: {known})", file=sys.stderr)
         return 2
-    if args.referent_id not in territory.referents:
+    if not ambassador and args.referent_id not in territory.referents:
         known = ", ".join(territory.referents)
         print(f"unknown referent id {args.referent_id!r} in {territory.source} (known: {known})",
               file=sys.stderr)
@@ -126,7 +137,7 @@ def _remove(args) -> int:
 
 
 def _report(args) -> int:
-    from handoff import campaigns, indicators
+    from handoff import campaigns, fieldwork, indicators
     from rules.catalogue import benefit_labels
     from storage.campaigns import Campaign
 
@@ -158,6 +169,13 @@ def _report(args) -> int:
     with db.session() as session:
         report = indicators.build(session, start=args.start, end=args.end,
                                   labels=benefit_labels(), only=only)
+        field_only = None
+        if args.territory:
+            from storage.accounts import ReferentAccount
+
+            field_only = fieldwork.of_territory(ReferentAccount.territory_id == args.territory)
+        report.tables += fieldwork.tables(session, start=args.start, end=args.end,
+                                          only=field_only)
         campaigns.evaluate(session, now=now)
         running = session.scalars(select(Campaign).order_by(Campaign.id)).all()
         evaluations = [campaigns.evaluation(c) for c in running]

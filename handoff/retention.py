@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, select
 
 from common.periodic import PeriodicTask
-from handoff import campaigns
+from handoff import campaigns, fieldwork
 from storage import erasure
 from storage.accounts import ConsoleAudit
 from storage.db import Database
@@ -71,6 +71,8 @@ def purge(db: Database, *, now: datetime, months: int,
         # (control group included) go on the day the campaign said.
         campaigns.evaluate(session, now=now)
         campaigns.erase_expired(session, today=now.date())
+        # The same for the ambassadors' checks: their flags outlive the people erased below.
+        fieldwork.evaluate(session)
     if months <= 0:
         return 0
     cutoff = months_before(now, months)

@@ -13,11 +13,13 @@ from storage.types import Base, UTCDateTime, utcnow
 
 # "referent": the hand-offs and the agenda; "projet": the project team's figures, nothing
 # else; "admin": everything; all three within the account's territory. "national": every
-# territory's figures side by side, and nothing else.
-ROLES = ("referent", "projet", "admin", "national")
+# territory's figures side by side, and nothing else. "ambassadeur": the field page only
+# (checks started in the street), never the hand-offs nor the figures.
+ROLES = ("referent", "projet", "ambassadeur", "admin", "national")
 CASEWORK_ROLES = ("referent", "admin")
 FIGURES_ROLES = ("projet", "admin")
 NATIONAL_ROLES = ("national", "admin")
+FIELD_ROLES = ("ambassadeur", "admin")
 DEFAULT_ROLES = ["referent"]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -59,6 +60,9 @@ class ChannelAddress(Base):
     channel: Mapped[str] = mapped_column(String(20))
     key: Mapped[str] = mapped_column(String(64))
     address: Mapped[str | None] = mapped_column(String(200))
+    # A keyed hash of the phone number, normalised, whatever the channel (SMS, WhatsApp):
+    # one person writing on both is counted once among first contacts. Never the number.
+    contact_key: Mapped[str | None] = mapped_column(String(64), index=True)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
 
     person: Mapped[Person] = relationship(back_populates="addresses")
@@ -205,6 +209,8 @@ class OutboxMessage(Base):
     choices: Mapped[list[Any]] = mapped_column(default=list)
     # The opt-out confirmation: the one message sent to an address that opted out.
     always_send: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A campaign message: sent only in the campaigns' allowed hours, retries included.
+    in_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # pending, sending, sent, delivered, undelivered, failed, refused
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -50,7 +50,8 @@ class Channels:
         self.limits = limits
         self.transports = dict(build_transports(settings) if transports is None else transports)
         self.dispatcher = Dispatcher(core.db, self.transports,
-                                     interval=max(settings.outbox_interval, 0.05))
+                                     interval=max(settings.outbox_interval, 0.05),
+                                     territory=core.territories)
         # Messages stored by a webhook whose turn failed, tried again with backoff.
         self.inbound_retry = inbound.retry_task(
             core, interval=max(settings.outbox_interval, 1.0), after=self.wake,

@@ -31,10 +31,18 @@ from bot.console import pages
 from common.security import same_secret
 from common.settings import Settings
 from handoff.accounts import find_session
-from storage.accounts import CASEWORK_ROLES, FIGURES_ROLES, ConsoleAudit, ConsoleSession
+from storage.accounts import (
+    CASEWORK_ROLES,
+    FIELD_ROLES,
+    FIGURES_ROLES,
+    ConsoleAudit,
+    ConsoleSession,
+)
 from storage.handoff import Handoff
 
 COOKIE = "passerelle_console"
+FIELD_ONLY = ("Les demandes et l'agenda sont réservés aux référents. Votre compte donne "
+              "accès à la page Terrain.")
 CASEWORK_ONLY = ("Les demandes et l'agenda sont réservés aux référents. Votre compte donne "
                  "accès aux indicateurs.")
 
@@ -75,6 +83,10 @@ class Referent:
     @property
     def sees_figures(self) -> bool:
         return any(role in self.roles for role in FIGURES_ROLES)
+
+    @property
+    def works_in_the_field(self) -> bool:  # the ambassadors' field page
+        return any(role in self.roles for role in FIELD_ROLES)
 
 
 def database_session(request: Request) -> Iterator[Session]:
@@ -166,9 +178,11 @@ def current_referent(request: Request, who: CurrentAccount) -> Referent:
     home page sends it there, anything else is refused."""
     if not who.does_casework:
         if request.method == "GET" and request.url.path in ("/console", "/console/"):
-            raise EarlyAnswer(RedirectResponse("/console/indicateurs", status_code=303))
+            home = "/console/indicateurs" if who.sees_figures else "/console/terrain"
+            raise EarlyAnswer(RedirectResponse(home, status_code=303))
+        message = CASEWORK_ONLY if who.sees_figures else FIELD_ONLY
         raise EarlyAnswer(pages.render(request, "refused.html", status=403,
-                                       message=CASEWORK_ONLY, me=who, heading="Accès réservé"))
+                                       message=message, me=who, heading="Accès réservé"))
     return who
 
 

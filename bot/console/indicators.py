@@ -25,6 +25,7 @@ from bot.console.deps import (
     Territory,
 )
 from bot.console.pages import harden, render
+from handoff import fieldwork
 from handoff.indicators import (
     SECRET,
     SMALL,
@@ -36,7 +37,7 @@ from handoff.indicators import (
     whole_months,
 )
 from rules.catalogue import benefit_labels
-from storage.accounts import NATIONAL_ROLES
+from storage.accounts import NATIONAL_ROLES, ReferentAccount
 from storage.models import FunnelEvent
 
 DEFAULT_MONTHS = 3
@@ -118,8 +119,15 @@ def figures(session: DbSession, territory: Territory, territories: AllTerritorie
     whether it had to be corrected."""
     today = datetime.now(territory.timezone).date()
     start, end, wrong = period(du, au, today)
-    return build(session, start=start, end=end, labels=benefit_labels(),
-                 only=only(territories, territory.id)), wrong
+    report = build(session, start=start, end=end, labels=benefit_labels(),
+                   only=only(territories, territory.id))
+    # The ambassadors' checks, by ambassador and by place, masked the same way; those of
+    # the ambassadors of this territory only.
+    field_only = (fieldwork.of_territory(territories.where(ReferentAccount.territory_id,
+                                                           territory.id))
+                  if territories.several else None)
+    report.tables += fieldwork.tables(session, start=start, end=end, only=field_only)
+    return report, wrong
 
 
 # The role is checked before the figures are computed (FastAPI solves them in this order).

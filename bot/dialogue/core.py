@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from bot.dialogue import check, commands, handoff_flow, results
 from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_answers, record_event
 from bot.dialogue.types import IncomingMessage, Reply
+from handoff.contacts import contact_key
 from handoff.territory import Territories, Territory, load_territory, normalise_number
 from storage.db import Database
 from storage.erasure import checkpoint
@@ -217,7 +218,10 @@ class DialogueCore:
             person = Person(created_at=self.clock(), last_message_at=self.clock())
             session.add(person)
             session.flush()
-            address = ChannelAddress(person_id=person.id, channel=message.channel, key=key)
+            address = ChannelAddress(
+                person_id=person.id, channel=message.channel, key=key,
+                contact_key=contact_key(self.services.secret_key, message.channel,
+                                        message.sender))
             session.add(address)
             session.flush()
         conversation = session.scalars(
@@ -235,9 +239,20 @@ class DialogueCore:
                                         territory_id=territory.id if territory else None)
             session.add(conversation)
             session.flush()
-            record_event(session, self.clock, "first_contact", message.channel, None,
-                         territory_id=conversation.territory_id)
+            if not self._known_contact(session, address):
+                record_event(session, self.clock, "first_contact", message.channel, None,
+                             territory_id=conversation.territory_id)
         return conversation, address
+
+    @staticmethod
+    def _known_contact(session: Session, address: ChannelAddress) -> bool:
+        """Whether this number already wrote on another channel: then it is not a new
+        person in the figures (first contacts are counted per person)."""
+        if address.contact_key is None:
+            return False
+        return session.scalars(select(ChannelAddress.id).where(
+            ChannelAddress.contact_key == address.contact_key,
+            ChannelAddress.id != address.id).limit(1)).first() is not None
 
     @staticmethod
     def _erased(session: Session, conversation: Conversation) -> bool:

@@ -7,10 +7,11 @@ never drop its tables from the metadata.
 from alembic import context
 from sqlalchemy import create_engine
 
-from storage import accounts, campaigns, handoff, models, records
+from storage import accounts, ambassadors, campaigns, handoff, models, records
 from storage.types import Base
 
-TABLE_MODULES = (accounts, campaigns, handoff, models, records)  # registered on Base.metadata by import
+# Registered on Base.metadata by import.
+TABLE_MODULES = (accounts, ambassadors, campaigns, handoff, models, records)
 target_metadata = Base.metadata
 
 
