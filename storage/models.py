@@ -94,6 +94,8 @@ class Conversation(Base):
     consented: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The language the bot writes in (a folder of locales/; bot/language.py), French first.
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
 
     person: Mapped[Person] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
@@ -176,6 +178,8 @@ class FunnelEvent(Base):
     days: Mapped[int | None] = mapped_column(Integer)
     # -1 withdraws an earlier event (a referent's correction); NULL counts as +1.
     delta: Mapped[int | None] = mapped_column(SmallInteger)
+    # The conversation's language at this step: take-up split by language (anonymous too).
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
 
 
 class OutboxMessage(Base):

@@ -74,10 +74,13 @@ def week_of(moment: datetime) -> str:
 
 def record_event(session: Session, clock: Callable[[], datetime], kind: str, channel: str,
                  moment: str | None, *, benefit: str | None = None,
-                 amount_year: int | None = None) -> None:
-    """One anonymous funnel count: no person, only the week, channel and moment."""
-    session.add(FunnelEvent(kind=kind, week=week_of(clock()), channel=channel, moment=moment,
-                            benefit=benefit, amount_year=amount_year))
+                 amount_year: int | None = None, language: str | None = None) -> None:
+    """One anonymous funnel count: no person, only the week, channel, moment and language."""
+    event = FunnelEvent(kind=kind, week=week_of(clock()), channel=channel, moment=moment,
+                        benefit=benefit, amount_year=amount_year, language=language or "fr")
+    session.add(event)
+    # Kept for the turn: a first message's language is known only after it is counted.
+    session.info.setdefault("funnel_events", []).append(event)
 
 
 @dataclass
@@ -105,7 +108,7 @@ class Turn:
               amount_year: int | None = None) -> None:
         record_event(self.session, self.clock, kind, self.channel,
                      moment or self.conversation.moment, benefit=benefit,
-                     amount_year=amount_year)
+                     amount_year=amount_year, language=self.conversation.language)
 
     # ------------------------------------------------------------- what the NLU heard
     def strong_intent(self) -> str | None:
