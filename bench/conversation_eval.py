@@ -174,6 +174,9 @@ class PersonaResult:
     final_state: str | None = None
     turns: int = 0
     sms_parts: int = 0
+    # The same check if every part went in UCS-2 (70 characters), as Turkish would with its
+    # letters kept: what folding them to GSM-7 saves (bench/sms_budget.py prints both).
+    sms_parts_unicode: int = 0
     misfills: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, stored, truth
     unanswered: list[str] = field(default_factory=list)  # asked keys never stored
     bookings: int = 0
@@ -408,7 +411,8 @@ class Report:
             out.append("SMS parts distribution: " + ", ".join(
                 f"{lo}-{hi if hi < 10**6 else ''}: {sum(lo <= p <= hi for p in parts)}"
                 for lo, hi in bands))
-            out.append(f"personas over {SMS_PART_LIMIT} SMS parts: {self.over_sms_limit}")
+            out.append(f"personas over their SMS limit ({SMS_PART_LIMIT}, Arabic and Turkish "
+                       f"{SMS_PART_LIMITS['ar']}): {self.over_sms_limit}")
         if self.urgent:
             out.append("")
             for where in ("first", "mid"):
@@ -535,6 +539,7 @@ class Evaluator:
             result.turns += 1
             with language.use(found_language(self, user, persona)):
                 result.sms_parts += len(render_sms(replies))
+                result.sms_parts_unicode += _unicode_parts(replies)
             result.transcript.append((text, [r.text for r in replies]))
             found = self.conversation(user)
             state = found["state"] if found else None
@@ -589,6 +594,13 @@ class Evaluator:
 
     def _alarm(self, replies: list[Any]) -> bool:
         return any(urgent in r.text for r in replies for urgent in self.urgent_texts)
+
+
+def _unicode_parts(replies: list[Any]) -> int:
+    from bot.render import UCS2_LIMIT, numbered, split_parts, ucs2_length
+
+    text = "\n".join(numbered(r) for r in replies if not r.detail)
+    return len(split_parts(text, UCS2_LIMIT, ucs2_length)) if text.strip() else 0
 
 
 def found_language(runner: Any, user: str, persona: Persona) -> str:

@@ -185,8 +185,7 @@ TEXTS: dict[str, str] = {
     # Languages (bot/dialogue/language.py): LANGUE at any step, or a first message in
     # another language. back_to_french is always sent in French: it is for French readers.
     "language_chosen": "C'est noté : je vous écris en français.",
-    "language_detected": "Je vous réponds en français.",
-    "back_to_french": "Pour le français, écrivez FRANCAIS.",
+    "back_to_french": "En français : écrivez FRANCAIS.",
     "language_reask": "Répondez avec le chiffre de votre langue, par exemple : 1",
     # Navigation and commands
     "human_contact": "Une personne peut vous aider : {contact}",

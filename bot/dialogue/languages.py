@@ -103,7 +103,8 @@ def notice(turn: Turn) -> list[Reply]:
     if kind == "chosen":
         return [Reply(messages.text("language_chosen"))]
     if kind == "detected":
+        # In French, for a French speaker the guess got wrong; the greeting that follows,
+        # in the language guessed, shows the switch to everyone else.
         with language.use(language.SOURCE):
-            back = messages.text("back_to_french")
-        return [Reply(f"{messages.text('language_detected')} {back}")]
+            return [Reply(messages.text("back_to_french"))]
     return []
