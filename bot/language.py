@@ -25,8 +25,6 @@ import yaml
 
 SOURCE = "fr"
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
-# Languages written right to left: the web chat and the console set dir="rtl" for them.
-RTL = {"ar", "fa", "ps", "ur", "he"}
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=SOURCE)
 
@@ -63,10 +61,6 @@ def available() -> tuple[str, ...]:
     found = sorted(p.name for p in LOCALES.iterdir()
                    if (p / "LC_MESSAGES" / "messages.po").exists()) if LOCALES.exists() else []
     return (SOURCE, *[code for code in found if code != SOURCE])
-
-
-def is_rtl(code: str | None) -> bool:
-    return (code or SOURCE) in RTL
 
 
 def fold(text: str) -> str:
