@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot import messages
+from bot import language, messages
 from bot.dialogue.types import Reply
 from bot.outbox import enqueue_for_address
 from common.periodic import PeriodicTask
@@ -36,9 +36,10 @@ def send_due_reminders(db: Database, territory: Territory, *, now: datetime) -> 
             if not reminders.mark_sent(session, appointment_id=appointment.id, now=now):
                 continue
             parts = describe_slot(Slot.of(appointment), territory)
-            text = messages.text("reminder", time=parts["time"], place=parts["place"],
-                                 address=parts["address"])
-            enqueue_for_address(session, address, [Reply(text)], now=now)
+            with language.use(conversation.language):  # the person's language, rendered in it
+                text = messages.text("reminder", time=parts["time"], place=parts["place"],
+                                     address=parts["address"])
+                enqueue_for_address(session, address, [Reply(text)], now=now)
             queued += 1
     return queued
 
