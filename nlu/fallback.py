@@ -227,7 +227,7 @@ URGENT_PATTERNS = [
     # English.
     r"\bemergency\b", r"\bin danger\b", r"\b(hits?|hitting|beats?|beating|hurts?|chokes?|"
     r"kicks?) (me|us|my (kids|children|son|daughter))\b", r"\bbeaten\b", r"\babusive\b",
-    r"\b(domestic|sexual) (abuse|violence)\b", r"\babusing (me|us)\b", r"\braped?\b",
+    r"\b(domestic|sexual) (abuse|violence)\b", r"\babusing (me|us)\b", r"\braped\b",
     r"\bthreat(en|ens|ened|ening)? (me|us|to kill)\b", r"\b(scared|afraid) of (him|her|my)\b",
     r"\bsuicid\w*", r"\bkill (myself|me)\b", r"\bwant to die\b", r"\bend (it all|my life)\b",
     r"\bdon t want to live\b", r"\bdont want to live\b", r"\bhomeless tonight\b",
