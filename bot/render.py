@@ -101,6 +101,11 @@ def needs_ucs2(text: str) -> bool:
     return to_gsm7(text).count("?") > text.count("?")
 
 
+def to_ucs2(text: str) -> str:
+    """The text for a UCS-2 SMS: every letter kept, typographic quotes and spaces simplified."""
+    return "".join(_REPLACEMENTS.get(c, c) if c in _TYPOGRAPHY else c for c in text)
+
+
 def ucs2_length(text: str) -> int:
     """UTF-16 units the text takes in one UCS-2 part (an emoji takes two)."""
     return len(text.encode("utf-16-le")) // 2
@@ -222,8 +227,7 @@ def render_sms(replies: list[Reply]) -> list[Outbound]:
     text = "\n".join(numbered(reply) for reply in kept)
     if needs_ucs2(text):
         # Arabic: only the typography is simplified; each part holds 70 characters.
-        plain = "".join(_REPLACEMENTS.get(c, c) if c in _TYPOGRAPHY else c for c in text)
-        return [Outbound(part) for part in split_parts(plain, UCS2_LIMIT, ucs2_length)]
+        return [Outbound(part) for part in split_parts(to_ucs2(text), UCS2_LIMIT, ucs2_length)]
     return [Outbound(part) for part in split_parts(to_gsm7(text), SMS_LIMIT)]
 
 
