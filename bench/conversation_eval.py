@@ -44,6 +44,12 @@ PERSONAS_DIR = ROOT / "tests" / "conversations" / "personas"
 URGENT_FILE = ROOT / "tests" / "conversations" / "urgent.yaml"
 MAX_TURNS = 30
 SMS_PART_LIMIT = 12  # per persona, the whole check over SMS
+# Arabic goes in UCS-2 (70 characters a part): its checks may take more parts (issue 17).
+SMS_PART_LIMITS = {"ar": 16, "tr": 16, "en": 12, "fr": 12}
+
+
+def sms_part_limit(code: str) -> int:
+    return SMS_PART_LIMITS.get(code, SMS_PART_LIMIT)
 AMOUNT_TOLERANCE = 1.0  # euros
 MOMENTS = ["adult", "child", "single_parent", "senior", "other"]
 # Moments that change the questions or the profile; « adult » and « other » ask and compute
@@ -83,6 +89,7 @@ class Persona:
     first_message: str
     says: dict[str, Any]
     source: str = ""
+    language: str = "fr"  # the language the person writes in (locales/)
 
 
 def _normalise_truth(truth: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +115,8 @@ def load_personas(directory: Path = PERSONAS_DIR) -> list[Persona]:
                 id=str(raw["id"]), moment=raw["moment"], style=list(raw.get("style", [])),
                 truth=_normalise_truth(raw["truth"]),
                 first_message=str(raw.get("first_message", "bonjour")),
-                says=dict(raw.get("says", {})), source=path.name))
+                says=dict(raw.get("says", {})), source=path.name,
+                language=str(raw.get("language", "fr"))))
     return personas
 
 
@@ -166,6 +174,9 @@ class PersonaResult:
     final_state: str | None = None
     turns: int = 0
     sms_parts: int = 0
+    # The same check if every part went in UCS-2 (70 characters), as Turkish would with its
+    # letters kept: what folding them to GSM-7 saves (bench/sms_budget.py prints both).
+    sms_parts_unicode: int = 0
     misfills: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, stored, truth
     unanswered: list[str] = field(default_factory=list)  # asked keys never stored
     bookings: int = 0
@@ -197,7 +208,7 @@ class PersonaResult:
             out.append(text if found or missing or extra else "rights: no result")
         if self.bookings:
             out.append(f"{self.bookings} appointment(s) booked")
-        if self.sms_parts > SMS_PART_LIMIT:
+        if self.sms_parts > sms_part_limit(self.persona.language):
             out.append(f"{self.sms_parts} SMS parts")
         return out
 
@@ -315,7 +326,7 @@ class Report:
 
     @property
     def over_sms_limit(self) -> int:
-        return sum(r.sms_parts > SMS_PART_LIMIT for r in self.personas)
+        return sum(r.sms_parts > sms_part_limit(r.persona.language) for r in self.personas)
 
     @property
     def urgent_recall(self) -> float:
@@ -361,6 +372,14 @@ class Report:
                            f"{sum(r.rights_correct for r in group):10d} "
                            f"{sum(len(r.misfills) for r in group):9d} "
                            f"{statistics.mean(r.sms_parts for r in group):15.1f}")
+        out.append("by language:      personas  completed  rights ok  misfills  max SMS parts"
+                   " (limit)")
+        for code in sorted({r.persona.language for r in self.personas}):
+            group = [r for r in self.personas if r.persona.language == code]
+            out.append(f"  {code:15s} {len(group):8d} {sum(r.completed for r in group):10d} "
+                       f"{sum(r.rights_correct for r in group):10d} "
+                       f"{sum(len(r.misfills) for r in group):9d} "
+                       f"{max(r.sms_parts for r in group):14d} ({sms_part_limit(code)})")
         styles = Counter(s for r in self.personas for s in r.persona.style)
         out.append("by style (completed and rights ok / personas): " + ", ".join(
             f"{s} {sum(r.rights_correct for r in self.personas if s in r.persona.style)}/{n}"
@@ -392,7 +411,8 @@ class Report:
             out.append("SMS parts distribution: " + ", ".join(
                 f"{lo}-{hi if hi < 10**6 else ''}: {sum(lo <= p <= hi for p in parts)}"
                 for lo, hi in bands))
-            out.append(f"personas over {SMS_PART_LIMIT} SMS parts: {self.over_sms_limit}")
+            out.append(f"personas over their SMS limit ({SMS_PART_LIMIT}, Arabic and Turkish "
+                       f"{SMS_PART_LIMITS['ar']}): {self.over_sms_limit}")
         if self.urgent:
             out.append("")
             for where in ("first", "mid"):
@@ -425,7 +445,14 @@ class Evaluator:
         self.core = self.app.state.core
         self.db = self.app.state.db
         self.eligibility = eligibility
+        from bot import language
+
         self.urgent_text = text("urgent")
+        # The emergency numbers as each language says them: an alarm in any counts.
+        self.urgent_texts = set()
+        for code in language.available():
+            with language.use(code):
+                self.urgent_texts.add(text("urgent"))
         # The web API leaves out which replies are details (SMS skips them): read the
         # core's own replies for the SMS count, as the SMS channel would render them.
         self.captured: dict[str, list[Any]] = {}
@@ -499,6 +526,7 @@ class Evaluator:
             return dict(zip([p.id for p in personas], pool.map(rights, personas)))
 
     def run_persona(self, persona: Persona, expected: set[str]) -> PersonaResult:
+        from bot import language
         from bot.render import render_sms
 
         result = PersonaResult(persona, expected_rights=expected)
@@ -509,7 +537,9 @@ class Evaluator:
         while True:
             replies = self.say(user, text)
             result.turns += 1
-            result.sms_parts += len(render_sms(replies))
+            with language.use(found_language(self, user, persona)):
+                result.sms_parts += len(render_sms(replies))
+                result.sms_parts_unicode += _unicode_parts(replies)
             result.transcript.append((text, [r.text for r in replies]))
             found = self.conversation(user)
             state = found["state"] if found else None
@@ -529,6 +559,9 @@ class Evaluator:
         result.final_state = state
         if found is not None:
             self._score(result, found)
+            spoken = found_language(self, user, persona)
+            if spoken != persona.language:  # answered in a language the person did not write
+                result.misfills.append(("language", spoken, persona.language))
         return result
 
     def _score(self, result: PersonaResult, found: dict[str, Any]) -> None:
@@ -560,7 +593,29 @@ class Evaluator:
         return trials
 
     def _alarm(self, replies: list[Any]) -> bool:
-        return any(self.urgent_text in r.text for r in replies)
+        return any(urgent in r.text for r in replies for urgent in self.urgent_texts)
+
+
+def _unicode_parts(replies: list[Any]) -> int:
+    from bot.render import UCS2_LIMIT, numbered, split_parts, ucs2_length
+
+    text = "\n".join(numbered(r) for r in replies if not r.detail)
+    return len(split_parts(text, UCS2_LIMIT, ucs2_length)) if text.strip() else 0
+
+
+def found_language(runner: Any, user: str, persona: Persona) -> str:
+    """The language the conversation is in now (the outbox renders SMS in it)."""
+    from sqlalchemy import select
+
+    from storage.models import ChannelAddress, Conversation
+
+    key = runner.core.address_key("web", user)
+    with runner.db.session() as session:
+        row = session.execute(
+            select(Conversation.language).join(
+                ChannelAddress, ChannelAddress.person_id == Conversation.person_id)
+            .where(ChannelAddress.key == key).order_by(Conversation.id.desc())).first()
+    return row[0] if row else persona.language
 
 
 def _settings(database_url: str, nlu_url: str, nlu_token: str = "") -> Any:

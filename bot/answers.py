@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot import parsing
+from bot import language, parsing
 
 HOUSEHOLD_WORDS = {
     "couple_with_children": [
@@ -141,35 +141,48 @@ def _any(patterns: list[str], text: str) -> bool:
     return any(re.search(p, text) for p in patterns)
 
 
+# In a conversation in another language, its words (locales/<code>/words.yml) are read
+# first, then the French ones (people mix): the tables are data, these functions the same.
+def _says(table: str, text: str) -> bool:
+    return language.says(language.fold(text), language.words(table))
+
+
 def is_yes(text: str) -> bool:
-    return _any(YES, _norm(text))
+    return _any(YES, _norm(text)) or _says("yes", text)
 
 
 def is_no(text: str) -> bool:
-    return _any(NO, _norm(text))
+    return _any(NO, _norm(text)) or _says("no", text)
 
 
 def dont_know(text: str) -> bool:
     words = _norm(text)
-    return _any(DONT_KNOW, words) or words in {"?", "??", "jsp", "sais pas", "je sais pas"}
+    return _any(DONT_KNOW, words) or words in {"?", "??", "jsp", "sais pas", "je sais pas"} \
+        or _says("dont_know", text)
 
 
 def yes_no(text: str) -> bool | None:
     words = _norm(text)
     if not words:
         return None
-    yes, no = _any(YES, words), _any(NO, words)
+    yes, no = _any(YES, words) or _says("yes", text), _any(NO, words) or _says("no", text)
     if yes != no:
         return yes
     return None
 
 
+HOUSEHOLD_ORDER = ["couple_with_children", "single_with_children", "couple", "single"]
+
+
 def household(text: str) -> str | None:
     words = _norm(text)
-    if re.search(NO_CHILDREN, words):
-        couple = _any(HOUSEHOLD_WORDS["couple"], words)
+    if re.search(NO_CHILDREN, words) or _says("no_children", text):
+        couple = _any(HOUSEHOLD_WORDS["couple"], words) or \
+            language.category("household", language.fold(text), ["couple"]) is not None
         return "couple" if couple else "single"
-    for value in ("couple_with_children", "single_with_children", "couple", "single"):
+    if found := language.category("household", language.fold(text), HOUSEHOLD_ORDER):
+        return found
+    for value in HOUSEHOLD_ORDER:
         if _any(HOUSEHOLD_WORDS[value], words):
             return value
     return None
@@ -177,7 +190,10 @@ def household(text: str) -> str | None:
 
 def housing(text: str) -> str | None:
     words = _norm(text)
-    for value in ("social_tenant", "homeless", "owner", "hosted", "tenant"):
+    order = ["social_tenant", "homeless", "owner", "hosted", "tenant"]
+    if found := language.category("housing", language.fold(text), order):
+        return found
+    for value in order:
         if _any(HOUSING_WORDS[value], words):
             return value
     return None
@@ -185,9 +201,9 @@ def housing(text: str) -> str | None:
 
 def disability(text: str) -> bool | None:
     words = _norm(text)
-    if _any(DISABILITY_NO, words):
+    if _any(DISABILITY_NO, words) or _says("disability_no", text):
         return False
-    if _any(DISABILITY_YES, words):
+    if _any(DISABILITY_YES, words) or _says("disability_yes", text):
         return True
     return yes_no(text)
 
@@ -199,7 +215,7 @@ def amount(text: str) -> float | None:
         return value
     words = _norm(text)
     numbers = parsing.numbers_in(text)
-    if not numbers and _any(NOTHING, words):
+    if not numbers and (_any(NOTHING, words) or _says("nothing", text)):
         return 0.0
     # « environ 800 », « dans les 800 par mois », « a peu pres 1200 »: one number, read it.
     big = [n for n in numbers if n >= 0]
@@ -290,7 +306,8 @@ def couple_incomes(text: str) -> tuple[float | None, float | None]:
             r"\b(il|elle) (ne |n )?(travaille|bosse) (pas|plus)\b", words):
         theirs = 0.0
     # « rien et 1250 », « 800, 0 »: two answers in the order asked (you, then your partner).
-    halves = [h for h in re.split(r"\s*(?:\bet\b|,|;|/|\bpuis\b)\s*", words) if h]
+    joiners = "|".join(["et", "puis", *map(re.escape, language.words("and"))])
+    halves = [h for h in re.split(rf"\s*(?:(?<!\w)(?:{joiners})(?!\w)|,|;|/)\s*", words) if h]
     if mine is None and theirs is None and len(halves) == 2:
         first, second = amount(halves[0]), amount(halves[1])
         if first is not None and second is not None:
@@ -452,6 +469,8 @@ def _amounts_tied_to(key: str, cue: str, text: str) -> list[float]:
 def moment(text: str) -> str | None:
     """A moment of life a sentence states (« je suis enceinte », « je suis à la retraite »)."""
     words = _norm(text)
+    if found := language.category("moments", language.fold(text), list(MOMENT_WORDS)):
+        return found
     digits = parsing.normalize(_words_to_digits(words))  # « soixante-sept ans » -> « 67 ans »
     for value, patterns in MOMENT_WORDS.items():
         if _any(patterns, words) or _any(patterns, digits):

@@ -2,9 +2,19 @@
 
 A prompt must fit one SMS (160 characters) once its numbered choices are added; the test
 suite counts them. Placeholders use str.format names.
+
+French is the source. Other languages live in locales/<code>/LC_MESSAGES/messages.po, one
+entry per key (msgctxt = the key, msgid = the French text here); `text()` and `CHOICES`
+answer in the language of the conversation being handled (bot/language.py) and fall back to
+the French below for a key not (or no longer) translated. `python -m bot.i18n check` lists
+what a language misses.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from bot import language
 
 TEXTS: dict[str, str] = {
     # Campaigns (« aller vers »): the default invitation and reminder the project team edits.
@@ -180,6 +190,11 @@ TEXTS: dict[str, str] = {
         "En danger : 17 ou 112. Violences conjugales : 3919. Enfant en danger : 119. "
         "Abri pour la nuit : 115. Idées suicidaires : 3114. Appels gratuits."
     ),
+    # Languages (bot/dialogue/language.py): LANGUE at any step, or a first message in
+    # another language. back_to_french is always sent in French: it is for French readers.
+    "language_chosen": "C'est noté : je vous écris en français.",
+    "back_to_french": "En français : écrivez FRANCAIS.",
+    "language_reask": "Répondez avec le chiffre de votre langue, par exemple : 1",
     # Navigation and commands
     "human_contact": "Une personne peut vous aider : {contact}",
     "no_previous": "C'est la première question.",
@@ -274,8 +289,51 @@ SHORT_MONTHS = {"janvier": "janv.", "février": "févr.", "septembre": "sept.",
                 "octobre": "oct.", "novembre": "nov.", "décembre": "déc."}
 
 
+class _Translated(Mapping):
+    """A French table read in the conversation's language, entry by entry (msgctxt
+    « <prefix>.<name>[.<n>] »), French wherever a translation is missing."""
+
+    def __init__(self, prefix: str, source: Mapping):
+        self.prefix = prefix
+        self.source = source
+
+    def __getitem__(self, name: str):
+        value = self.source[name]
+        if isinstance(value, list):
+            return [language.translate(f"{self.prefix}.{name}.{i}", v)
+                    for i, v in enumerate(value, 1)]
+        return language.translate(f"{self.prefix}.{name}", value)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.source)
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+
+# The French tables above stay the source (other modules may add entries to them); what
+# the dialogue reads is the same table in the conversation's language.
+FRENCH_CHOICES, FRENCH_PER, FRENCH_SCHOOL_LABELS = CHOICES, PER, SCHOOL_LABELS
+CHOICES = _Translated("choices", FRENCH_CHOICES)  # type: ignore[assignment]
+PER = _Translated("per", FRENCH_PER)  # type: ignore[assignment]
+SCHOOL_LABELS = _Translated("school", FRENCH_SCHOOL_LABELS)  # type: ignore[assignment]
+
+
 def text(key: str, **values: object) -> str:
-    return TEXTS[key].format(**values)
+    return language.translate(key, TEXTS[key]).format(**values)
+
+
+def catalogue_entries() -> dict[str, str]:
+    """Every French text residents read, by catalogue key: what each .po must translate."""
+    entries = dict(TEXTS)
+    for prefix, table in (("choices", FRENCH_CHOICES), ("per", FRENCH_PER),
+                          ("school", FRENCH_SCHOOL_LABELS)):
+        for name, value in table.items():
+            if isinstance(value, list):
+                entries.update({f"{prefix}.{name}.{i}": v for i, v in enumerate(value, 1)})
+            else:
+                entries[f"{prefix}.{name}"] = value
+    return entries
 
 
 def short_day(day: str) -> str:

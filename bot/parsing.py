@@ -8,26 +8,31 @@ None when it cannot read the text, so the dialogue can re-ask instead of guessin
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from text_to_num import alpha2digit, text2num
 
+from bot import language
+
 
 def normalize(text: str) -> str:
-    """Lower case, no accents, single spaces, typographic apostrophes folded."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = text.replace("’", "'").replace("`", "'").lower()
-    return re.sub(r"\s+", " ", text).strip()
+    """Lower case, no accents, single spaces, typographic apostrophes folded; Arabic-Indic
+    and Persian digits as 0-9, Arabic vowel marks dropped (bot/language.py)."""
+    return language.fold(text)
 
 
 _CURRENCY = re.compile(r"(€|euros?\b|eur\b|(?<=\d)\s?e\b|\bpar mois\b|/mois\b|\bnet\b|\bnets\b)")
 _THOUSANDS = re.compile(r"(?<=\d)[ .\u202f\u00a0](?=\d{3}\b)")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
+_COMMA_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
 def words_to_digits(text: str) -> str:
-    """« vingt-trois ans » -> « 23 ans »: numbers in words as digits."""
+    """« vingt-trois ans » -> « 23 ans »: numbers in words as digits (in the
+    conversation's language first: « otuz dört », « thirty four », « أربعة وثلاثون »)."""
+    if language.current() != language.SOURCE:
+        text = language.number_words_to_digits(text)
+        if reader := language.words("text2num"):
+            text = alpha2digit(text, reader)
     converted = alpha2digit(text, "fr")
     if not _NUMBER.search(converted):
         # alpha2digit leaves lone small numbers (« deux ») as words on purpose.
@@ -46,6 +51,8 @@ def numbers_in(text: str) -> list[float]:
     text = normalize(text)
     text = _CURRENCY.sub(" ", text)
     text = _THOUSANDS.sub("", text)
+    if language.current() != language.SOURCE:
+        text = _COMMA_THOUSANDS.sub("", text)  # « 1,200 » in English is twelve hundred
     text = words_to_digits(text)
     values = []
     for match in _NUMBER.finditer(text):
@@ -70,6 +77,8 @@ def parse_number(text: str, *, minimum: float = 0, maximum: float = 1e7) -> floa
 def parse_amount(text: str) -> float | None:
     """A monthly amount in euros; « rien » or « 0 » is zero."""
     if normalize(text) in {"rien", "aucun", "aucune", "non", "0", "zero", "pas de revenu", "nada"}:
+        return 0.0
+    if normalize(text).strip(" .!?") in language.words("nothing"):
         return 0.0
     return parse_number(text, minimum=0, maximum=100_000)
 
@@ -100,9 +109,9 @@ _NO = {"non", "n", "no", "nan", "nope", "pas d'accord", "je refuse", "refuse", "
 
 def parse_yes_no(text: str) -> bool | None:
     words = normalize(text).strip(" .!?")
-    if words in _YES:
+    if words in _YES or words in language.words("yes"):
         return True
-    if words in _NO:
+    if words in _NO or words in language.words("no"):
         return False
     return None
 
@@ -145,6 +154,9 @@ def command_in(text: str) -> str | None:
     """A navigation command typed alone (« menu », « retour »…), or None."""
     words = normalize(text).strip(" .!?")
     for name, spellings in _COMMANDS.items():
-        if words in spellings:
+        if words in spellings or language.command(name, words):
             return name
+    # LANGUE, LANGUAGE, DİL, اللغة: in any language, whatever the conversation's.
+    if any(language.command("language", words, code) for code in language.available()):
+        return "language"
     return None

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import messages
+from bot import language, messages
 from bot.dialogue.types import Reply
 from bot.outbox import enqueue_for_address
 from common.periodic import PeriodicTask
@@ -51,10 +51,11 @@ def _remind(session: Session, territory: Territory, territories: Territories, *,
         if not reminders.mark_sent(session, appointment_id=appointment.id, now=now):
             continue
         parts = describe_slot(Slot.of(appointment), territory)
-        text = messages.text("reminder", time=parts["time"], place=parts["place"],
-                             address=parts["address"])
         sender = territory.own_number if address.channel == "sms" else None
-        enqueue_for_address(session, address, [Reply(text)], now=now, sender=sender)
+        with language.use(conversation.language):  # the person's language, rendered in it
+            text = messages.text("reminder", time=parts["time"], place=parts["place"],
+                                 address=parts["address"])
+            enqueue_for_address(session, address, [Reply(text)], now=now, sender=sender)
         queued += 1
     return queued
 

@@ -2,7 +2,11 @@
 
 SMS: choices as numbered lines, the turn's replies joined then cut at sentence boundaries into
 parts of at most 160 GSM-7 characters (one SMS each), with characters outside GSM-7 replaced so
-that no part switches to UCS-2 (70 characters a part). WhatsApp: numbered lines too, full
+that no part switches to UCS-2 (70 characters a part). Turkish goes the same way (ş -> s,
+ğ -> g, ı -> i: read without trouble, as Twilio's own « smart encoding » does; the Turkish
+national shift tables would keep the letters but carriers' support for them cannot be
+relied on). A text whose letters have no GSM-7 spelling (Arabic) is sent in UCS-2, cut
+into parts of at most 70 UTF-16 units. WhatsApp: numbered lines too, full
 Unicode, one message per turn. Telegram and web: one message per reply, choices kept apart
 (a reply keyboard, buttons).
 """
@@ -17,6 +21,7 @@ from bot import messages
 from bot.dialogue.types import Reply
 
 SMS_LIMIT = 160
+UCS2_LIMIT = 70  # characters (UTF-16 units) in one SMS part sent in UCS-2
 WHATSAPP_LIMIT = 1600  # Twilio's limit for one WhatsApp message body
 
 # GSM 03.38 default alphabet (one septet each) and its extension table (escape + one: two).
@@ -35,8 +40,13 @@ _REPLACEMENTS = {
     "œ": "oe", "Œ": "OE", "æ": "æ",
     "\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " ", "\t": " ",
     "ç": "c",  # GSM-7 has the capital Ç only
+    "ı": "i", "İ": "I",  # Turkish dotless and dotted i, which have no decomposition
     "°": "o",
 }
+
+
+# Replacements that are only typography (quotes, dashes, spaces): made in UCS-2 too.
+_TYPOGRAPHY = set("’‘‚`´«»“”„–—‑−…\u00a0\u202f\u2009\u2007\t")
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,25 @@ def is_gsm7(text: str) -> bool:
     return all(char in GSM_BASIC or char in GSM_EXTENDED for char in text)
 
 
+def needs_ucs2(text: str) -> bool:
+    """Whether letters of the text have no GSM-7 spelling at all (Arabic script)."""
+    return to_gsm7(text).count("?") > text.count("?")
+
+
+def to_ucs2(text: str) -> str:
+    """The text for a UCS-2 SMS: every letter kept, typographic quotes and spaces simplified."""
+    return "".join(_REPLACEMENTS.get(c, c) if c in _TYPOGRAPHY else c for c in text)
+
+
+def ucs2_length(text: str) -> int:
+    """UTF-16 units the text takes in one UCS-2 part (an emoji takes two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def sms_encoding(text: str) -> str:
+    return "ucs2" if needs_ucs2(text) else "gsm7"
+
+
 # ---------------------------------------------------------------------------- splitting
 
 # A sentence ends with . ! ? : ; and a space, but not « 3. » (a numbered choice) nor an
@@ -93,14 +122,15 @@ def is_gsm7(text: str) -> bool:
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])(?<!\b\d\.)(?<!\b\d\d\.)(?<!\b[a-zé]{3}\.)\s+")
 
 
-def _units(text: str, limit: int) -> list[tuple[str, str]]:
+def _units(text: str, limit: int, length=None) -> list[tuple[str, str]]:
     """(separator before it, piece): whole lines, the only places a part may end; a line
     longer than a part is cut between its sentences (« Allocations familiales : » and its
     amount never land in two SMS)."""
+    length = length or gsm7_length
     units: list[tuple[str, str]] = []
     for line_number, line in enumerate(text.split("\n")):
         line = line.strip()
-        pieces = [line] if gsm7_length(line) <= limit else \
+        pieces = [line] if length(line) <= limit else \
             [s for s in _SENTENCE_END.split(line) if s]
         for index, piece in enumerate(pieces):
             separator = ("\n" if line_number and index == 0 else " ") if units else ""
@@ -108,22 +138,23 @@ def _units(text: str, limit: int) -> list[tuple[str, str]]:
     return units
 
 
-def _cut_long(piece: str, limit: int) -> list[str]:
+def _cut_long(piece: str, limit: int, length=None) -> list[str]:
     """A sentence longer than one part: cut between words, or inside a word if it must."""
+    length = length or gsm7_length
     parts, current = [], ""
     for word in piece.split(" "):
-        while gsm7_length(word) > limit:
-            room = limit - gsm7_length(current) - (1 if current else 0)
+        while length(word) > limit:
+            room = limit - length(current) - (1 if current else 0)
             if room <= 0:
                 parts.append(current)
                 current = ""
                 continue
-            head, word = _take(word, room)
+            head, word = _take(word, room, length)
             current = f"{current} {head}" if current else head
             parts.append(current)
             current = ""
         candidate = f"{current} {word}" if current else word
-        if gsm7_length(candidate) <= limit:
+        if length(candidate) <= limit:
             current = candidate
         else:
             parts.append(current)
@@ -133,10 +164,11 @@ def _cut_long(piece: str, limit: int) -> list[str]:
     return parts
 
 
-def _take(word: str, room: int) -> tuple[str, str]:
+def _take(word: str, room: int, length=None) -> tuple[str, str]:
+    length = length or gsm7_length
     taken, size = "", 0
     for char in word:
-        width = gsm7_length(char)
+        width = length(char)
         if size + width > room:
             break
         taken += char
@@ -144,19 +176,22 @@ def _take(word: str, room: int) -> tuple[str, str]:
     return taken, word[len(taken):]
 
 
-def split_parts(text: str, limit: int = SMS_LIMIT) -> list[str]:
-    """Cut the text into as few parts of at most `limit` septets as whole sentences allow.
+def split_parts(text: str, limit: int = SMS_LIMIT, length=None) -> list[str]:
+    """Cut the text into as few parts of at most `limit` septets (or `length` units) as
+    whole sentences allow.
 
     Greedy filling in order is optimal for the number of parts, and a part ends at a line
     or sentence end whenever the next sentence would not fit.
     """
+    length = length or gsm7_length
+
     def pieces():
-        for separator, piece in _units(text, limit):
-            subs = _cut_long(piece, limit) if gsm7_length(piece) > limit else [piece]
+        for separator, piece in _units(text, limit, length):
+            subs = _cut_long(piece, limit, length) if length(piece) > limit else [piece]
             for index, sub in enumerate(subs):
                 yield (separator if index == 0 else " "), sub
 
-    parts = _pack(pieces(), lambda candidate: gsm7_length(candidate) <= limit)
+    parts = _pack(pieces(), lambda candidate: length(candidate) <= limit)
     return [p for p in parts if p.strip()]
 
 
@@ -189,8 +224,11 @@ def render_sms(replies: list[Reply]) -> list[Outbound]:
     if len(kept) < len(replies) and not any(reply.brief for reply in kept):
         kept.insert(len(kept) - 1 if len(kept) > 1 else len(kept),
                     Reply(messages.text("details_hint")))
-    text = to_gsm7("\n".join(numbered(reply) for reply in kept))
-    return [Outbound(part) for part in split_parts(text, SMS_LIMIT)]
+    text = "\n".join(numbered(reply) for reply in kept)
+    if needs_ucs2(text):
+        # Arabic: only the typography is simplified; each part holds 70 characters.
+        return [Outbound(part) for part in split_parts(to_ucs2(text), UCS2_LIMIT, ucs2_length)]
+    return [Outbound(part) for part in split_parts(to_gsm7(text), SMS_LIMIT)]
 
 
 def render_whatsapp(replies: list[Reply]) -> list[Outbound]:

@@ -80,6 +80,8 @@ MOMENTS = {"adult": "Je deviens adulte", "child": "J'attends un enfant",
            "single_parent": "J'élève seul·e mes enfants", "senior": "Je deviens senior",
            "other": "Autre situation", "": "Pas encore choisi"}
 CHANNELS = {"web": "Chat web", "sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
+# The residents' languages (locales/ of the application); another one shows as its code.
+LANGUAGES = {"fr": "Français", "ar": "Arabe", "en": "Anglais", "tr": "Turc"}
 APPOINTMENT_EVENTS = ("seen", "noshow", "excused")
 
 
@@ -105,7 +107,8 @@ def _add(session: Session, kind: str, conversation, day: date, *, benefit: str |
          territory_id: str | None = None) -> None:
     session.add(FunnelEvent(kind=kind, week=week_of(day), channel=conversation.channel,
                             moment=conversation.moment, benefit=benefit, days=days,
-                            delta=delta, territory_id=territory_id))
+                            delta=delta, territory_id=territory_id,
+                            language=conversation.language or "fr"))
 
 
 def _territory_of(handoff) -> str | None:
@@ -124,7 +127,8 @@ def record_move(session: Session, appointment, now: datetime) -> None:
     # The week of the dialogue's own event: the ISO week of the UTC clock (bot/dialogue).
     session.add(FunnelEvent(kind="appointment_moved", week=week_of(now.astimezone(UTC).date()),
                             channel=conversation.channel, moment=conversation.moment,
-                            territory_id=_territory_of(appointment.handoff)))
+                            territory_id=_territory_of(appointment.handoff),
+                            language=conversation.language or "fr"))
 
 
 def record_appointment_status(session: Session, appointment, *, before: str,
@@ -190,6 +194,7 @@ class Raw:
     days: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     benefits: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
     # Cells hidden in the report of some month of the period (see `build`): hidden here too.
     hidden: set[tuple[str, str, str]] = field(default_factory=set)
 
@@ -201,17 +206,19 @@ def _raw(session: Session, weeks: list[str], only: Any = None) -> Raw:
     sign = func.coalesce(FunnelEvent.delta, 1)
     rows = session.execute(
         select(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel, FunnelEvent.moment,
-               FunnelEvent.benefit, FunnelEvent.days, func.sum(sign),
+               FunnelEvent.benefit, FunnelEvent.days, FunnelEvent.language, func.sum(sign),
                func.sum(func.coalesce(FunnelEvent.amount_year, 0) * sign))
         .where(FunnelEvent.week >= weeks[0], FunnelEvent.week <= weeks[-1],
                *([only] if only is not None else []))
         .group_by(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel,
-                  FunnelEvent.moment, FunnelEvent.benefit, FunnelEvent.days))
-    benefits, channels = set(), set()
-    for kind, week, channel, moment, benefit, days, n, amount in rows:
+                  FunnelEvent.moment, FunnelEvent.benefit, FunnelEvent.days,
+                  FunnelEvent.language))
+    benefits, channels, languages = set(), set(), set()
+    for kind, week, channel, moment, benefit, days, language, n, amount in rows:
         n, amount = int(n or 0), int(amount or 0)
+        language = language or "fr"
         for key in (("all", ""), ("week", week), ("moment", moment or ""),
-                    ("channel", channel), ("benefit", benefit or "")):
+                    ("channel", channel), ("benefit", benefit or ""), ("language", language)):
             raw.count[(kind,) + key] += n
             raw.amount[(kind,) + key] += amount
             if kind == "appointment_moved":
@@ -222,7 +229,9 @@ def _raw(session: Session, weeks: list[str], only: Any = None) -> Raw:
         if benefit:
             benefits.add(benefit)
         channels.add(channel)
+        languages.add(language)
     raw.benefits = sorted(benefits)
+    raw.languages = [c for c in LANGUAGES if c in languages] + sorted(languages - set(LANGUAGES))
     raw.channels = [c for c in CHANNELS if c in channels] + sorted(channels - set(CHANNELS))
     return raw
 
@@ -375,6 +384,8 @@ def _build(raw: Raw, *, start: date, end: date, weeks: list[str], labels: dict[s
         _breakdown(raw, "moment", "Par moment de vie", list(MOMENTS.items())),
         _breakdown(raw, "channel", "Par canal",
                    [(c, CHANNELS.get(c, c)) for c in raw.channels]),
+        _breakdown(raw, "language", "Par langue",
+                   [(c, LANGUAGES.get(c, c)) for c in raw.languages]),
         _benefits(raw, labels),
         _durations(raw),
     ]
@@ -578,7 +589,7 @@ def to_text(report: Report) -> str:
         if table.key == "funnel":
             width = max(len(r.label) for r in body)
             lines += [f"{r.label:<{width}}  {r.cells[0].text:>14}" for r in body]
-        elif table.key in ("by_week", "by_moment", "by_channel"):
+        elif table.key in ("by_week", "by_moment", "by_channel", "by_language"):
             # Turned on its side for a terminal: one line per figure, one column per week.
             header = ["", *[_short(table.key, r) for r in body]]
             grid = [header] + [[label, *[r.cells[i].text for r in body]]

@@ -223,6 +223,33 @@ URGENT_PATTERNS = [
     r"\b(dors|dormir|dort|dormons) dans (ma|la|une|notre) (voiture|caisse)\b",
     r"\bdehors (ce soir|cette nuit|avec (les|mes) enfants)\b", r"\bnulle part ou aller\b",
     r"\bsans abri\b", r"\bsous un pont\b", r"\bnuit dehors\b",
+    # The residents' other languages (locales/): the same dangers, the same numbers given.
+    # English.
+    r"\bemergency\b", r"\bin danger\b", r"\b(hits?|hitting|beats?|beating|hurts?|chokes?|"
+    r"kicks?) (me|us|my (kids|children|son|daughter))\b", r"\bbeaten\b", r"\babusive\b",
+    r"\b(domestic|sexual) (abuse|violence)\b", r"\babusing (me|us)\b", r"\braped\b",
+    r"\bthreat(en|ens|ened|ening)? (me|us|to kill)\b", r"\b(scared|afraid) of (him|her|my)\b",
+    r"\bsuicid\w*", r"\bkill (myself|me)\b", r"\bwant to die\b", r"\bend (it all|my life)\b",
+    r"\bdon t want to live\b", r"\bdont want to live\b", r"\bhomeless tonight\b",
+    r"\b(sleep|sleeping|slept) (in (my|the|a) (car|street|park|station)|outside|rough)\b",
+    r"\bnowhere to (sleep|go|stay)\b", r"\bon the streets? (tonight|now|with)\b",
+    r"\b(nothing|no food) to eat\b", r"\bno food\b", r"\b(kids|children|baby) (are|is) "
+    r"(hungry|cold)\b", r"\bevict\w*", r"\b(thrown|kicked|put) out\b",
+    r"\b(no|without) (heating|electricity|power)\b",
+    # Turkish (ı folded to i, no accents).
+    r"\bacil\b", r"\btehlike\w*", r"\b(dov|vur|doev)(uyor|du|er|mek)\w*", r"\bsiddet\w*",
+    r"\bintihar\w*", r"\bkendimi oldur\w*", r"\bolmek istiyorum\b", r"\byasamak istemiyorum\b",
+    r"\bsokakta (kald|yat|uyu)\w*", r"\barabada (yat|uyu|kal)\w*", r"\bkalacak yer\w* yok\b",
+    r"\b(yiyecek|yemek|ekmek)\w* yok\b", r"\b(cocuklar\w*|bebe\w*) ac\b", r"\bac kald\w*",
+    r"\b(evden )?atild\w*", r"\btahliye\w*", r"\btehdit\w*", r"\btecavuz\w*",
+    r"\b(ondan|kocamdan|esimden) korkuyorum\b", r"\bisitma yok\b", r"\belektrik yok\b",
+    # Arabic and Maghreb dialect (hamza forms folded; a prefix like و may be attached).
+    r"في خطر", r"خطر علي", r"طوارئ", r"النجده", r"مستعجل", r"(ي|ت|و)?ضرب(ني|نا|ون)",
+    r"عنف", r"تعنيف", r"انتحار", r"(اقتل|نقتل) نفسي", r"(اريد ان|بغيت) (اموت|نموت)",
+    r"لا اريد ان اعيش", r"(انام|ننعس|نبات|نايم|نعس) (في|ف) (الشارع|السياره|الزنقه|الطوموبيل)",
+    r"(ليس لدي|ما عنديش|ماعنديش|ما عنديش) (مكان|فين) (انام|نبات|نعس|نسكن)",
+    r"(لا يوجد|ما كاينش|لا) (طعام|اكل|ماكله)", r"جوعان", r"جايع", r"طرد(ني|وني|ونا|نا)",
+    r"الطرد من", r"يهدد(ني|نا)", r"اغتصاب", r"بلا مأوى", r"بلا ماوي",
 ]
 # Ordinary sentences that sound like danger (« ça me tue ces papiers », « il fait froid »):
 # when no word of danger is there, they are not urgent whatever the NLU guessed.
@@ -300,7 +327,10 @@ def _any(patterns: list[str], text: str) -> bool:
 
 
 def _danger_text(text: str) -> str:
-    return re.sub(r"\s+", " ", normalize(text).replace("'", " ").replace("-", " ")).strip()
+    # Turkish ı and Arabic letter variants folded as the residents' other languages need.
+    text = (text or "").replace("ı", "i").replace("İ", "i")
+    text = normalize(text).replace("ة", "ه").replace("ى", "ي")
+    return re.sub(r"\s+", " ", text.replace("'", " ").replace("-", " ")).strip()
 
 
 def is_urgent(text: str) -> bool:

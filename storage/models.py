@@ -102,6 +102,8 @@ class Conversation(Base):
     territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The language the bot writes in (a folder of locales/; bot/language.py), French first.
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
 
     person: Mapped[Person] = relationship(back_populates="conversations")
     messages: Mapped[list[Message]] = relationship(
@@ -186,6 +188,8 @@ class FunnelEvent(Base):
     delta: Mapped[int | None] = mapped_column(SmallInteger)
     # The conversation's territory when the step happened; NULL: outside every territory.
     territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # The conversation's language at this step: take-up split by language (anonymous too).
+    language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
 
 
 class OutboxMessage(Base):

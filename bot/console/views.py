@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.console.summary import MOMENTS, euros, summarize
 from handoff.display import describe_slot, format_day, format_time
+from handoff.indicators import LANGUAGES
 from handoff.slots import Slot
 from handoff.territory import Territory
 from storage.handoff import Appointment, Handoff
@@ -97,7 +98,7 @@ def queue(session: Session, territory: Territory, *, now: datetime,
     urgent first, then the longest waiting."""
     handoffs = session.scalars(
         select(Handoff).where(Handoff.status == "open", *([only] if only is not None else []))
-        .options(selectinload(Handoff.appointments))
+        .options(selectinload(Handoff.appointments), selectinload(Handoff.conversation))
         .order_by(Handoff.urgent.desc(), Handoff.created_at, Handoff.id)).all()
     items = []
     for handoff in handoffs:
@@ -118,6 +119,9 @@ def queue(session: Session, territory: Territory, *, now: datetime,
             "created": local_text(handoff.created_at, territory),
             "held": handoff.held_by_referent,
             "referent": holder.first_name if holder else None,
+            "language_code": handoff.conversation.language or "fr",
+            "language": LANGUAGES.get(handoff.conversation.language or "fr",
+                                      handoff.conversation.language),
             "appointment": appointment_view(appointment, territory),
         })
     return items
@@ -185,6 +189,10 @@ def conversation_view(session: Session, territory: Territory, handoff: Handoff, 
         "waited": waited(handoff.created_at, now),
         "created": local_text(handoff.created_at, territory),
         "channel": CHANNELS.get(conversation.channel, conversation.channel),
+        # The resident's language: their messages and the prompts they saw are shown as
+        # written (dir="auto" for Arabic); a reply goes out as typed.
+        "language": LANGUAGES.get(conversation.language or "fr", conversation.language),
+        "language_code": conversation.language or "fr",
         "moment": MOMENTS.get(conversation.moment or "", ""),
         "summary": summarize(answers),
         "rights": rights,

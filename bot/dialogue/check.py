@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot import answers, messages, parsing
-from bot.dialogue import prompts, questions
+from bot.dialogue import languages, prompts, questions
 from bot.dialogue.profile import build_profile
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
@@ -59,7 +59,8 @@ def welcome(turn: Turn) -> list[Reply]:
     if answers.facts_in(turn.text):
         conversation.context = {"intro": turn.text, "intro_at": turn.clock().isoformat()}
     replies = [Reply(messages.text("encourage"))] if discouraged(turn.text) else []
-    return replies + [Reply(messages.text("greeting")), prompts.consent_prompt(turn)]
+    return languages.notice(turn) + replies + [Reply(messages.text("greeting")),
+                                               prompts.consent_prompt(turn)]
 
 
 def discouraged(text: str) -> bool:

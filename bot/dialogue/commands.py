@@ -7,8 +7,8 @@ DETAILS, RECOMMENCER, REPRENDRE, MENU, RETOUR; and the silence while a referent 
 from __future__ import annotations
 
 from bot import answers, messages, parsing
-from bot.dialogue import check, handoff_flow, optout, prompts, results
-from bot.dialogue.turn import Turn
+from bot.dialogue import check, handoff_flow, languages, optout, prompts, results
+from bot.dialogue.turn import Goto, Turn
 from bot.dialogue.types import Reply
 from nlu.fallback import is_urgent
 from storage.erasure import forget_inbound, forget_outbox
@@ -47,6 +47,11 @@ def any_step(turn: Turn) -> list[Reply] | None:
         return check.restart(turn)
     if command == "resume" and (resumed := check.resume(turn)) is not None:
         return resumed
+    if command == "language":
+        return languages.offer(turn)
+    if (code := languages.named(turn.text)) is not None:
+        switched = languages.switch(turn, code)
+        return check.welcome(turn) if isinstance(switched, Goto) else switched
     if command == "menu":
         return menu(turn)
     if command == "back":

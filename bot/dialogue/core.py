@@ -34,7 +34,8 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.dialogue import check, commands, handoff_flow, results
+from bot import language
+from bot.dialogue import check, commands, handoff_flow, languages, results
 from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_answers, record_event
 from bot.dialogue.types import IncomingMessage, Reply
 from handoff.contacts import contact_key
@@ -57,6 +58,7 @@ HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
     "result": results.after_result,
     "slot": handoff_flow.choose,
     "booked": handoff_flow.after_booking,
+    "language": languages.choose,
 }
 MAX_GOTO = 3  # a flow hands a message on at most this many times: no loop between flows
 
@@ -100,7 +102,14 @@ class DialogueCore:
 
         `then` runs inside the turn's transaction with the replies: channels queue them in
         the outbox there, so a turn and what it sends are saved together or not at all.
+        The turn's texts are in the conversation's language (bot/language.py), set here
+        and reset after, so nothing else the process does inherits it.
         """
+        with language.use(language.SOURCE):
+            return self._handle(message, then=then)
+
+    def _handle(self, message: IncomingMessage, *,
+                then: Callable[[Session, list[Reply]], None] | None) -> list[Reply]:
         interpretation = self._interpret(message.text)
         with self.db.session() as session:
             conversation, address = self._conversation(session, message)
@@ -108,6 +117,7 @@ class DialogueCore:
                         load_answers(session, conversation), message.channel, self.services,
                         number=message.metadata.get("to"))
             turn.route()
+            languages.prepare(turn)
             misunderstood_before = conversation.misunderstood or 0
             if conversation.consented and handoff_flow.held(turn):
                 replies = commands.while_held(turn)

@@ -81,11 +81,16 @@ def week_of(moment: datetime) -> str:
 
 def record_event(session: Session, clock: Callable[[], datetime], kind: str, channel: str,
                  moment: str | None, *, benefit: str | None = None,
-                 amount_year: int | None = None, territory_id: str | None = None) -> None:
-    """One anonymous funnel count: no person, only the week, channel, moment, territory."""
-    session.add(FunnelEvent(kind=kind, week=week_of(clock()), channel=channel, moment=moment,
-                            benefit=benefit, amount_year=amount_year,
-                            territory_id=territory_id))
+                 amount_year: int | None = None, territory_id: str | None = None,
+                 language: str | None = None) -> None:
+    """One anonymous funnel count: no person, only the week, channel, moment, territory and
+    language."""
+    event = FunnelEvent(kind=kind, week=week_of(clock()), channel=channel, moment=moment,
+                        benefit=benefit, amount_year=amount_year, territory_id=territory_id,
+                        language=language or "fr")
+    session.add(event)
+    # Kept for the turn: a first message's language is known only after it is counted.
+    session.info.setdefault("funnel_events", []).append(event)
 
 
 @dataclass
@@ -115,7 +120,8 @@ class Turn:
               amount_year: int | None = None) -> None:
         record_event(self.session, self.clock, kind, self.channel,
                      moment or self.conversation.moment, benefit=benefit,
-                     amount_year=amount_year, territory_id=self.conversation.territory_id)
+                     amount_year=amount_year, territory_id=self.conversation.territory_id,
+                     language=self.conversation.language)
 
     # ------------------------------------------------------------- the territory
     @property

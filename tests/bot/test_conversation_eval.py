@@ -35,6 +35,16 @@ def test_personas_are_usable_and_cover_every_moment():
     assert min(sum(p.moment == m for p in PERSONAS) for m in ev.MOMENTS) >= 12
 
 
+def test_residents_write_in_arabic_turkish_and_english_too():
+    """Issue 17: at least ten in each language, from several moments of life, ending in
+    their own language (the evaluation counts another one as a misfill)."""
+    for code in ("en", "tr", "ar"):
+        group = [p for p in PERSONAS if p.language == code]
+        assert len(group) >= 10, code
+        assert len({p.moment for p in group}) >= 4, code
+        assert ev.sms_part_limit(code) == (12 if code == "en" else 16)
+
+
 def test_personas_mix_the_ways_people_answer():
     digits = _by_style("digits")
     assert 0.15 <= len(digits) / len(PERSONAS) <= 0.30  # about one in five

@@ -1,4 +1,5 @@
-"""SMS rendering: numbered choices, GSM-7 only, parts of at most 160 septets cut at sentences."""
+"""SMS rendering: numbered choices, GSM-7 (UCS-2 only for letters GSM-7 cannot spell),
+parts of at most 160 septets (70 characters in UCS-2) cut at sentences."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from hypothesis import strategies as st
 from bot import messages
 from bot.dialogue.types import Reply
 from bot.render import (
+    UCS2_LIMIT,
     gsm7_length,
     is_gsm7,
+    needs_ucs2,
     numbered,
     render_sms,
     render_whatsapp,
     split_parts,
     to_gsm7,
+    to_ucs2,
+    ucs2_length,
 )
 
 
@@ -61,9 +66,21 @@ def test_a_word_longer_than_a_part_is_cut():
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.text(min_size=1, max_size=200), min_size=1, max_size=5))
-def test_every_part_fits_one_gsm7_sms_and_nothing_is_lost(texts):
+def test_every_part_fits_one_sms_and_nothing_is_lost(texts):
     parts = render_sms([Reply(t) for t in texts])
-    for part in parts:
-        assert gsm7_length(part.body) <= 160 and is_gsm7(part.body)
-    words = "".join(to_gsm7("\n".join(texts)).split())
+    text = "\n".join(texts)
+    if needs_ucs2(text):
+        # Letters with no GSM-7 spelling at all (Arabic, issue 17): UCS-2, 70 a part.
+        for part in parts:
+            assert ucs2_length(part.body) <= UCS2_LIMIT
+        words = "".join(to_ucs2(text).split())
+    else:
+        for part in parts:
+            assert gsm7_length(part.body) <= 160 and is_gsm7(part.body)
+        words = "".join(to_gsm7(text).split())
     assert "".join("".join(p.body for p in parts).split()) == words
+
+
+def test_every_french_text_goes_in_gsm7():
+    for key, text in messages.catalogue_entries().items():
+        assert not needs_ucs2(text), key

@@ -1,0 +1,110 @@
+"""The language of the conversation: LANGUE at any step, or a first message in another.
+
+States it handles (see the core's table):
+    language  a digit (or a name) from the list of languages  -> choose
+
+« LANGUE » / « LANGUAGE » / « DİL » / « اللغة » at any step shows the list; once chosen, the
+question being asked is asked again in the new language. A language's name typed alone
+(« ENGLISH », « FRANCAIS ») switches at once. A first message clearly written in another
+language (bot/detect.py) switches before the greeting, which then says, in French, how to
+go back to French. The choice is kept on the conversation.
+
+Rasa's model is French: in another language the NLU's reading is dropped and the dialogue
+works on digits and the language's words (locales/<code>/words.yml), while the keyword net
+still catches danger words in every language (nlu/fallback.py) and STOP stays STOP.
+"""
+
+from __future__ import annotations
+
+from bot import detect, language, messages, parsing
+from bot.dialogue import prompts
+from bot.dialogue.turn import Goto, Outcome, Turn
+from bot.dialogue.types import Reply
+from storage.models import FunnelEvent
+
+
+def prepare(turn: Turn) -> None:
+    """Sets the turn's language: the conversation's, or the one a first message is in."""
+    conversation = turn.conversation
+    if conversation.state == "new" and (conversation.language or language.SOURCE) == \
+            language.SOURCE:
+        code = detect.guess(turn.text)
+        if code and code != language.SOURCE:
+            _set(turn, code)
+            turn.notes["language_notice"] = "detected"
+    language.set_current(conversation.language or language.SOURCE)
+    if language.current() != language.SOURCE:
+        turn.interpretation = None  # a French model reading another language misleads
+
+
+def _set(turn: Turn, code: str) -> None:
+    turn.conversation.language = code
+    language.set_current(code)
+    # The first contact was counted this turn, before the language was known: count it in
+    # this language (turn.record_event keeps the turn's counts in the session's info).
+    for pending in turn.session.info.get("funnel_events", []):
+        if isinstance(pending, FunnelEvent) and pending.kind == "first_contact":
+            pending.language = code
+
+
+def names() -> list[str]:
+    """Each language's own name (« English », « Türkçe », « العربية »), in menu order."""
+    return [str(language.setting("name", code) or code) for code in language.available()]
+
+
+def named(text: str) -> str | None:
+    """The language whose name is typed alone (« english », « francais »), or None."""
+    words = parsing.normalize(text).strip(" .!?")
+    for code in language.available():
+        if words and words in (language.words("names", code) or []):
+            return code
+    return None
+
+
+def menu() -> Reply:
+    titles = [str(language.setting("menu_title", code) or code) for code in language.available()]
+    return Reply(" / ".join(dict.fromkeys(titles)) + " :", names())
+
+
+def offer(turn: Turn) -> list[Reply]:
+    """Shows the list of languages, keeping what was being asked to ask it again after."""
+    conversation = turn.conversation
+    if conversation.state != "language":
+        conversation.context = {"language_return": {"state": conversation.state,
+                                                    "context": conversation.context or {}}}
+        conversation.state = "language"
+    return [menu()]
+
+
+def choose(turn: Turn) -> Outcome:
+    """Stores the chosen language, then asks again, in it, what was being asked."""
+    index = parsing.parse_choice(turn.text, names())
+    code = language.available()[index] if index is not None else named(turn.text)
+    if code is None:
+        return [Reply(messages.text("language_reask")), menu()]
+    back = (turn.conversation.context or {}).get("language_return") or {"state": "new"}
+    turn.conversation.state = back.get("state", "new")
+    turn.conversation.context = back.get("context", {})
+    return switch(turn, code)
+
+
+def switch(turn: Turn, code: str) -> Outcome:
+    """Writes in language CODE from now on and repeats the pending question in it."""
+    _set(turn, code)
+    if turn.conversation.state == "new":
+        return Goto("new")  # the greeting, in the new language, is the confirmation
+    turn.notes["language_notice"] = "chosen"
+    return notice(turn) + prompts.repeat(turn)
+
+
+def notice(turn: Turn) -> list[Reply]:
+    """The line saying the language changed (with, after a guess, the way back to French)."""
+    kind = turn.notes.pop("language_notice", None)
+    if kind == "chosen":
+        return [Reply(messages.text("language_chosen"))]
+    if kind == "detected":
+        # In French, for a French speaker the guess got wrong; the greeting that follows,
+        # in the language guessed, shows the switch to everyone else.
+        with language.use(language.SOURCE):
+            return [Reply(messages.text("back_to_french"))]
+    return []
