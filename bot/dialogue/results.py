@@ -130,9 +130,12 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
                    if info.accompanied_claim]
     if accompanied:
         # A claim best made with someone (RSA, AAH, ASPA): the hand-off opens now, so
-        # referents see it, and the person is one reply away from choosing a slot. The
-        # largest such right is named; the others are counted, to keep one SMS.
-        handoff_flow.open_only(turn, trigger="accompanied_claim")
+        # referents see it, and the person is one reply away from choosing a slot. Rights
+        # found for a whole postcode or age group (the 67100 callback, the FAJ) are only
+        # offered: the person asks (1, CONSEILLER), the queue holds people who need it.
+        # The largest such right is named; the others are counted, to keep one SMS.
+        if any(info.handoff == "open" for info in accompanied):
+            handoff_flow.open_only(turn, trigger="accompanied_claim")
         names = accompanied[0].name
         if len(accompanied) > 1:
             names = messages.text("and_others", first=names, count=len(accompanied) - 1)
