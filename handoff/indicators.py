@@ -80,6 +80,14 @@ MOMENTS = {"adult": "Je deviens adulte", "child": "J'attends un enfant",
            "other": "Autre situation", "": "Pas encore choisi"}
 CHANNELS = {"web": "Chat web", "sms": "SMS", "whatsapp": "WhatsApp", "telegram": "Telegram"}
 APPOINTMENT_EVENTS = ("seen", "noshow", "excused")
+# The optional question on sex after the result (bot/dialogue/survey.py): the answers, and
+# the steps of the funnel a person had reached when answering (later steps are not split:
+# the answer is not kept to tag them).
+SEXES = {"femme": "Femme", "homme": "Homme", "autre": "Autre",
+         "non_dit": "Préfère ne pas dire"}
+SEX_STEPS = ["first_contact", "consent", "check_completed", "rights_found", "handoff",
+             "appointment_booked"]
+SEX_TOTAL = "total"
 
 
 # ---------------------------------------------------------------------- writing events
@@ -189,14 +197,20 @@ def _raw(session: Session, weeks: list[str]) -> Raw:
     sign = func.coalesce(FunnelEvent.delta, 1)
     rows = session.execute(
         select(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel, FunnelEvent.moment,
-               FunnelEvent.benefit, FunnelEvent.days, func.sum(sign),
+               FunnelEvent.benefit, FunnelEvent.days, FunnelEvent.sex, func.sum(sign),
                func.sum(func.coalesce(FunnelEvent.amount_year, 0) * sign))
         .where(FunnelEvent.week >= weeks[0], FunnelEvent.week <= weeks[-1])
         .group_by(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel,
-                  FunnelEvent.moment, FunnelEvent.benefit, FunnelEvent.days))
+                  FunnelEvent.moment, FunnelEvent.benefit, FunnelEvent.days, FunnelEvent.sex))
     benefits, channels = set(), set()
-    for kind, week, channel, moment, benefit, days, n, amount in rows:
+    for kind, week, channel, moment, benefit, days, sex, n, amount in rows:
         n, amount = int(n or 0), int(amount or 0)
+        if sex:
+            # Copies written when a person answered the question on sex: counted in the
+            # split by sex only, the other tables already count the steps themselves.
+            raw.count[(kind, "sex", sex)] += n
+            raw.count[(kind, "sex", SEX_TOTAL)] += n
+            continue
         for key in (("all", ""), ("week", week), ("moment", moment or ""),
                     ("channel", channel), ("benefit", benefit or "")):
             raw.count[(kind,) + key] += n
@@ -361,6 +375,7 @@ def _build(raw: Raw, *, start: date, end: date, weeks: list[str], labels: dict[s
         _breakdown(raw, "channel", "Par canal",
                    [(c, CHANNELS.get(c, c)) for c in raw.channels]),
         _benefits(raw, labels),
+        _by_sex(raw),
         _durations(raw),
     ]
     return Report(start, end, weeks, tables)
@@ -378,6 +393,8 @@ def _hidden_cells(report: Report) -> set[tuple[str, str, str]]:
                     hidden.add((row.key, "all", ""))
                 elif table.key == "durations":
                     hidden.add(("durations", row.key, column))
+                elif table.key == "by_sex":
+                    hidden.add((column, "sex", row.key if row.key != "total" else SEX_TOTAL))
                 elif row.key == "total":
                     hidden.add((column, "all", ""))
                 else:
@@ -476,6 +493,26 @@ def _benefits(raw: Raw, labels: dict[str, str]) -> Table:
                      note="Un droit trouvé par aide et par vérification.")
 
 
+def _by_sex(raw: Raw) -> Table:
+    """The funnel of those who answered the optional question on sex, split by the answer.
+
+    Its total is theirs (not everyone's), masked like any other breakdown."""
+    keys = list(SEXES)
+    built = []
+    for kind in SEX_STEPS:
+        values = [raw.count[(kind, "sex", k)] for k in keys]
+        masks = protect(values, [(kind, "sex", k) in raw.hidden for k in keys])
+        cells = [Cell(None, m) if m else Cell(v) for v, m in zip(values, masks)]
+        built.append((cells, count_cell(raw.count[(kind, "sex", SEX_TOTAL)],
+                                        (kind, "sex", SEX_TOTAL) in raw.hidden)))
+    labels = dict(FUNNEL)
+    return _assemble("by_sex", "Par sexe (réponse facultative)", list(SEXES.items()),
+                     [(k, labels[k]) for k in SEX_STEPS], built,
+                     note="Personnes ayant répondu à la question facultative posée après le "
+                          "résultat, et les étapes atteintes à ce moment-là ; la réponse "
+                          "n'est gardée que dans ces comptes.")
+
+
 def _durations(raw: Raw) -> Table:
     columns = [("n", "Personnes"), ("median", "Médiane (jours)")] + [
         (f"d{low}", label) for low, _high, label in BUCKETS]
@@ -551,7 +588,7 @@ def to_text(report: Report) -> str:
         if table.key == "funnel":
             width = max(len(r.label) for r in body)
             lines += [f"{r.label:<{width}}  {r.cells[0].text:>14}" for r in body]
-        elif table.key in ("by_week", "by_moment", "by_channel"):
+        elif table.key in ("by_week", "by_moment", "by_channel", "by_sex"):
             # Turned on its side for a terminal: one line per figure, one column per week.
             header = ["", *[_short(table.key, r) for r in body]]
             grid = [header] + [[label, *[r.cells[i].text for r in body]]

@@ -92,6 +92,9 @@ class Conversation(Base):
     # What the current state needs to read the next answer (e.g. the slots just offered).
     context: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     consented: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The optional question on sex: None (not yet), "due" (a result was given), "asked",
+    # "done" (answered or skipped). Never the answer itself: that goes to the counts only.
+    sex_question: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -176,6 +179,10 @@ class FunnelEvent(Base):
     days: Mapped[int | None] = mapped_column(Integer)
     # -1 withdraws an earlier event (a referent's correction); NULL counts as +1.
     delta: Mapped[int | None] = mapped_column(SmallInteger)
+    # The sex a person chose to give after the result (issue 16 item 5), only on the copies
+    # of the steps they had reached, written when they answered: counted apart from the
+    # rest (handoff/indicators.py), never kept on the person.
+    sex: Mapped[str | None] = mapped_column(String(10))
 
 
 class OutboxMessage(Base):
