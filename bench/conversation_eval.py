@@ -7,9 +7,12 @@ resident would: its first message, then, turn after turn, the answer to whatever
 conversation waits for (read from the database: "ask:KEY" -> says[KEY], "consent", "moment",
 "confirm", "slot" -> « non merci », any other state -> says[state] or says["default"] or
 « oui »). The persona stops at the state "result" (completed if a result was computed) or
-after MAX_TURNS messages. Measured per persona: completion, turns, SMS parts (each turn's
-replies rendered for SMS, greeting included), stored answers against its truth (a stored
-answer that differs is a silent misfill), any appointment booked (none asked for: an
+after MAX_TURNS messages; a persona with words for "result" (« encore ») says them at its
+first result, takes the follow-up questions (issue 14) and stops at the second result: its
+follow-up is a check of its own, with its own SMS parts (`followup_parts`), and its expected
+rights count the follow-up answers it was asked. Measured per persona: completion, turns,
+SMS parts (each turn's replies rendered for SMS, greeting included), stored answers against
+its truth (a stored answer that differs is a silent misfill), any appointment booked (none asked for: an
 accidental booking), and the rights found against those the real rules give its truth. Then
 the sentences of tests/conversations/urgent.yaml, each sent as the first message of a new
 resident and again mid-check: recognised when a reply holds the emergency numbers.
@@ -83,6 +86,7 @@ class Persona:
     first_message: str
     says: dict[str, Any]
     source: str = ""
+    channel: str = "web"  # "sms": straight into the core as the SMS channel does
 
 
 def _normalise_truth(truth: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +112,8 @@ def load_personas(directory: Path = PERSONAS_DIR) -> list[Persona]:
                 id=str(raw["id"]), moment=raw["moment"], style=list(raw.get("style", [])),
                 truth=_normalise_truth(raw["truth"]),
                 first_message=str(raw.get("first_message", "bonjour")),
-                says=dict(raw.get("says", {})), source=path.name))
+                says=dict(raw.get("says", {})), source=path.name,
+                channel=str(raw.get("channel", "web"))))
     return personas
 
 
@@ -166,6 +171,7 @@ class PersonaResult:
     final_state: str | None = None
     turns: int = 0
     sms_parts: int = 0
+    followup_parts: int | None = None  # from the first result to the second, if taken
     misfills: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, stored, truth
     unanswered: list[str] = field(default_factory=list)  # asked keys never stored
     bookings: int = 0
@@ -199,6 +205,8 @@ class PersonaResult:
             out.append(f"{self.bookings} appointment(s) booked")
         if self.sms_parts > SMS_PART_LIMIT:
             out.append(f"{self.sms_parts} SMS parts")
+        if (self.followup_parts or 0) > SMS_PART_LIMIT:
+            out.append(f"{self.followup_parts} SMS parts in the follow-up")
         return out
 
 
@@ -315,7 +323,8 @@ class Report:
 
     @property
     def over_sms_limit(self) -> int:
-        return sum(r.sms_parts > SMS_PART_LIMIT for r in self.personas)
+        return sum(r.sms_parts > SMS_PART_LIMIT or (r.followup_parts or 0) > SMS_PART_LIMIT
+                   for r in self.personas)
 
     @property
     def urgent_recall(self) -> float:
@@ -392,6 +401,10 @@ class Report:
             out.append("SMS parts distribution: " + ", ".join(
                 f"{lo}-{hi if hi < 10**6 else ''}: {sum(lo <= p <= hi for p in parts)}"
                 for lo, hi in bands))
+            followups = [r.followup_parts for r in self.personas if r.followup_parts is not None]
+            if followups:
+                out.append(f"follow-ups taken: {len(followups)}, SMS parts max "
+                           f"{max(followups)}")
             out.append(f"personas over {SMS_PART_LIMIT} SMS parts: {self.over_sms_limit}")
         if self.urgent:
             out.append("")
@@ -439,9 +452,11 @@ class Evaluator:
         self.core.handle = recording
 
     # -- talking -------------------------------------------------------------------------
-    def say(self, user: str, text: str) -> list[Any]:
-        from bot.dialogue.types import Reply
+    def say(self, user: str, text: str, channel: str = "web") -> list[Any]:
+        from bot.dialogue.types import IncomingMessage, Reply
 
+        if channel != "web":  # the SMS dialogue itself (the Twilio webhook calls the same)
+            return self.core.handle(IncomingMessage(channel=channel, sender=user, text=text))
         self.captured.pop(user, None)
         response = self.client.post("/api/chat", json={"user_id": user, "text": text})
         if response.status_code != 200:
@@ -450,21 +465,21 @@ class Evaluator:
             return self.captured.pop(user)
         return [Reply(r["text"], list(r.get("choices", []))) for r in response.json()["replies"]]
 
-    def conversation(self, user: str) -> dict[str, Any] | None:
+    def conversation(self, user: str, channel: str = "web") -> dict[str, Any] | None:
         """The state, moment, answers, latest rights and bookings of this user's conversation."""
         from sqlalchemy import select
 
         from storage.handoff import Appointment, Handoff
         from storage.models import Answer, ChannelAddress, Conversation, EligibilityResult
 
-        key = self.core.address_key("web", user)
+        key = self.core.address_key(channel, user)
         with self.db.session() as session:
             address = session.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).first()
             if address is None:
                 return None
             conversation = session.scalars(
                 select(Conversation).where(Conversation.person_id == address.person_id,
-                                           Conversation.channel == "web")
+                                           Conversation.channel == channel)
                 .order_by(Conversation.id.desc())).first()
             if conversation is None:
                 return None
@@ -506,15 +521,29 @@ class Evaluator:
         script = Script(persona)
         text, queued = persona.first_message, None
         state = None
+        followup = "result" in persona.says  # takes the follow-up at its first result
         while True:
-            replies = self.say(user, text)
+            replies = self.say(user, text, persona.channel)
             result.turns += 1
-            result.sms_parts += len(render_sms(replies))
+            parts = len(render_sms(replies))
+            if result.followup_parts is None:
+                result.sms_parts += parts
+            else:
+                result.followup_parts += parts
             result.transcript.append((text, [r.text for r in replies]))
-            found = self.conversation(user)
+            found = self.conversation(user, persona.channel)
             state = found["state"] if found else None
             if state is None:
                 break  # erased, or never created: nothing more to say
+            if state == "result" and queued is None and followup \
+                    and found["rights"] is not None and "followup" not in found["answers"] \
+                    and result.turns < MAX_TURNS:
+                # A result before the follow-up: what the persona says to it (« merci »,
+                # then « encore » once offered); what follows is the follow-up's own check.
+                if result.followup_parts is None:
+                    result.followup_parts = 0
+                text, queued = script.answer("result")
+                continue
             if state == "result" and queued is None:
                 # « result » with no rights computed: the check ended without its result
                 # (declining a person's help from the moment menu leads there today).
@@ -528,8 +557,23 @@ class Evaluator:
                 text, queued = script.answer(state, pair=found.get("pair"))
         result.final_state = state
         if found is not None:
+            taken = found["answers"].get("followup")
+            if taken:
+                result.expected_rights = self._rights(persona, taken)
             self._score(result, found)
         return result
+
+    def _rights(self, persona: Persona, followup: list[str]) -> set[str]:
+        """The rights of the persona's truth with the follow-up questions it was asked."""
+        from bot.dialogue import questions
+        from bot.dialogue.profile import build_profile
+
+        keys = set(followup) | {questions.FOLLOWS[k] for k in followup if k in questions.FOLLOWS}
+        truth = {**relevant_truth(persona),
+                 **{k: v for k, v in persona.truth.items() if k in keys}}
+        period = self.core.clock().strftime("%Y-%m")
+        computed = self.eligibility.evaluate(build_profile(persona.moment, truth, period))
+        return {b["id"] for b in computed["benefits"] if b.get("eligible")}
 
     def _score(self, result: PersonaResult, found: dict[str, Any]) -> None:
         persona = result.persona

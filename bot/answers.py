@@ -82,6 +82,9 @@ NOTHING = [r"^(rien|nada|zero|0|aucun|aucune|pas de revenu\w*|pas de salaire|pas
            r"\b(je|j|il|elle|on|lui|mon mari|ma femme|mon conjoint|ma conjointe) (ne |n )?"
            r"(touche|touchent|gagne|gagnent|percoit|a|ai) (rien|pas|plus rien|que dalle|zero)\b",
            r"\b(donc|alors|du coup) rien\b", r"\brien du tout\b", r"\bbosse (pas|plus)\b",
+           # the other parent's alimony: « il paye rien », « elle verse pas », « il paie jamais »
+           r"\b(il|elle|le pere|la mere|son pere|sa mere) (ne |n )?(paye|paie|paient|verse|"
+           r"donne|envoie) (rien|pas|jamais|plus|que dalle)\b",
            r"\bje (ne )?gagne rien\b", r"\bj ai rien\b", r"\bpas de (revenus?|salaire|chomage|"
            r"retraite|pension|travail|boulot)\b", r"\bje (ne )?travaille (pas|plus)\b",
            r"\bsans (emploi|revenus?|travail|boulot)\b", r"\bje n ai (pas|rien)\b",

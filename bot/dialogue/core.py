@@ -13,7 +13,8 @@ state, so any worker can take the next turn. The handlers live in their flows:
     confirm     oui / non to facts understood in passing    check.confirm
     computing   a check interrupted before its result       check.begin_check (again)
     result      1 talk to a person, 2 start again,          results.after_result
-                ENCORE the follow-up questions (when offered)
+                ENCORE the follow-up questions (when offered;
+                on SMS offered in the turn after the result)
 
 Once after the first result, the next turn that ends at the result or the booked
 appointment also asks the optional question on sex (survey.py); the message after it is
@@ -115,6 +116,9 @@ class DialogueCore:
                     replies = commands.any_step(turn)
             if replies is None:
                 replies = turn.notes.get("before", []) + self.dispatch(turn)
+            # After an SMS result, the next turn back at it brings what the result left out:
+            # the follow-up offer first, the optional question on sex a turn later.
+            replies = results.offer_pending(turn, replies)
             replies = survey.ask_after(turn, replies)
             pending = turn.pending_check
             if then is not None and pending is None:

@@ -12,8 +12,8 @@ and the message that carried it is left out of the transcript. Steps taken after
 
 Where: the result turn is the check's largest on SMS (every part is paid, 12 at most per
 check), so it is asked in the next turn that ends back at the result or at the booked
-appointment, before that turn's last prompt; on every channel alike, so what the person
-reads does not depend on where they write from.
+appointment, before that turn's last prompt (on SMS, after the follow-up's offer if any has
+to come first); on every channel alike.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def ask_after(turn: Turn, replies: list[Reply]) -> list[Reply]:
     if conversation not in turn.session:
         return replies  # erased this turn
     if conversation.sex_question != "due" or turn.pending_check is not None \
+            or turn.notes.get("offered") \
             or conversation.state not in ASKED_AT or not replies:
         return replies
     conversation.sex_question = "asked"
