@@ -94,7 +94,8 @@ def _normalise_truth(truth: dict[str, Any]) -> dict[str, Any]:
     if "postcode" in out:
         out["postcode"] = str(out["postcode"])
     if "children_ages" in out:
-        out["children_ages"] = sorted(int(a) for a in out["children_ages"])
+        # In the order said: the follow-up names children by it (« le deuxième »).
+        out["children_ages"] = [int(a) for a in out["children_ages"]]
     if "age" in out:
         out["age"] = int(out["age"])
     for key in AMOUNT_KEYS & out.keys():

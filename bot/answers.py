@@ -467,9 +467,9 @@ JOB_SEEKER_YES = [r"\b(france travail|pole emploi|pol emploi|chomage|chomeur|cho
                   r"demandeu(r|se) d emploi|inscrite?|je cherche (du|un) (travail|boulot|job))\b"]
 JOB_SEEKER_NO = [r"\bpas inscrite?\b", r"\b(je )?(ne )?suis pas inscrite?\b"]
 SCHOOL_WORDS = [  # in this order: « 4e » is collège before « lycée » is looked for
-    ("college", r"\b(college|6e|6eme|5e|5eme|4e|4eme|3e|3eme|sixieme|cinquieme|quatrieme|"
-                r"troisieme)\b"),
-    ("lycee", r"\b(lycee|seconde|2nde|2de|premiere|1ere|terminale|tle|cap|bac pro)\b"),
+    ("college", r"\b(college|colege|collge|colleg|coleg|6e|6eme|5e|5eme|4e|4eme|3e|3eme|"
+                r"sixieme|cinquieme|quatrieme|troisieme)\b"),
+    ("lycee", r"\b(lycee|lyce|licee|lycer|seconde|2nde|2de|premiere|1ere|terminale|tle|cap|bac pro)\b"),
     ("primaire", r"\b(primaire|ecole|cm1|cm2|ce1|ce2|cp)\b"),
     ("superieur", r"\b(fac|universite|bts|iut|etudes|superieur|prepa)\b"),
 ]

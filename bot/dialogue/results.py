@@ -85,7 +85,7 @@ def offer_pending(turn: Turn, replies: list[Reply]) -> list[Reply]:
     """The SMS offer, in the turn after the result, when it ends back at the result."""
     offer = (turn.conversation.context or {}).get("followup")
     if not offer or offer.get("shown", True) or turn.conversation.state != "result" \
-            or turn.pending_check is not None or not replies:
+            or turn.pending_check is not None or not replies or parsing.command_in(turn.text):
         return replies
     turn.conversation.context = {"followup": {**offer, "shown": True}}
     turn.notes["offered"] = True  # one extra at a time: the question on sex waits

@@ -44,7 +44,7 @@ def ask_after(turn: Turn, replies: list[Reply]) -> list[Reply]:
     if conversation not in turn.session:
         return replies  # erased this turn
     if conversation.sex_question != "due" or turn.pending_check is not None \
-            or turn.notes.get("offered") \
+            or turn.notes.get("offered") or parsing.command_in(turn.text) \
             or conversation.state not in ASKED_AT or not replies:
         return replies
     conversation.sex_question = "asked"
