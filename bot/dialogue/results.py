@@ -83,6 +83,8 @@ def offer_followup(turn: Turn, eligible: list[dict]) -> list[Reply]:
 
 def offer_pending(turn: Turn, replies: list[Reply]) -> list[Reply]:
     """The SMS offer, in the turn after the result, when it ends back at the result."""
+    if turn.conversation not in turn.session:
+        return replies  # erased this turn
     offer = (turn.conversation.context or {}).get("followup")
     if not offer or offer.get("shown", True) or turn.conversation.state != "result" \
             or turn.pending_check is not None or not replies or parsing.command_in(turn.text):

@@ -29,7 +29,6 @@ from storage.models import EligibilityResult, FunnelEvent
 
 # States whose prompt does not number anything the answer could be taken for.
 ASKED_AT = ("result", "booked")
-SEXES = ("femme", "homme", "autre", "non_dit")
 
 
 def due(turn: Turn) -> None:
