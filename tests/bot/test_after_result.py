@@ -105,6 +105,19 @@ def test_reprendre_after_a_booking_resumes_the_follow_up(client, chat):
     assert len(results(client)) == 2  # the follow-up's result, computed
 
 
+def test_on_sms_reprendre_after_a_booking_resumes_the_follow_up(phone, sms_app):
+    sms_family(phone, "15 et 8")
+    phone.say("merci")  # the offer comes
+    assert "\n".join(phone.say("encore")).startswith(sms("ask_children_school"))
+    phone.say("lycee")
+    phone.say("CONSEILLER")
+    assert "C'est note" in to_gsm7(" ".join(phone.say("1"))).replace("é", "e")
+    resumed = "\n".join(phone.say("reprendre"))
+    assert sms("resumed") in resumed and sms("ask_child_disability") in resumed
+    phone.say("nan")
+    assert len(results(sms_app)) == 2
+
+
 # ------------------------------------------------------------------ AEEH per child
 def test_aeeh_of_the_second_child_said_with_the_yes(client, chat):
     family(chat.say, "22 et 8")
