@@ -165,6 +165,17 @@ def test_a_67100_resident_with_only_offered_rights_is_not_put_in_the_queue(clien
     assert handoff.trigger == "asked"
 
 
+def test_on_sms_the_callback_is_offered_and_a_person_comes_when_asked(phone, sms_app):
+    for text in ["bonjour", "oui", "5", "45 ans 67100", "1", "proprio", "non", "3000"]:
+        phone.say(text)
+    result = " ".join(phone.say("0"))
+    assert "une personne peut faire la demande avec vous" in result
+    assert handoffs(sms_app) == []
+    phone.say("je veux parler a quelqu un")
+    (handoff,) = handoffs(sms_app)
+    assert handoff.trigger == "asked"
+
+
 # ------------------------------------------------------------------ the question on sex
 def test_the_question_on_sex_comes_once_after_the_result_and_is_only_counted(client, chat):
     family(chat.say, "15 et 8")
