@@ -7,9 +7,12 @@ resident would: its first message, then, turn after turn, the answer to whatever
 conversation waits for (read from the database: "ask:KEY" -> says[KEY], "consent", "moment",
 "confirm", "slot" -> « non merci », any other state -> says[state] or says["default"] or
 « oui »). The persona stops at the state "result" (completed if a result was computed) or
-after MAX_TURNS messages. Measured per persona: completion, turns, SMS parts (each turn's
-replies rendered for SMS, greeting included), stored answers against its truth (a stored
-answer that differs is a silent misfill), any appointment booked (none asked for: an
+after MAX_TURNS messages; a persona with words for "result" (« encore ») says them at its
+first result, takes the follow-up questions (issue 14) and stops at the second result: its
+follow-up is a check of its own, with its own SMS parts (`followup_parts`), and its expected
+rights count the follow-up answers it was asked. Measured per persona: completion, turns,
+SMS parts (each turn's replies rendered for SMS, greeting included), stored answers against
+its truth (a stored answer that differs is a silent misfill), any appointment booked (none asked for: an
 accidental booking), and the rights found against those the real rules give its truth. Then
 the sentences of tests/conversations/urgent.yaml, each sent as the first message of a new
 resident and again mid-check: recognised when a reply holds the emergency numbers.
@@ -90,6 +93,7 @@ class Persona:
     says: dict[str, Any]
     source: str = ""
     language: str = "fr"  # the language the person writes in (locales/)
+    channel: str = "web"  # "sms": straight into the core as the SMS channel does
 
 
 def _normalise_truth(truth: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +101,8 @@ def _normalise_truth(truth: dict[str, Any]) -> dict[str, Any]:
     if "postcode" in out:
         out["postcode"] = str(out["postcode"])
     if "children_ages" in out:
-        out["children_ages"] = sorted(int(a) for a in out["children_ages"])
+        # In the order said: the follow-up names children by it (« le deuxième »).
+        out["children_ages"] = [int(a) for a in out["children_ages"]]
     if "age" in out:
         out["age"] = int(out["age"])
     for key in AMOUNT_KEYS & out.keys():
@@ -116,7 +121,8 @@ def load_personas(directory: Path = PERSONAS_DIR) -> list[Persona]:
                 truth=_normalise_truth(raw["truth"]),
                 first_message=str(raw.get("first_message", "bonjour")),
                 says=dict(raw.get("says", {})), source=path.name,
-                language=str(raw.get("language", "fr"))))
+                language=str(raw.get("language", "fr")),
+                channel=str(raw.get("channel", "web"))))
     return personas
 
 
@@ -177,6 +183,7 @@ class PersonaResult:
     # The same check if every part went in UCS-2 (70 characters), as Turkish would with its
     # letters kept: what folding them to GSM-7 saves (bench/sms_budget.py prints both).
     sms_parts_unicode: int = 0
+    followup_parts: int | None = None  # from the first result to the second, if taken
     misfills: list[tuple[str, Any, Any]] = field(default_factory=list)  # key, stored, truth
     unanswered: list[str] = field(default_factory=list)  # asked keys never stored
     bookings: int = 0
@@ -210,6 +217,8 @@ class PersonaResult:
             out.append(f"{self.bookings} appointment(s) booked")
         if self.sms_parts > sms_part_limit(self.persona.language):
             out.append(f"{self.sms_parts} SMS parts")
+        if (self.followup_parts or 0) > SMS_PART_LIMIT:
+            out.append(f"{self.followup_parts} SMS parts in the follow-up")
         return out
 
 
@@ -326,7 +335,9 @@ class Report:
 
     @property
     def over_sms_limit(self) -> int:
-        return sum(r.sms_parts > sms_part_limit(r.persona.language) for r in self.personas)
+        return sum(r.sms_parts > sms_part_limit(r.persona.language)
+                   or (r.followup_parts or 0) > sms_part_limit(r.persona.language)
+                   for r in self.personas)
 
     @property
     def urgent_recall(self) -> float:
@@ -411,6 +422,10 @@ class Report:
             out.append("SMS parts distribution: " + ", ".join(
                 f"{lo}-{hi if hi < 10**6 else ''}: {sum(lo <= p <= hi for p in parts)}"
                 for lo, hi in bands))
+            followups = [r.followup_parts for r in self.personas if r.followup_parts is not None]
+            if followups:
+                out.append(f"follow-ups taken: {len(followups)}, SMS parts max "
+                           f"{max(followups)}")
             out.append(f"personas over their SMS limit ({SMS_PART_LIMIT}, Arabic and Turkish "
                        f"{SMS_PART_LIMITS['ar']}): {self.over_sms_limit}")
         if self.urgent:
@@ -466,9 +481,11 @@ class Evaluator:
         self.core.handle = recording
 
     # -- talking -------------------------------------------------------------------------
-    def say(self, user: str, text: str) -> list[Any]:
-        from bot.dialogue.types import Reply
+    def say(self, user: str, text: str, channel: str = "web") -> list[Any]:
+        from bot.dialogue.types import IncomingMessage, Reply
 
+        if channel != "web":  # the SMS dialogue itself (the Twilio webhook calls the same)
+            return self.core.handle(IncomingMessage(channel=channel, sender=user, text=text))
         self.captured.pop(user, None)
         response = self.client.post("/api/chat", json={"user_id": user, "text": text})
         if response.status_code != 200:
@@ -477,21 +494,21 @@ class Evaluator:
             return self.captured.pop(user)
         return [Reply(r["text"], list(r.get("choices", []))) for r in response.json()["replies"]]
 
-    def conversation(self, user: str) -> dict[str, Any] | None:
+    def conversation(self, user: str, channel: str = "web") -> dict[str, Any] | None:
         """The state, moment, answers, latest rights and bookings of this user's conversation."""
         from sqlalchemy import select
 
         from storage.handoff import Appointment, Handoff
         from storage.models import Answer, ChannelAddress, Conversation, EligibilityResult
 
-        key = self.core.address_key("web", user)
+        key = self.core.address_key(channel, user)
         with self.db.session() as session:
             address = session.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).first()
             if address is None:
                 return None
             conversation = session.scalars(
                 select(Conversation).where(Conversation.person_id == address.person_id,
-                                           Conversation.channel == "web")
+                                           Conversation.channel == channel)
                 .order_by(Conversation.id.desc())).first()
             if conversation is None:
                 return None
@@ -534,17 +551,31 @@ class Evaluator:
         script = Script(persona)
         text, queued = persona.first_message, None
         state = None
+        followup = "result" in persona.says  # takes the follow-up at its first result
         while True:
-            replies = self.say(user, text)
+            replies = self.say(user, text, persona.channel)
             result.turns += 1
             with language.use(found_language(self, user, persona)):
-                result.sms_parts += len(render_sms(replies))
-                result.sms_parts_unicode += _unicode_parts(replies)
+                parts = len(render_sms(replies))
+                if result.followup_parts is None:
+                    result.sms_parts += parts
+                    result.sms_parts_unicode += _unicode_parts(replies)
+                else:
+                    result.followup_parts += parts
             result.transcript.append((text, [r.text for r in replies]))
-            found = self.conversation(user)
+            found = self.conversation(user, persona.channel)
             state = found["state"] if found else None
             if state is None:
                 break  # erased, or never created: nothing more to say
+            if state == "result" and queued is None and followup \
+                    and found["rights"] is not None and "followup" not in found["answers"] \
+                    and result.turns < MAX_TURNS:
+                # A result before the follow-up: what the persona says to it (« merci »,
+                # then « encore » once offered); what follows is the follow-up's own check.
+                if result.followup_parts is None:
+                    result.followup_parts = 0
+                text, queued = script.answer("result")
+                continue
             if state == "result" and queued is None:
                 # « result » with no rights computed: the check ended without its result
                 # (declining a person's help from the moment menu leads there today).
@@ -558,11 +589,26 @@ class Evaluator:
                 text, queued = script.answer(state, pair=found.get("pair"))
         result.final_state = state
         if found is not None:
+            taken = found["answers"].get("followup")
+            if taken:
+                result.expected_rights = self._rights(persona, taken)
             self._score(result, found)
             spoken = found_language(self, user, persona)
             if spoken != persona.language:  # answered in a language the person did not write
                 result.misfills.append(("language", spoken, persona.language))
         return result
+
+    def _rights(self, persona: Persona, followup: list[str]) -> set[str]:
+        """The rights of the persona's truth with the follow-up questions it was asked."""
+        from bot.dialogue import questions
+        from bot.dialogue.profile import build_profile
+
+        keys = set(followup) | {questions.FOLLOWS[k] for k in followup if k in questions.FOLLOWS}
+        truth = {**relevant_truth(persona),
+                 **{k: v for k, v in persona.truth.items() if k in keys}}
+        period = self.core.clock().strftime("%Y-%m")
+        computed = self.eligibility.evaluate(build_profile(persona.moment, truth, period))
+        return {b["id"] for b in computed["benefits"] if b.get("eligible")}
 
     def _score(self, result: PersonaResult, found: dict[str, Any]) -> None:
         persona = result.persona

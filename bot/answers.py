@@ -82,6 +82,9 @@ NOTHING = [r"^(rien|nada|zero|0|aucun|aucune|pas de revenu\w*|pas de salaire|pas
            r"\b(je|j|il|elle|on|lui|mon mari|ma femme|mon conjoint|ma conjointe) (ne |n )?"
            r"(touche|touchent|gagne|gagnent|percoit|a|ai) (rien|pas|plus rien|que dalle|zero)\b",
            r"\b(donc|alors|du coup) rien\b", r"\brien du tout\b", r"\bbosse (pas|plus)\b",
+           # the other parent's alimony: « il paye rien », « elle verse pas », « il paie jamais »
+           r"\b(il|elle|le pere|la mere|son pere|sa mere) (ne |n )?(paye|paie|paient|verse|"
+           r"donne|envoie) (rien|pas|jamais|plus|que dalle)\b",
            r"\bje (ne )?gagne rien\b", r"\bj ai rien\b", r"\bpas de (revenus?|salaire|chomage|"
            r"retraite|pension|travail|boulot)\b", r"\bje (ne )?travaille (pas|plus)\b",
            r"\bsans (emploi|revenus?|travail|boulot)\b", r"\bje n ai (pas|rien)\b",
@@ -483,9 +486,9 @@ JOB_SEEKER_YES = [r"\b(france travail|pole emploi|pol emploi|chomage|chomeur|cho
                   r"demandeu(r|se) d emploi|inscrite?|je cherche (du|un) (travail|boulot|job))\b"]
 JOB_SEEKER_NO = [r"\bpas inscrite?\b", r"\b(je )?(ne )?suis pas inscrite?\b"]
 SCHOOL_WORDS = [  # in this order: « 4e » is collège before « lycée » is looked for
-    ("college", r"\b(college|6e|6eme|5e|5eme|4e|4eme|3e|3eme|sixieme|cinquieme|quatrieme|"
-                r"troisieme)\b"),
-    ("lycee", r"\b(lycee|seconde|2nde|2de|premiere|1ere|terminale|tle|cap|bac pro)\b"),
+    ("college", r"\b(college|colege|collge|colleg|coleg|6e|6eme|5e|5eme|4e|4eme|3e|3eme|"
+                r"sixieme|cinquieme|quatrieme|troisieme)\b"),
+    ("lycee", r"\b(lycee|lyce|licee|lycer|seconde|2nde|2de|premiere|1ere|terminale|tle|cap|bac pro)\b"),
     ("primaire", r"\b(primaire|ecole|cm1|cm2|ce1|ce2|cp)\b"),
     ("superieur", r"\b(fac|universite|bts|iut|etudes|superieur|prepa)\b"),
 ]
@@ -509,3 +512,87 @@ def school_levels(text: str) -> list[str] | None:
     for level, pattern in SCHOOL_WORDS:
         found += [(m.start(), level) for m in re.finditer(pattern, words)]
     return [level for _, level in sorted(found)] or None
+
+
+# Which child a disability concerns (AEEH, per child): « le deuxième », « les deux »,
+# « celui de 8 ans », « la petite ». Ranks count from the first child said in the check.
+ALL_CHILDREN = [r"\b(les|tous les|toutes les) (deux|2|trois|3|quatre|4|deu|deus|deuz)\b",
+                r"\ble (deux|deu|deus|deuz)\b",  # « lé deux » typed in a hurry
+                r"\b(tous|toutes|tout le monde|chacun|chacune)\b"]
+RANK_WORDS = [  # positions in the order the ages were given; "eldest"/"youngest" by age
+    (1, r"\b(premier|premiere|premie|1er|1ere)\b"),
+    (2, r"\b(deuxieme|deuxiem|deuxime|deusieme|deuzieme|2eme|2em|2e|2nd|2nde|second|seconde|"
+        r"2 eme)\b"),
+    (3, r"\b(troisieme|troisiem|3eme|3em|3e|3 eme)\b"),
+    (4, r"\b(quatrieme|4eme|4e)\b"),
+    (-1, r"\b(dernier|derniere)\b"),
+    ("eldest", r"\b(aine|ainee|le grand|la grande|plus grand|plus grande|plus age|plus agee)\b"),
+    ("youngest", r"\b(le petit|la petite|plus petit|plus petite|plus jeune|cadet|cadette|"
+                 r"benjamin|benjamine|bebe)\b"),
+]
+
+
+def which_children(text: str) -> dict[str, Any] | None:
+    """Words for which children: {"all": True}, {"ranks": [2]} or {"ages": [8]}."""
+    words = _norm(text)
+    # « un de mes enfants » says one, not which: not an age of 1.
+    digits = parsing.normalize(_words_to_digits(re.sub(r"\b(un|une) (de|d|des)\b", " ", words)))
+    if _any(ALL_CHILDREN, words):
+        return {"all": True}
+    ranks = [rank for rank, pattern in RANK_WORDS if re.search(pattern, digits)
+             or re.search(pattern, words)]
+    # « 2e » is a rank; « 8 ans », « celui de 8 », a lone « 8 »: an age.
+    cleaned = re.sub(r"\b\d+ ?(eme|em|e|er|ere|nd|nde)\b", " ", digits)
+    ages = [int(n) for n in re.findall(r"\b(\d{1,2})\b", cleaned) if int(n) <= 25]
+    if ranks:
+        return {"ranks": ranks}
+    if ages:
+        return {"ages": ages}
+    return None
+
+
+def resolve_children(spec: dict[str, Any], ages: list[int]) -> list[int] | None:
+    """The indexes of the children the words point at, or None when they point at none."""
+    count = len(ages)
+    if spec.get("all"):
+        return list(range(count))
+    if spec.get("ranks"):
+        by_age = sorted(range(count), key=lambda i: int(ages[i]))
+        where = {"eldest": by_age[-1] if count else -9, "youngest": by_age[0] if count else -9,
+                 -1: count - 1}
+        picked = {where[rank] if rank in where else rank - 1 for rank in spec["ranks"]}
+        picked = sorted(i for i in picked if 0 <= i < count)
+        return picked or None
+    picked = sorted({i for i, age in enumerate(ages) if int(age) in spec.get("ages", [])})
+    if not picked and len(spec.get("ages", [])) == 1 and 1 <= spec["ages"][0] <= count:
+        picked = [spec["ages"][0] - 1]  # « 2 » with no child of 2: the second child
+    return picked or None
+
+
+# The optional question on sex after the result (issue 16 item 5): the whole message must
+# be the answer (« femme », « je suis un homme », « prefere pas dire »); anything else is
+# another message, handled as such.
+SEX_WORDS = {
+    "femme": r"(une )?(femme|fame|famme|feme|fem|femm|fmme|madame|mme|f|meuf|fille|une fille)",
+    "homme": r"(un )?(homme|home|homm|omme|hom|hommme|monsieur|mr|h|mec|garcon|un garcon)",
+    "autre": r"(autre|autres|otre|aute|autr|non binaire|nonbinaire|non binair|nb|ni l un ni l autre)",
+    "non_dit": r"((je |j |jp)?(prefere|prefer|preferes|prefaire|pref) (ne )?(pas|pa) (le )?(dire|dir|"
+               r"repondre|repondr)|je ne (veux|souhaite) pas (le )?(dire|repondre)|"
+               r"pas (envie de )?(le )?dire|ne pas dire|je prefere ne pas dire|secret|"
+               r"sans reponse|pas de reponse|ca vous regarde pas|je dis pas)",
+}
+
+
+def sex(text: str) -> str | None:
+    """« Femme », « je suis un homme », « autre », « je préfère ne pas dire »: or None."""
+    words = re.sub(r"^(je suis|jsuis|chui|suis|moi|c est|ben|bah|euh)( |$)", "", _norm(text))
+    words = words.strip(" .!?,;")
+    for value, pattern in SEX_WORDS.items():
+        if re.fullmatch(pattern, words):
+            return value
+    # Another language's words (locales/<code>/words.yml, table `sex`), the whole message.
+    folded = language.fold(text).strip(" .!?,;")
+    for value, phrases in (language.words("sex") or {}).items():
+        if folded in phrases:
+            return value
+    return None

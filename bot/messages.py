@@ -181,10 +181,18 @@ TEXTS: dict[str, str] = {
     "reask_children_school": "Écrivez par exemple : collège, lycée, ou « 4e et lycée ».",
     "ask_child_disability": "Un de vos enfants a-t-il un handicap ?",
     "reask_child_disability": "Répondez 1 pour Oui ou 2 pour Non.",
+    "ask_disabled_children": "Lequel ? Par exemple : le 2e, celui de 8 ans, les deux",
+    "reask_disabled_children": "Écrivez son âge ou son rang, par exemple : 8 ans, ou le 2e",
+    "fact_disabled_children": "handicap de l'enfant n° {value}",
     "ask_autonomy_loss": "Avez-vous besoin d'aide pour les gestes du quotidien (perte d'autonomie) ?",
     "reask_autonomy_loss": "Répondez 1 pour Oui ou 2 pour Non.",
     "ask_partner_age": "Quel âge a votre conjoint(e) ?",
     "reask_partner_age": "Écrivez son âge en chiffres, par exemple : 62",
+    # The optional question on sex after the result (issue 16): anonymous counts only.
+    # No numbered choices: 1 and 2 keep meaning what the result's menu says.
+    "ask_sex": ("Facultatif, pour nos chiffres anonymes : vous êtes Femme, Homme, Autre, "
+                "ou Je préfère ne pas dire ?"),
+    "sex_thanks": "Merci, c'est compté sans votre nom et sans garder votre réponse.",
     # Emergencies come first, before anything else the bot says
     "urgent": (
         "En danger : 17 ou 112. Violences conjugales : 3919. Enfant en danger : 119. "

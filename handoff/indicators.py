@@ -83,6 +83,14 @@ CHANNELS = {"web": "Chat web", "sms": "SMS", "whatsapp": "WhatsApp", "telegram":
 # The residents' languages (locales/ of the application); another one shows as its code.
 LANGUAGES = {"fr": "Français", "ar": "Arabe", "en": "Anglais", "tr": "Turc"}
 APPOINTMENT_EVENTS = ("seen", "noshow", "excused")
+# The optional question on sex after the result (bot/dialogue/survey.py): the answers, and
+# the steps of the funnel a person had reached when answering (later steps are not split:
+# the answer is not kept to tag them).
+SEXES = {"femme": "Femme", "homme": "Homme", "autre": "Autre",
+         "non_dit": "Préfère ne pas dire"}
+SEX_STEPS = ["first_contact", "consent", "check_completed", "rights_found", "handoff",
+             "appointment_booked"]
+SEX_TOTAL = "total"
 
 
 # ---------------------------------------------------------------------- writing events
@@ -206,17 +214,24 @@ def _raw(session: Session, weeks: list[str], only: Any = None) -> Raw:
     sign = func.coalesce(FunnelEvent.delta, 1)
     rows = session.execute(
         select(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel, FunnelEvent.moment,
-               FunnelEvent.benefit, FunnelEvent.days, FunnelEvent.language, func.sum(sign),
+               FunnelEvent.benefit, FunnelEvent.days, FunnelEvent.language, FunnelEvent.sex,
+               func.sum(sign),
                func.sum(func.coalesce(FunnelEvent.amount_year, 0) * sign))
         .where(FunnelEvent.week >= weeks[0], FunnelEvent.week <= weeks[-1],
                *([only] if only is not None else []))
         .group_by(FunnelEvent.kind, FunnelEvent.week, FunnelEvent.channel,
                   FunnelEvent.moment, FunnelEvent.benefit, FunnelEvent.days,
-                  FunnelEvent.language))
+                  FunnelEvent.language, FunnelEvent.sex))
     benefits, channels, languages = set(), set(), set()
-    for kind, week, channel, moment, benefit, days, language, n, amount in rows:
+    for kind, week, channel, moment, benefit, days, language, sex, n, amount in rows:
         n, amount = int(n or 0), int(amount or 0)
         language = language or "fr"
+        if sex:
+            # Copies written when a person answered the question on sex: counted in the
+            # split by sex only, the other tables already count the steps themselves.
+            raw.count[(kind, "sex", sex)] += n
+            raw.count[(kind, "sex", SEX_TOTAL)] += n
+            continue
         for key in (("all", ""), ("week", week), ("moment", moment or ""),
                     ("channel", channel), ("benefit", benefit or ""), ("language", language)):
             raw.count[(kind,) + key] += n
@@ -387,6 +402,7 @@ def _build(raw: Raw, *, start: date, end: date, weeks: list[str], labels: dict[s
         _breakdown(raw, "language", "Par langue",
                    [(c, LANGUAGES.get(c, c)) for c in raw.languages]),
         _benefits(raw, labels),
+        _by_sex(raw),
         _durations(raw),
     ]
     return Report(start, end, weeks, tables)
@@ -416,6 +432,8 @@ def _hidden_cells(report: Report) -> set[tuple[str, str, str]]:
                     hidden.add((row.key, "all", ""))
                 elif table.key == "durations":
                     hidden.add(("durations", row.key, column))
+                elif table.key == "by_sex":
+                    hidden.add((column, "sex", row.key if row.key != "total" else SEX_TOTAL))
                 elif row.key == "total":
                     hidden.add((column, "all", ""))
                 else:
@@ -514,6 +532,26 @@ def _benefits(raw: Raw, labels: dict[str, str]) -> Table:
                      note="Un droit trouvé par aide et par vérification.")
 
 
+def _by_sex(raw: Raw) -> Table:
+    """The funnel of those who answered the optional question on sex, split by the answer.
+
+    Its total is theirs (not everyone's), masked like any other breakdown."""
+    keys = list(SEXES)
+    built = []
+    for kind in SEX_STEPS:
+        values = [raw.count[(kind, "sex", k)] for k in keys]
+        masks = protect(values, [(kind, "sex", k) in raw.hidden for k in keys])
+        cells = [Cell(None, m) if m else Cell(v) for v, m in zip(values, masks)]
+        built.append((cells, count_cell(raw.count[(kind, "sex", SEX_TOTAL)],
+                                        (kind, "sex", SEX_TOTAL) in raw.hidden)))
+    labels = dict(FUNNEL)
+    return _assemble("by_sex", "Par sexe (réponse facultative)", list(SEXES.items()),
+                     [(k, labels[k]) for k in SEX_STEPS], built,
+                     note="Personnes ayant répondu à la question facultative posée après le "
+                          "résultat, et les étapes atteintes à ce moment-là ; la réponse "
+                          "n'est gardée que dans ces comptes.")
+
+
 def _durations(raw: Raw) -> Table:
     columns = [("n", "Personnes"), ("median", "Médiane (jours)")] + [
         (f"d{low}", label) for low, _high, label in BUCKETS]
@@ -589,7 +627,7 @@ def to_text(report: Report) -> str:
         if table.key == "funnel":
             width = max(len(r.label) for r in body)
             lines += [f"{r.label:<{width}}  {r.cells[0].text:>14}" for r in body]
-        elif table.key in ("by_week", "by_moment", "by_channel", "by_language"):
+        elif table.key in ("by_week", "by_moment", "by_channel", "by_language", "by_sex"):
             # Turned on its side for a terminal: one line per figure, one column per week.
             header = ["", *[_short(table.key, r) for r in body]]
             grid = [header] + [[label, *[r.cells[i].text for r in body]]

@@ -59,6 +59,11 @@ class Benefit:
     rule: rule_engine.Rule | None = None  # eligibility on the profile's facts (facts.py)
     per: str = ""  # the result's "per" when it differs from ``period``
     legal_basis: str = ""
+    # How an accompanied claim reaches a referent: "open" puts the person in the referents'
+    # queue with the result; "offer" names it and lets the person ask (CONSEILLER, 1): for
+    # rights found for everyone of a place or an age (the 67100 callback, the FAJ), which
+    # would fill the queue with people who did not ask.
+    handoff: str = "open"
 
     @property
     def name(self) -> str:
@@ -149,6 +154,7 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         rule=expression,
         per=data.get("per", ""),
         legal_basis=data.get("legal_basis", ""),
+        handoff=data.get("handoff", "open"),
     )
 
 

@@ -100,6 +100,9 @@ class Conversation(Base):
     # NULL: outside every territory (national rights and contacts, no appointment) or not
     # known yet.
     territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
+    # The optional question on sex: None (not yet), "due" (a result was given), "asked",
+    # "done" (answered or skipped). Never the answer itself: that goes to the counts only.
+    sex_question: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # The language the bot writes in (a folder of locales/; bot/language.py), French first.
@@ -190,6 +193,10 @@ class FunnelEvent(Base):
     territory_id: Mapped[str | None] = mapped_column(String(40), index=True)
     # The conversation's language at this step: take-up split by language (anonymous too).
     language: Mapped[str] = mapped_column(String(8), default="fr", server_default="fr")
+    # The sex a person chose to give after the result (issue 16 item 5), only on the copies
+    # of the steps they had reached, written when they answered: counted apart from the
+    # rest (handoff/indicators.py), never kept on the person.
+    sex: Mapped[str | None] = mapped_column(String(10))
 
 
 class OutboxMessage(Base):

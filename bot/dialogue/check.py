@@ -159,6 +159,8 @@ def answer(turn: Turn) -> list[Reply]:
         value = facts.get(key)
     if value is None:
         value = from_entities(turn, question)
+    if value is not None and question.resolve is not None:
+        value = question.resolve(value, turn.answers)
     corrected = _corrections(turn, facts, current=key)
     if value is None and not corrected:
         corrected = _number_corrections(turn, key)
@@ -180,12 +182,27 @@ def answer(turn: Turn) -> list[Reply]:
         if related in noted and questions.BY_KEY[related].applies(
                 turn.conversation.moment or "other", turn.answers):
             turn.set_answer(related, noted.pop(related))
+    _read_what_follows(turn, key)
     replies = []
     if corrected:
         replies.append(_corrected_reply(turn, corrected))
     if noted:
         return replies + [confirm_facts(turn, noted, after=key)]
     return replies + next_step(turn, after=key)
+
+
+def _read_what_follows(turn: Turn, key: str) -> None:
+    """« Oui, le deuxième »: the question a yes calls for is answered in the same words."""
+    then = questions.FOLLOWS.get(key)
+    if then is None or then in turn.answers or not questions.BY_KEY[then].applies(
+            turn.conversation.moment or "other", turn.answers):
+        return
+    question = questions.BY_KEY[then]
+    value = question.parse(turn.text)
+    if value is not None and question.resolve is not None:
+        value = question.resolve(value, turn.answers)
+    if value is not None:
+        turn.set_answer(then, value)
 
 
 def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
@@ -376,14 +393,16 @@ def restart(turn: Turn) -> list[Reply]:
 
 
 def resume(turn: Turn) -> list[Reply] | None:
-    """REPRENDRE after a hand-off: the check goes on where it stopped, if it did."""
+    """REPRENDRE after a hand-off: the check (or its follow-up) goes on where it stopped."""
     conversation = turn.conversation
     if not conversation.consented:
         return None
     conversation.context = {}
     if conversation.moment is None:
         return [Reply(messages.text("resumed")), prompts.ask_moment(turn)]
-    question = questions.next_question(conversation.moment, turn.answers)
+    # The main check first; once it is done, the follow-up the person took and left.
+    question = questions.next_question(conversation.moment, turn.answers) \
+        or questions.next_followup(turn.answers)
     if question is None:
         return None
     return [Reply(messages.text("resumed")), prompts.ask(turn, question.key)]
@@ -405,7 +424,8 @@ def begin_check(turn: Turn) -> list[Reply]:
     """All answers are in: the profile is computed once this turn's transaction ends."""
     conversation = turn.conversation
     asked = set(questions.questions_for(conversation.moment, turn.answers))
-    asked |= set(turn.answers.get("followup") or [])
+    taken = turn.answers.get("followup") or []
+    asked |= set(taken) | {questions.FOLLOWS[k] for k in taken if k in questions.FOLLOWS}
     kept = {k: v for k, v in turn.answers.items() if k in asked}
     period = turn.clock().strftime("%Y-%m")
     turn.pending_check = build_profile(conversation.moment, kept, period)

@@ -13,7 +13,12 @@ state, so any worker can take the next turn. The handlers live in their flows:
     confirm     oui / non to facts understood in passing    check.confirm
     computing   a check interrupted before its result       check.begin_check (again)
     result      1 talk to a person, 2 start again,          results.after_result
-                ENCORE the follow-up questions (when offered)
+                ENCORE the follow-up questions (when offered;
+                on SMS offered in the turn after the result)
+
+Once after the first result, the next turn that ends at the result or the booked
+appointment also asks the optional question on sex (survey.py); the message after it is
+its answer (counted, never stored) or, if it is anything else, handled as usual.
     slot        a slot number, other dates, none            handoff_flow.choose
     booked      ANNULER, CHANGER, or words for the referent handoff_flow.after_booking
 
@@ -35,7 +40,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import language
-from bot.dialogue import check, commands, handoff_flow, languages, results
+from bot.dialogue import check, commands, handoff_flow, languages, results, survey
 from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_answers, record_event
 from bot.dialogue.types import IncomingMessage, Reply
 from handoff.contacts import contact_key
@@ -124,16 +129,23 @@ class DialogueCore:
             elif message.metadata.get("media") and not message.text.strip():
                 replies = commands.media_only(turn)
             else:
-                replies = commands.any_step(turn)
+                # The optional question on sex, if just asked: its answer, or a skip.
+                replies = survey.answer(turn)
+                if replies is None:
+                    replies = commands.any_step(turn)
             if replies is None:
                 replies = turn.notes.get("before", []) + self.dispatch(turn)
+            # After an SMS result, the next turn back at it brings what the result left out:
+            # the follow-up offer first, the optional question on sex a turn later.
+            replies = results.offer_pending(turn, replies)
+            replies = survey.ask_after(turn, replies)
             pending = turn.pending_check
             if then is not None and pending is None:
                 then(session, replies)
             erased = self._erased(session, conversation)
             if not erased:
                 self._close_turn(session, conversation, address, message, replies,
-                                 misunderstood_before)
+                                 misunderstood_before, private=bool(turn.notes.get("private")))
                 conversation_id = conversation.id
         if erased:
             # After the commit: the erased rows also leave SQLite's write-ahead log.
@@ -147,15 +159,18 @@ class DialogueCore:
 
     def _close_turn(self, session: Session, conversation: Conversation,
                     address: ChannelAddress, message: IncomingMessage, replies: list[Reply],
-                    misunderstood_before: int) -> None:
-        """Saves what the turn changed: the streak of misunderstandings, times, transcript."""
+                    misunderstood_before: int, *, private: bool = False) -> None:
+        """Saves what the turn changed: the streak of misunderstandings, times, transcript.
+
+        A `private` message (the answer to the question on sex) stays out of the transcript.
+        """
         if (conversation.misunderstood or 0) <= misunderstood_before:
             conversation.misunderstood = 0  # understood this time: the streak ends
         conversation.person.last_message_at = self.clock()
         conversation.updated_at = self.clock()
         if conversation.consented:
             address.address = message.sender
-            self._record(session, conversation, message.text, replies)
+            self._record(session, conversation, None if private else message.text, replies)
 
     @staticmethod
     def dispatch(turn: Turn) -> list[Reply]:

@@ -54,7 +54,14 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
                             strict=False):
         children[index]["school"] = level
     if answers.get("child_disability") and children:
-        children[0]["disability"] = True  # the AEEH is counted once: which child matters not
+        # The AEEH is the child's (under 20, its own amount): mark the ones named; with
+        # one child, or none named, the first under 20.
+        named = answers.get("disabled_children")
+        if named is None:
+            named = [next((i for i, c in enumerate(children) if c["age"] < 20), 0)]
+        for index in named:
+            if 0 <= int(index) < len(children):
+                children[int(index)]["disability"] = True
     alimony = None
     if "alimony_received" in answers:
         received = float(answers["alimony_received"])

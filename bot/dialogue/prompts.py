@@ -88,6 +88,10 @@ def describe_facts(facts: dict) -> str:
         elif key == "children_school":
             labels = ", ".join(messages.SCHOOL_LABELS[level] for level in value)
             parts.append(messages.text("fact_children_school", value=labels))
+        elif key == "disabled_children":
+            ranks = [str(int(i) + 1) for i in value]
+            joined = ", ".join(ranks[:-1]) + " et " + ranks[-1] if len(ranks) > 1 else ranks[0]
+            parts.append(messages.text("fact_disabled_children", value=joined))
         elif key == "children_ages":
             ages = [str(a) for a in value]
             joined = ", ".join(ages[:-1]) + " et " + ages[-1] if len(ages) > 1 else ages[0]

@@ -81,6 +81,9 @@ class Question:
     applies: Callable[[str, dict], bool]
     choices: str | None = None  # a name in messages.CHOICES
     kind: str = "text"  # "amount" questions take an amount entity from the NLU
+    # What the parsed words mean given the earlier answers (« le deuxième » -> child 1),
+    # None when they point at nothing.
+    resolve: Callable[[Any, dict], Any] | None = None
 
 
 QUESTIONS: list[Question] = [
@@ -154,6 +157,22 @@ def _yes_no_choice(text: str) -> Any:
     return index == 0 if index is not None else yes_no(text)
 
 
+def _child_disability(text: str) -> Any:
+    """Oui / non, or words naming the child (« le deuxième », « les deux »): a yes."""
+    answer = _yes_no_choice(text)
+    if answer is None and answers.which_children(text):
+        return True
+    return answer
+
+
+def _disabled_children(said: dict, answers_so_far: dict) -> Any:
+    return answers.resolve_children(said, answers_so_far.get("children_ages") or [])
+
+
+def _several_children(answers_so_far: dict) -> bool:
+    return len(answers_so_far.get("children_ages") or []) > 1
+
+
 def _partner_age(text: str) -> Any:
     return answers.age(text)
 
@@ -184,8 +203,12 @@ FOLLOWUPS: list[Question] = [
     # ASF: reduced or stopped by the alimony the other parent pays, 0 when it is not paid.
     Question("alimony_received", _amount, lambda m, a: _single_parent(a), kind="amount"),
     Question("children_school", answers.school_levels, lambda m, a: bool(school_children(a))),
-    Question("child_disability", _yes_no_choice, lambda m, a: _with_children(a),
+    Question("child_disability", _child_disability, lambda m, a: _with_children(a),
              choices="yes_no"),
+    # AEEH per child (its amount and age limit are the child's): which one, when several.
+    Question("disabled_children", answers.which_children,
+             lambda m, a: a.get("child_disability") is True and _several_children(a),
+             resolve=_disabled_children),
     Question("autonomy_loss", _yes_no_choice, lambda m, a: m == "senior" or _age_of(a) >= 60,
              choices="yes_no"),
     # The partner's age matters where the applicant's stands in badly: near retirement.
@@ -203,9 +226,12 @@ FOLLOWUP_RIGHTS = {
     "alimony_received": ["asf"],
     "children_school": ["bourse_college", "bourse_lycee", "ars"],
     "child_disability": ["aeeh"],
+    "disabled_children": ["aeeh"],
     "autonomy_loss": ["apa"],
     "partner_age": ["aspa", "asi", "apa"],
 }
+# Questions a yes to another one calls for (not counted in the offer: asked only then).
+FOLLOWS = {"child_disability": "disabled_children"}
 # Rights for young people only: not counted in the offer to whom they cannot concern.
 YOUTH_RIGHTS = {"contrat_engagement_jeune": 25, "strasbourg_fonds_aide_jeunes": 25}
 # Questions that change the amount of a right already found (RSA majoré, ASF less the
@@ -220,7 +246,8 @@ def followups(moment: str, answers_so_far: dict, found: set[str]) -> tuple[list[
         return [], 0
     keys, rights = [], set()
     for question in FOLLOWUPS:
-        if question.key in answers_so_far or not question.applies(moment, answers_so_far):
+        if question.key in answers_so_far or question.key in FOLLOWS.values() \
+                or not question.applies(moment, answers_so_far):
             continue
         concerned = {right for right in FOLLOWUP_RIGHTS[question.key]
                      if _age_of(answers_so_far) <= YOUTH_RIGHTS.get(right, 200)}
@@ -237,4 +264,7 @@ def next_followup(answers_so_far: dict) -> Question | None:
     for key in answers_so_far.get("followup") or []:
         if key not in answers_so_far:
             return BY_KEY[key]
+        then = FOLLOWS.get(key)
+        if then and then not in answers_so_far and BY_KEY[then].applies("", answers_so_far):
+            return BY_KEY[then]
     return None

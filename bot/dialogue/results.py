@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from bot import messages, parsing
-from bot.dialogue import check, handoff_flow, prompts, questions
+from bot.dialogue import check, handoff_flow, prompts, questions, survey
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 from storage.models import EligibilityResult
@@ -30,7 +30,8 @@ def largest_first(benefits: list[dict]) -> list[dict]:
         12 if b.get("per") == "month" else 1))
 
 
-ENCORE = re.compile(r"\b(encore|continuer|continue|on continue|d autres questions|vas y|allez)\b")
+ENCORE = re.compile(r"\b(encore|encor|encores|ancore|ancor|enocre|encroe|econre|continuer|"
+                    r"continue|on continue|d autres questions|vas y|allez)\b")
 
 
 def after_result(turn: Turn) -> list[Reply]:
@@ -42,7 +43,7 @@ def after_result(turn: Turn) -> list[Reply]:
         return begin_followup(turn, offer["keys"])
     if index is None:
         answer = questions.yes_no(turn.text)
-        if answer is False and offer:
+        if answer is False and offer and offer.get("shown", True):
             return decline_followup(turn)  # « non »: the result stays as it was
         index = 0 if answer else None
     if index == 0:
@@ -63,16 +64,35 @@ def offer_followup(turn: Turn, eligible: list[dict]) -> list[Reply]:
     """« Encore N questions ? » after the result, when they could add or change a right.
 
     It comes just before the usual prompt, which keeps 1 (a person) and 2 (start again)
-    and « oui » for a person; ENCORE takes the follow-up. It is left out of SMS (`detail`):
-    the first result already costs up to the SMS budget (12 parts, issue 12).
+    and « oui » for a person; ENCORE takes the follow-up. On SMS it waits for the next
+    exchange (`offer_pending`): the result is the check's largest turn and with the offer
+    it cost a 13th part to residents at 12 (the budget, issue 12). Elsewhere it comes with
+    the result, marked `detail` so the evaluation's SMS count leaves it out as SMS does.
     """
     keys, aids = questions.followups(turn.conversation.moment or "other", turn.answers,
                                      {b["id"] for b in eligible})
-    if not keys or turn.channel == "sms":
+    if not keys:
         turn.conversation.context = {}
         return []
-    turn.conversation.context = {"followup": {"keys": keys}}
+    later = turn.channel == "sms"
+    turn.conversation.context = {"followup": {"keys": keys, "aids": aids, "shown": not later}}
+    if later:
+        return []
     return [Reply(messages.text("offer_followup", aids=aids, count=len(keys)), detail=True)]
+
+
+def offer_pending(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    """The SMS offer, in the turn after the result, when it ends back at the result."""
+    if turn.conversation not in turn.session:
+        return replies  # erased this turn
+    offer = (turn.conversation.context or {}).get("followup")
+    if not offer or offer.get("shown", True) or turn.conversation.state != "result" \
+            or turn.pending_check is not None or not replies or parsing.command_in(turn.text):
+        return replies
+    turn.conversation.context = {"followup": {**offer, "shown": True}}
+    turn.notes["offered"] = True  # one extra at a time: the question on sex waits
+    text = messages.text("offer_followup", aids=offer.get("aids", 1), count=len(offer["keys"]))
+    return [*replies[:-1], Reply(text), *replies[-1:]]
 
 
 def begin_followup(turn: Turn, keys: list[str]) -> list[Reply]:
@@ -115,6 +135,7 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
     conversation.state = "result"
     eligible = [b for b in computed["benefits"] if b.get("eligible")]
     if previous is None:
+        survey.due(turn)
         turn.event("check_completed")
         if eligible:  # one per check: the take-up figures count people with a right
             turn.event("rights_found")
@@ -130,9 +151,12 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
                    if info.accompanied_claim]
     if accompanied:
         # A claim best made with someone (RSA, AAH, ASPA): the hand-off opens now, so
-        # referents see it, and the person is one reply away from choosing a slot. The
-        # largest such right is named; the others are counted, to keep one SMS.
-        handoff_flow.open_only(turn, trigger="accompanied_claim")
+        # referents see it, and the person is one reply away from choosing a slot. Rights
+        # found for a whole postcode or age group (the 67100 callback, the FAJ) are only
+        # offered: the person asks (1, CONSEILLER), the queue holds people who need it.
+        # The largest such right is named; the others are counted, to keep one SMS.
+        if any(info.handoff == "open" for info in accompanied):
+            handoff_flow.open_only(turn, trigger="accompanied_claim")
         names = accompanied[0].name
         if len(accompanied) > 1:
             names = messages.text("and_others", first=names, count=len(accompanied) - 1)

@@ -134,6 +134,20 @@ def test_the_instrument_counts_a_completed_check_a_misfill_and_an_alarm(eligibil
     assert report.summary_line().startswith("conversations: completion 100.0%, correct rights ")
 
 
+def test_the_instrument_follows_a_persona_through_the_follow_up_on_sms(eligibility):
+    """The SMS persona with the disabled second child: its first result, « merci » (the
+    offer comes), « encore », the questions, the second result; each check within 12 parts."""
+    persona = _persona("other-karim-aeeh-second-child")
+    assert persona.channel == "sms"
+    report = ev.evaluate("http://127.0.0.1:9", eligibility, personas=[persona], sentences=[])
+    (result,) = report.personas
+    assert result.completed and result.rights_correct, result.failures
+    assert "aeeh" in result.found_rights  # the second child's, under 20
+    assert result.followup_parts is not None and 0 < result.followup_parts <= ev.SMS_PART_LIMIT
+    assert result.sms_parts <= ev.SMS_PART_LIMIT
+    assert any("ENCORE" in reply for _said, replies in result.transcript for reply in replies)
+
+
 # ------------------------------------------------------------------------------- the evaluation
 
 @pytest.mark.conversation_eval
