@@ -149,6 +149,7 @@ TEXTS: dict[str, str] = {
     "estimate": "C'est une estimation, pas une décision : c'est l'organisme qui décide.",
     "offer_human": "Voulez-vous en parler avec une personne ?",
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
+    "after_thanks": "Avec plaisir ! Écrivez ici quand vous voulez : 1 pour parler à une personne.",
     "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
     # Follow-up after the first result (questions.FOLLOWUPS): a few more questions, if wanted
     "offer_followup": ("Pour vérifier {aids} aide(s) de plus : encore {count} question(s). "

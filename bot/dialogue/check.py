@@ -169,6 +169,11 @@ def answer(turn: Turn) -> list[Reply]:
             return _apply_corrections(turn, corrected)
         if _is_mistake(turn.text):
             return _back_one(turn)
+        ahead = {k: v for k, v in facts.items() if k != key and k not in turn.answers}
+        if ahead:
+            # « 2 enfants de 4 et 9 ans » asked the age: other facts, not an answer to this
+            # one; noted (and confirmed as any fact in passing), then this question again.
+            return [confirm_facts(turn, ahead, after=None)]
         reask = Reply(messages.text(f"reask_{key}"), prompts.choices(question))
         return prompts.not_understood(turn, reask)
     turn.set_answer(key, value)
@@ -215,6 +220,10 @@ def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
             return _apply_corrections(turn, corrected)
         if _is_mistake(turn.text):
             return _back_one(turn)
+        ahead = {k: v for k, v in answers.facts_in(turn.text).items()
+                 if k not in (key, pair) and k not in turn.answers}
+        if ahead:
+            return [confirm_facts(turn, ahead, after=None)]
         return prompts.not_understood(turn, Reply(messages.text(f"reask_{key}_{pair}"),
                                                   prompts.choices(questions.BY_KEY[key])))
     turn.conversation.misunderstood = 0
@@ -240,8 +249,11 @@ def confirm(turn: Turn) -> list[Reply]:
     after = context.get("after")
     index = parsing.parse_choice(turn.text, messages.CHOICES["confirm"])
     verdict = (index == 0) if index is not None else questions.yes_no(turn.text)
-    replacement = {k: v for k, v in answers.facts_in(turn.text).items() if k in noted}
+    facts = answers.facts_in(turn.text)
+    replacement = {k: v for k, v in facts.items() if k in noted}
     if verdict is None and not replacement:
+        if facts and turn.conversation.moment is not None:
+            return _carry_on(turn, noted, after)
         return prompts.not_understood(turn, prompts.confirm_prompt(turn))
     turn.conversation.context = {}
     turn.conversation.misunderstood = 0
@@ -258,6 +270,21 @@ def confirm(turn: Turn) -> list[Reply]:
     if turn.conversation.moment is None:
         return replies + [prompts.ask_moment(turn)]
     return replies + next_step(turn, after=after)
+
+
+def _carry_on(turn: Turn, noted: dict, after: str | None) -> list[Reply]:
+    """« 34 ans, 67100 » instead of « oui »: the person read what was noted, did not object
+    and went on with the check. What was noted stands, and the message is read as the
+    answer to the next question (its facts in passing confirmed as usual): nothing is lost.
+    """
+    turn.conversation.context = {}
+    turn.conversation.misunderstood = 0
+    for key, value in noted.items():
+        turn.set_answer(key, value)
+    asked = next_step(turn, after=after)
+    if not turn.conversation.state.startswith("ask:"):
+        return asked  # every answer is in: the check is computed
+    return answer(turn)
 
 
 def confirm_facts(turn: Turn, facts: dict[str, Any], *, after: str | None) -> Reply:

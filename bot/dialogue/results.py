@@ -30,6 +30,12 @@ def largest_first(benefits: list[dict]) -> list[dict]:
         12 if b.get("per") == "month" else 1))
 
 
+# « merci », « ok merci » after the result close the exchange: they are not a « oui » to
+# « Voulez-vous en parler avec une personne ? » (that booked people who were only polite),
+# nor a message not understood. « oui merci » still says yes.
+THANKS = re.compile(r"\b(merci\w*|mrc|mci|remercie\w*|thanks?|thank you|thx|ty|tesekkur\w*|"
+                    r"sagol|saol|sag ol)\b|شكرا")
+SAYS_YES = re.compile(r"\b(oui|ouais|ouai|yes|evet)\b|نعم")
 ENCORE = re.compile(r"\b(encore|encor|encores|ancore|ancor|enocre|encroe|econre|continuer|"
                     r"continue|on continue|d autres questions|vas y|allez)\b")
 
@@ -41,6 +47,8 @@ def after_result(turn: Turn) -> list[Reply]:
     words = parsing.normalize(turn.text).replace("'", " ")
     if index is None and offer and ENCORE.search(words):
         return begin_followup(turn, offer["keys"])
+    if index is None and THANKS.search(words) and not SAYS_YES.search(words):
+        return [Reply(messages.text("after_thanks"))]
     if index is None:
         answer = questions.yes_no(turn.text)
         if answer is False and offer and offer.get("shown", True):

@@ -47,6 +47,8 @@ def ask_after(turn: Turn, replies: list[Reply]) -> list[Reply]:
             or conversation.state not in ASKED_AT or not replies:
         return replies
     conversation.sex_question = "asked"
+    if not replies[-1].choices:  # no prompt to keep last (« Avec plaisir ! » after a merci)
+        return [*replies, Reply(messages.text("ask_sex"))]
     return [*replies[:-1], Reply(messages.text("ask_sex")), *replies[-1:]]
 
 

@@ -325,3 +325,47 @@ def test_housing_and_rent_in_one_answer_save_a_message(client, chat):
     assert answers_of(client, chat)["housing"] == "social_tenant"
     assert answers_of(client, chat)["rent"] == 520
     assert chat.last == messages.text("ask_disability")
+
+
+# ------------------------------------------------------------------ nothing said is lost
+def test_facts_for_a_later_question_are_noted_and_this_one_asked_again(client, chat):
+    start(chat, "5")  # age and postcode come first
+    chat.say("je gagne 1200 par mois")
+    assert chat.last == messages.text("confirm_noted", facts="salaire 1 200 €")
+    chat.say("oui")
+    assert chat.last == messages.text("ask_age_postcode")  # the question still open
+    chat.say("34 ans, 67100")
+    stored = answers_of(client, chat)
+    assert stored["salary"] == 1200 and stored["age"] == 34
+    assert stored["postcode"] == "67100"
+
+
+def test_going_on_instead_of_confirming_keeps_what_was_noted_and_the_new_answer(client, chat):
+    """« 34 ans 67100 » to « J'ai noté : enfants de 4 et 9 ans. C'est bien ça ? »: the person
+    read it, did not object and answered what comes next."""
+    chat.say("bonjour")
+    chat.say("ouais")
+    chat.say("je vis seule avec mes 2 enfants de 4 et 9 ans")
+    assert chat.last == messages.text("confirm_noted", facts="enfants de 4 et 9 ans")
+    chat.say("34 ans 67100")
+    stored = answers_of(client, chat)
+    assert stored["children_ages"] == [4, 9]
+    assert stored["age"] == 34 and stored["postcode"] == "67100"
+    assert chat.last == messages.text("ask_housing_rent")
+    chat.say("blabla")  # not an answer: asked again
+    assert chat.last == messages.text("reask_housing_rent")
+
+
+def test_merci_after_the_result_is_not_a_yes_to_a_person(client, chat):
+    from storage.handoff import Handoff
+
+    start(chat, "5")
+    for text in ["40 ans 67200", "seul", "proprietaire", "non", "2000", "0", "0"]:
+        chat.say(text)
+    assert state_of(client, chat) == "result"
+    chat.say("ok merci")
+    assert chat.replies[0]["text"] == messages.text("after_thanks")
+    with client.app.state.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Handoff)) == 0
+    chat.say("oui merci")  # a yes with thanks is still a yes
+    assert state_of(client, chat) != "result"
