@@ -47,6 +47,19 @@ def agenda_page(request: Request, who: CurrentReferent, session: DbSession,
                   absences=mine, file_absences=from_file, **notices(ok, error))
 
 
+NOT_YOURS = ("Ce rendez-vous est celui d'un·e collègue d'un autre lieu : cette personne, "
+             "ou un·e admin, peut le modifier.")
+
+
+def may_mark(who, territory, appointment) -> bool:
+    """A referent marks their own appointments and those at the places where they work
+    (covering a colleague there); an admin, any of the territory."""
+    if who.has_role("admin") or appointment.referent_id == who.referent_id:
+        return True
+    referent = territory.referents.get(who.referent_id)
+    return referent is not None and appointment.place_id in referent.places
+
+
 @router.post("/appointments/{appointment_id}/status")
 def appointment_status(request: Request, who: CheckedReferent, session: DbSession,
                        territory: Territory, appointment_id: int, status: str = Form(""),
@@ -56,6 +69,9 @@ def appointment_status(request: Request, who: CheckedReferent, session: DbSessio
     if appointment is None or not in_territory(request, appointment.handoff.territory_id,
                                                territory):
         return not_found(request, who)  # another territory's looks like none at all
+    if not may_mark(who, territory, appointment):
+        return render(request, "refused.html", status=403, message=NOT_YOURS, me=who,
+                      heading="Accès réservé")
     before = appointment.status
     audit(session, who, "appointment", handoff_id=appointment.handoff_id,
           conversation_id=appointment.handoff.conversation_id)

@@ -314,3 +314,33 @@ def test_add_referent_sets_exactly_the_roles_given(sqlite_db, monkeypatch, capsy
     assert add("julien@ccas.example") == ["referent"]
     assert add("chloe@projet.example", "projet", "projet") == ["projet"]  # reset: still alone
     assert "roles: projet" in capsys.readouterr().out
+
+
+def test_a_referent_marks_only_appointments_at_their_own_places(referent, sqlite_db,
+                                                                console_app):
+    """amina works at France Services Neudorf only: sophie's appointment at the Centre
+    social Ampère is not hers to mark excused; julien's at France Services Neudorf is."""
+    from handoff.booking import book
+    from storage.handoff import Appointment
+
+    territory = console_app.state.territory
+    now = datetime.now(UTC)
+    booked = {}
+    with sqlite_db.session() as session:
+        for colleague in ("sophie", "julien"):
+            slot = next(s for s in free_slots(session, territory, "acces_droits", now)
+                        if s.referent_id == colleague
+                        and s.place_id not in ("ccas-neudorf",)
+                        and (colleague == "sophie" or s.place_id == "france-services-neudorf"))
+            handoff_id = new_handoff(session, reason_id="acces_droits")
+            booked[colleague] = book(session, handoff_id=handoff_id, slot=slot).id
+    token = csrf_of(referent.get("/console/agenda").text)
+    refused = referent.post(f"/console/appointments/{booked['sophie']}/status",
+                            data={"csrf": token, "status": "excused"})
+    assert refused.status_code == 403 and "autre lieu" in refused.text
+    allowed = referent.post(f"/console/appointments/{booked['julien']}/status",
+                            data={"csrf": token, "status": "excused"})
+    assert allowed.status_code == 200 and "Rendez-vous mis à jour." in allowed.text
+    with sqlite_db.session() as session:
+        assert session.get(Appointment, booked["sophie"]).status == "booked"
+        assert session.get(Appointment, booked["julien"]).status == "excused"
