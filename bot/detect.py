@@ -23,6 +23,11 @@ MIN_WORDS = 4  # Latin-script words before a message says its language
 MIN_CONFIDENCE = 0.80  # lingua's confidence in its first answer
 MIN_LEAD = 0.50  # and its lead over the second
 _WORD = re.compile(r"[^\W\d_]{2,}")
+# Words only French among the residents' languages: two of them and the message is French,
+# whatever lingua says of a short one with a typo (« il est au colege » scored English).
+FRENCH_MARKERS = frozenset({"je", "il", "elle", "est", "suis", "ai", "au", "aux", "les",
+                            "des", "du", "et", "une", "pas", "mon", "mes", "avec", "pour",
+                            "dans", "nous", "vous", "qui", "que", "sont", "ont"})
 
 
 def _is_arabic(char: str) -> bool:
@@ -39,6 +44,8 @@ def guess(text: str, *, low_accuracy: bool = True) -> str | None:
         return "ar" if "ar" in language.available() else None
     words = _WORD.findall(text)
     if len(words) < MIN_WORDS:
+        return None
+    if sum(w.lower() in FRENCH_MARKERS for w in words) >= 2:
         return None
     values = _detector(low_accuracy).compute_language_confidence_values(" ".join(words))
     if not values:

@@ -123,6 +123,7 @@ class DialogueCore:
                         number=message.metadata.get("to"))
             turn.route()
             languages.prepare(turn)
+            turn.notes["state_before"] = conversation.state
             misunderstood_before = conversation.misunderstood or 0
             if conversation.consented and handoff_flow.held(turn):
                 replies = commands.while_held(turn)

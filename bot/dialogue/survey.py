@@ -46,6 +46,8 @@ def ask_after(turn: Turn, replies: list[Reply]) -> list[Reply]:
             or turn.notes.get("offered") or parsing.command_in(turn.text) \
             or conversation.state not in ASKED_AT or not replies:
         return replies
+    if conversation.state == "booked" and turn.notes.get("state_before") != "booked":
+        return replies  # the booking's own turn: its confirmation (place, papers) alone
     conversation.sex_question = "asked"
     if not replies[-1].choices:  # no prompt to keep last (« Avec plaisir ! » after a merci)
         return [*replies, Reply(messages.text("ask_sex"))]
