@@ -248,9 +248,7 @@ def renew(db: Database, message: Claimed, *, worker: str, now: datetime | None =
     with db.session() as session:
         result = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.status == "sending",
-                   OutboxMessage.claimed_by == worker,
-                   OutboxMessage.attempts == message.attempts)
+            .where(*_held_by(message, worker))
             .values(lease_until=now + LEASE)
             .execution_options(synchronize_session=False))
         return result.rowcount == 1
@@ -302,15 +300,20 @@ def mark_failed(db: Database, message_id: int, *, error: str, permanent: bool,
         return "pending"
 
 
+def _held_by(message: Claimed, worker: str) -> tuple:
+    """The row while `worker` holds this claim (the attempt count tells it from a later
+    claim by the same worker)."""
+    return (OutboxMessage.id == message.id, OutboxMessage.status == "sending",
+            OutboxMessage.claimed_by == worker, OutboxMessage.attempts == message.attempts)
+
+
 def defer(db: Database, message: Claimed, *, until: datetime, worker: str) -> bool:
     """Puts a claimed message back, untried, until `until` (a campaign message claimed
     outside the allowed hours); False if the claim was no longer ours."""
     with db.session() as session:
         result = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == message.id, OutboxMessage.status == "sending",
-                   OutboxMessage.claimed_by == worker,
-                   OutboxMessage.attempts == message.attempts)
+            .where(*_held_by(message, worker))
             .values(status="pending", lease_until=None, next_attempt_at=until,
                     attempts=OutboxMessage.attempts - 1)
             .execution_options(synchronize_session=False))

@@ -4,7 +4,6 @@ workers at once, web processes without the jobs, and the real commands."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -22,7 +21,7 @@ from handoff.retention import purge
 from storage.db import Database
 from storage.models import OutboxMessage, Person
 from tests.helpers.app import Chat
-from tests.helpers.processes import free_port
+from tests.helpers.processes import free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -154,13 +153,7 @@ def test_serve_two_processes_and_a_worker_on_a_fresh_database(fresh_pg, tmp_path
         assert "Traceback" not in serve_log
         assert processes[1].poll() is None, logs[1].read_text()[-3000:]
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(*processes)
     worker_log = logs[1].read_text()
     assert "reminders and retention running" in worker_log, worker_log[-3000:]
     assert "Traceback" not in worker_log, worker_log[-3000:]
