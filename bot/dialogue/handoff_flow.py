@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot import messages, parsing
+from bot import language, messages, parsing
 from bot.dialogue import prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
@@ -155,15 +155,15 @@ def offer_slots(turn: Turn, handoff: Handoff, *, after: datetime | None,
         "resume": resume,
     }
     conversation.state = "slot"
-    first = describe_slot(found.slots[0], territory)
+    first = describe_slot(found.slots[0], territory, language.current())
     key = "slot_offer_urgent" if handoff.urgent else "slot_offer"
     return [Reply(messages.text(key, place=first["place"]),
                   labels + extra + [messages.CHOICES["slot_none"][0]])]
 
 
 def slot_label(territory: Territory, slot: Slot) -> str:
-    parts = describe_slot(slot, territory)
-    return messages.text("slot_label", day=messages.short_day(parts["day"]),
+    parts = describe_slot(slot, territory, language.current())
+    return messages.text("slot_label", day=messages.short_day(parts["day_short"]),
                          time=parts["time"], place=parts["place"])
 
 
@@ -237,7 +237,8 @@ def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
 
 
 def confirmation(turn: Turn, appointment: Appointment) -> Reply:
-    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff))
+    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff),
+                          language.current())
     text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
                          place=parts["place"], address=parts["address"],
                          referent=parts["referent"], documents=", ".join(documents(turn)))
@@ -330,7 +331,8 @@ def held(turn: Turn) -> bool:
 
 
 def _booked_text(turn: Turn, appointment: Appointment) -> str:
-    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff))
+    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff),
+                          language.current())
     return messages.text("booking_reminder_inline", day=parts["day"], time=parts["time"],
                          place=parts["place"])
 
