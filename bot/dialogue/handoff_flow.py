@@ -30,7 +30,6 @@ REASON_FOR_BENEFIT = {"rsa": "rsa", "aah": "handicap", "aspa": "retraite_aspa"}
 REASON_FOR_MOMENT = {"child": "naissance", "senior": "retraite_aspa"}
 GENERAL_REASON = "acces_droits"
 URGENT_REASON = "urgence"
-DEFAULT_DOCUMENTS = ["une pièce d'identité", "un justificatif de domicile"]
 MAX_DOCUMENTS = 4
 
 CANCEL_WORDS = {"annuler", "annule", "annulation", "annuler le rdv", "annuler rdv",
@@ -271,7 +270,7 @@ def documents(turn: Turn) -> list[str]:
         for docs in lists:  # the first document of each right, then the second…
             if rank < len(docs) and docs[rank] not in seen:
                 seen.append(docs[rank])
-    return seen[:MAX_DOCUMENTS] or list(DEFAULT_DOCUMENTS)
+    return seen[:MAX_DOCUMENTS] or [messages.text("documents_default")]
 
 
 # ----------------------------------------------------------------- afterwards

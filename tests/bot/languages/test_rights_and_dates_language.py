@@ -93,3 +93,14 @@ def test_the_same_check_in_french_reads_as_before(client):
     assert chat.replies[-1]["choices"][0] == "mer. 2 déc. 9h, France Services Neudorf"
     chat.say("1")
     assert "mercredi 2 décembre" in chat.text
+
+
+def test_a_person_asked_for_before_any_result_gets_the_usual_documents_in_english(client):
+    chat = Chat(client, "en-advisor")
+    chat.say("Hello, I would like to know which benefits I can get please")
+    chat.say("yes")
+    chat.say("ADVISOR")
+    assert chat.replies[-1]["choices"][0] == "Wed 2 Dec 9:00, France Services Neudorf"
+    chat.say("1")
+    assert "Wednesday 2 December" in chat.text
+    assert "an ID document, a proof of address" in chat.text
