@@ -13,7 +13,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 
-from bot import language, messages
+from bot import language, messages, rights
 
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 # Numbers of two digits or more (emergency numbers, postcodes, examples) are kept as written;
@@ -45,11 +45,16 @@ def problems(source: str, translation: str) -> list[str]:
     return found
 
 
+def entries() -> dict[str, str]:
+    """Every French text residents read: the messages, then the rights' texts."""
+    return {**messages.catalogue_entries(), **rights.entries()}
+
+
 def check(code: str) -> Report:
-    entries = messages.catalogue_entries()
+    sources = entries()
     po = language.catalogue(code)
     report = Report(code)
-    for key, source in entries.items():
+    for key, source in sources.items():
         entry = po.get(key)
         if entry is None or not entry[1].strip():
             report.missing.append(key)
@@ -60,7 +65,7 @@ def check(code: str) -> Report:
                 report.fuzzy.append(key)
             if problems(source, entry[1]):
                 report.broken.append(f"{key}: {', '.join(problems(source, entry[1]))}")
-    report.unknown = sorted(set(po) - set(entries))
+    report.unknown = sorted(set(po) - set(sources))
     return report
 
 
@@ -76,7 +81,7 @@ def update(code: str) -> int:
             old = {m.context: m for m in read_po(handle, locale=code) if m.id and m.context}
     catalog = Catalog(locale=code, project="Passerelle", fuzzy=False)
     changed = 0
-    for key, source in messages.catalogue_entries().items():
+    for key, source in entries().items():
         previous = old.get(key)
         if previous is None:
             catalog.add(source, "", context=key)
@@ -108,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     status = 0
-    total = len(messages.catalogue_entries())
+    total = len(entries())
     for code in codes:
         report = check(code)
         print(f"{code}: {total - len(report.missing) - len(report.stale)}/{total} translated, "

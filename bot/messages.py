@@ -236,6 +236,8 @@ TEXTS: dict[str, str] = {
         "C'est noté : {day} à {time}, {place}, {address}. Vous verrez {referent}. "
         "À apporter : {documents}."
     ),
+    # What to bring when no right was found (asked for a person before any result).
+    "documents_default": "une pièce d'identité, un justificatif de domicile",
     "booking_cancelled": "Rendez-vous annulé.",
     "booking_reminder_inline": "Votre rendez-vous : {day} à {time}, {place}.",
     "link_calendar": "Ajouter à mon agenda : {url}",

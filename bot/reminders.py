@@ -50,9 +50,9 @@ def _remind(session: Session, territory: Territory, territories: Territories, *,
         # Claimed first, so two workers never both remind the same appointment.
         if not reminders.mark_sent(session, appointment_id=appointment.id, now=now):
             continue
-        parts = describe_slot(Slot.of(appointment), territory)
         sender = territory.own_number if address.channel == "sms" else None
-        with language.use(conversation.language):  # the person's language, rendered in it
+        with language.use(conversation.language) as code:  # the person's language, rendered in it
+            parts = describe_slot(Slot.of(appointment), territory, code)
             text = messages.text("reminder", time=parts["time"], place=parts["place"],
                                  address=parts["address"])
             enqueue_for_address(session, address, [Reply(text)], now=now, sender=sender)

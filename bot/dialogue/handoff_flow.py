@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot import messages, parsing
+from bot import language, messages, parsing, rights
 from bot.dialogue import prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
@@ -30,7 +30,6 @@ REASON_FOR_BENEFIT = {"rsa": "rsa", "aah": "handicap", "aspa": "retraite_aspa"}
 REASON_FOR_MOMENT = {"child": "naissance", "senior": "retraite_aspa"}
 GENERAL_REASON = "acces_droits"
 URGENT_REASON = "urgence"
-DEFAULT_DOCUMENTS = ["une pièce d'identité", "un justificatif de domicile"]
 MAX_DOCUMENTS = 4
 
 CANCEL_WORDS = {"annuler", "annule", "annulation", "annuler le rdv", "annuler rdv",
@@ -155,15 +154,15 @@ def offer_slots(turn: Turn, handoff: Handoff, *, after: datetime | None,
         "resume": resume,
     }
     conversation.state = "slot"
-    first = describe_slot(found.slots[0], territory)
+    first = describe_slot(found.slots[0], territory, language.current())
     key = "slot_offer_urgent" if handoff.urgent else "slot_offer"
     return [Reply(messages.text(key, place=first["place"]),
                   labels + extra + [messages.CHOICES["slot_none"][0]])]
 
 
 def slot_label(territory: Territory, slot: Slot) -> str:
-    parts = describe_slot(slot, territory)
-    return messages.text("slot_label", day=messages.short_day(parts["day"]),
+    parts = describe_slot(slot, territory, language.current())
+    return messages.text("slot_label", day=messages.short_day(parts["day_short"]),
                          time=parts["time"], place=parts["place"])
 
 
@@ -237,7 +236,8 @@ def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
 
 
 def confirmation(turn: Turn, appointment: Appointment) -> Reply:
-    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff))
+    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff),
+                          language.current())
     text = messages.text("booking_confirmed", day=parts["day"], time=parts["time"],
                          place=parts["place"], address=parts["address"],
                          referent=parts["referent"], documents=", ".join(documents(turn)))
@@ -265,12 +265,12 @@ def documents(turn: Turn) -> list[str]:
     # The rights the appointment is for (a claim made with someone) first, then the largest.
     found.sort(key=lambda b: (not eligibility.benefit(b["id"]).accompanied_claim,
                               -(b.get("amount") or 0) * (12 if b.get("per") == "month" else 1)))
-    lists = [eligibility.benefit(b["id"]).documents for b in found]
+    lists = [rights.documents(eligibility.benefit(b["id"])) for b in found]
     for rank in range(max((len(docs) for docs in lists), default=0)):
         for docs in lists:  # the first document of each right, then the second…
             if rank < len(docs) and docs[rank] not in seen:
                 seen.append(docs[rank])
-    return seen[:MAX_DOCUMENTS] or list(DEFAULT_DOCUMENTS)
+    return seen[:MAX_DOCUMENTS] or [messages.text("documents_default")]
 
 
 # ----------------------------------------------------------------- afterwards
@@ -330,7 +330,8 @@ def held(turn: Turn) -> bool:
 
 
 def _booked_text(turn: Turn, appointment: Appointment) -> str:
-    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff))
+    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff),
+                          language.current())
     return messages.text("booking_reminder_inline", day=parts["day"], time=parts["time"],
                          place=parts["place"])
 

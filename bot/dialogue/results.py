@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot import messages, parsing
+from bot import messages, parsing, rights
 from bot.dialogue import check, handoff_flow, prompts, questions, survey
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
@@ -165,7 +165,7 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
         # The largest such right is named; the others are counted, to keep one SMS.
         if any(info.handoff == "open" for info in accompanied):
             handoff_flow.open_only(turn, trigger="accompanied_claim")
-        names = accompanied[0].name
+        names = rights.name(accompanied[0])
         if len(accompanied) > 1:
             names = messages.text("and_others", first=names, count=len(accompanied) - 1)
         replies[-1] = Reply(messages.text("accompanied_claim", names=names),
@@ -191,7 +191,7 @@ def render(turn: Turn, eligible: list[dict]) -> list[Reply]:
 
 
 def _line(turn: Turn, benefit: dict) -> str:
-    name = turn.services.eligibility.benefit(benefit["id"]).name
+    name = rights.name(turn.services.eligibility.benefit(benefit["id"]))
     if benefit.get("amount"):
         return messages.text("result_line", name=name, amount=messages.euros(benefit["amount"]),
                              per=messages.PER.get(benefit.get("per"), ""))
@@ -203,9 +203,10 @@ def details(turn: Turn, eligible: list[dict], *, detail: bool) -> list[Reply]:
     replies = []
     for benefit in eligible:
         info = turn.services.eligibility.benefit(benefit["id"])
-        text = messages.text("result_detail", label=info.label, sentence=info.sentence,
-                             where=info.apply["where"], link=info.apply.get("link", ""),
-                             documents=", ".join(info.documents))
+        text = messages.text("result_detail", label=rights.text(info, "label"),
+                             sentence=rights.text(info, "sentence"),
+                             where=rights.text(info, "where"), link=info.apply.get("link", ""),
+                             documents=", ".join(rights.documents(info)))
         replies.append(Reply(text.replace(". \n", ".\n").strip(), detail=detail))
     return replies
 
