@@ -29,7 +29,7 @@ from storage.models import ChannelAddress, OutboxMessage
 
 FAILED = ("failed", "undelivered")
 DELIVERY_STATUSES = ("pending", "sending", "sent", "delivered", "undelivered", "failed",
-                     "refused")
+                     "refused", "cancelled")
 
 
 @dataclass

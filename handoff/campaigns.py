@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handoff.territory import Territory
-from storage.campaigns import Campaign, CampaignHousehold
+from storage.campaigns import Campaign, CampaignHousehold, CampaignMessage
 from storage.handoff import Appointment, Handoff
-from storage.models import ChannelAddress, Conversation, EligibilityResult
+from storage.models import ChannelAddress, Conversation, EligibilityResult, OutboxMessage
 from storage.records import Outcome
 
 KeyOf = Callable[[str, str], str]  # (channel, number) -> ChannelAddress.key
@@ -266,6 +266,16 @@ def note_inbound(session: Session, address_key: str, *, now: datetime) -> None:
             household.replied_at = now
         if opted_out and household.opted_out_at is None:
             household.opted_out_at = now
+    # An invitation or reminder still waiting (held to the allowed hours after an outage)
+    # is pointless once the person wrote: it would arrive after their own conversation.
+    waiting = session.scalars(select(OutboxMessage).join(
+        CampaignMessage, CampaignMessage.outbox_id == OutboxMessage.id).where(
+        CampaignMessage.household_id.in_([h.id for h in households]),
+        OutboxMessage.status == "pending")).all()
+    for row in waiting:
+        # Kept as a delivery record, without the words nor the number (as bot/outbox does).
+        row.status, row.body, row.recipient = "cancelled", "", None
+        row.last_error = "the person wrote before it left"
 
 
 def campaign_of(session: Session, address_key: str, *, now: datetime) -> Campaign | None:

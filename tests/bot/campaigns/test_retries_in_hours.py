@@ -104,3 +104,33 @@ def test_a_reply_after_hours_is_not_held(team, fake_twilio, campaign_clock, sqli
     campaign_clock.advance(minutes=1)
     assert dispatch(app, campaign_clock).sent == 1
     assert fake_twilio.bodies(to="+33698000001") == [ANSWER]
+
+
+def test_an_invitation_held_overnight_is_cancelled_when_the_person_writes_first(
+        team, fake_twilio, campaign_clock, sqlite_db):
+    from tests.helpers.channels import Phone
+
+    app = team.app
+    campaign_clock.now = datetime(2026, 11, 10, 17, 50, tzinfo=UTC)  # Tuesday 18:50
+    schedule(sqlite_db, app.state.core, campaign_clock())
+    sending.run_once(sqlite_db, app.state.territory, now=campaign_clock())
+    fake_twilio.fail_next(100, status=503)
+    dispatch(app, campaign_clock)  # Twilio down: all retried, then held until Thursday 9:00
+    fake_twilio.fail_next(0)
+    campaign_clock.advance(minutes=15)
+    assert dispatch(app, campaign_clock).deferred == 6
+
+    # The first number writes on Wednesday (a friend told them): the conversation starts,
+    # and their invitation waiting for Thursday will not arrive after it.
+    campaign_clock.advance(hours=14)
+    resident = Phone(team, fake_twilio, NUMBERS[0])
+    assert resident.send("bonjour").status_code == 200  # (its answer: the test above)
+    campaign_clock.now = datetime(2026, 11, 12, 8, 5, tzinfo=UTC)  # Thursday 9:05
+    assert dispatch(app, campaign_clock).sent == 5
+    invited = "vous avez peut"  # (the SMS goes in GSM-7: « peut-être » as « peut-etre »)
+    assert not any(invited in body for body in fake_twilio.bodies(to=NUMBERS[0]))
+    assert [invited in body for body in fake_twilio.bodies(to=NUMBERS[1])] == [True]
+    with sqlite_db.session() as session:
+        campaign = session.scalars(select(Campaign)).one()
+        delivery = sending.delivery(session, campaign.id)
+    assert delivery["invitation"]["cancelled"] == 1 and delivery["invitation"]["sent"] == 5
