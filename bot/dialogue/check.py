@@ -20,7 +20,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import answers, messages, parsing
+from bot import answers, language, messages, parsing
 from bot.dialogue import languages, prompts, questions
 from bot.dialogue.profile import build_profile
 from bot.dialogue.turn import Turn
@@ -299,7 +299,8 @@ def _corrections(turn: Turn, facts: dict, *, current: str) -> dict:
 
     Only with words of correction: otherwise a different fact is confirmed like any other.
     """
-    if not CORRECTION.search(parsing.normalize(turn.text).replace("'", " ")):
+    if not CORRECTION.search(parsing.normalize(turn.text).replace("'", " ")) \
+            and not _says_correction(turn.text):
         return {}
     return {k: v for k, v in facts.items()
             if k != current and k in turn.answers and turn.answers[k] != v}
@@ -317,7 +318,7 @@ def _number_corrections(turn: Turn, current: str) -> dict:
     previous question is read again from the message.
     """
     words = parsing.normalize(turn.text).replace("'", " ")
-    if not STRONG_CORRECTION.search(words):
+    if not STRONG_CORRECTION.search(words) and not _says_correction(turn.text):
         return {}
     numbers = parsing.numbers_in(turn.text)
     if len(numbers) == 2:
@@ -333,10 +334,20 @@ def _number_corrections(turn: Turn, current: str) -> dict:
         return {}
     previous = history[history.index(current) - 1]
     rest = STRONG_CORRECTION.sub(" ", CORRECTION.sub(" ", words)).strip()
-    parsed = questions.BY_KEY[previous].parse(rest) if rest else None
-    if parsed is not None and parsed != turn.answers.get(previous):
-        return {previous: parsed}
+    # Two questions asked in one prompt (« âge et code postal ») were both the previous one.
+    asked_together = [k for k, (second, _read) in answers.PAIRS.items() if second == previous]
+    for key in [previous, *asked_together]:
+        if key != previous and key not in turn.answers:
+            continue
+        parsed = questions.BY_KEY[key].parse(rest) if rest else None
+        if parsed is not None and parsed != turn.answers.get(key):
+            return {key: parsed}
     return {}
+
+
+def _says_correction(text: str) -> bool:
+    """Words of correction of the conversation's language (locales/<code>/words.yml)."""
+    return language.says(language.fold(text), language.words("correction"))
 
 
 def _apply_corrections(turn: Turn, corrected: dict) -> list[Reply]:

@@ -17,7 +17,9 @@ from storage.models import ChannelAddress, Person
 
 def any_step(turn: Turn) -> list[Reply] | None:
     command = parsing.command_in(turn.text)
-    intent = turn.strong_intent()
+    # A language's name (« english please ») is read by its words, not by the French model,
+    # which takes words it never saw for a call for help; the keyword net still runs.
+    intent = None if languages.named(turn.text) is not None else turn.strong_intent()
     if intent == "urgent_help" or is_urgent(turn.text):
         if _answers_homeless(turn):
             # « À la rue » answering the housing question: the numbers first, a referent
@@ -49,7 +51,9 @@ def any_step(turn: Turn) -> list[Reply] | None:
         return resumed
     if command == "language":
         return languages.offer(turn)
-    if (code := languages.named(turn.text)) is not None:
+    # At the list of languages, a name is the answer to it (languages.choose), which also
+    # goes back to what was being asked.
+    if turn.conversation.state != "language" and (code := languages.named(turn.text)) is not None:
         switched = languages.switch(turn, code)
         return check.welcome(turn) if isinstance(switched, Goto) else switched
     if command == "menu":

@@ -16,6 +16,8 @@ still catches danger words in every language (nlu/fallback.py) and STOP stays ST
 
 from __future__ import annotations
 
+import re
+
 from bot import detect, language, messages, parsing
 from bot.dialogue import prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
@@ -53,8 +55,16 @@ def names() -> list[str]:
 
 
 def named(text: str) -> str | None:
-    """The language whose name is typed alone (« english », « francais »), or None."""
+    """The language whose name is typed alone (« english », « francais »), or None.
+
+    With a word of politeness in any language (« english please », « türkçe lütfen »):
+    it is typed before the language is known.
+    """
     words = parsing.normalize(text).strip(" .!?")
+    for code in language.available():
+        for polite in language.words("please", code) or []:
+            words = re.sub(rf"(^|\s|,){re.escape(polite)}(?=$|\s|,|!|\.)", " ", words)
+    words = words.strip(" .!?,")
     for code in language.available():
         if words and words in (language.words("names", code) or []):
             return code

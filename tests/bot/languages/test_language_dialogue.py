@@ -74,6 +74,35 @@ def test_short_or_french_first_messages_stay_in_french(chat, sqlite_db):
     assert _conversation(sqlite_db).language == "fr"
 
 
+def test_a_languages_name_answers_the_list_of_languages(chat, sqlite_db):
+    chat.say("DIL")
+    chat.say("Türkçe")  # a name, not the number of the list
+    assert chat.last == _in("tr", "privacy", months=12)
+    assert _conversation(sqlite_db).state == "consent"
+    chat.say("evet")
+    assert chat.last == _in("tr", "ask_moment_first")
+
+
+def test_english_please_after_a_french_greeting_switches_without_alarm(chat, sqlite_db):
+    chat.say("Bonjour")
+    replies = chat.say("english please")  # the French model takes it for a call for help
+    assert all(r["text"] != messages.text("urgent") for r in replies)
+    assert _conversation(sqlite_db).language == "en"
+    chat.say("yes")
+    assert chat.last == _in("en", "ask_moment_first")
+
+
+def test_a_correction_in_the_residents_language_changes_the_previous_answer(chat, sqlite_db):
+    chat.say("Hello, I would like to check my rights but my French is not good")
+    for text in ["yes", "5", "41, 67100", "1", "1", "950"]:
+        chat.say(text)
+    assert chat.last == _in("en", "ask_disability")
+    chat.say("sorry, my mistake, the rent is 590")
+    corrected = _in("en", "corrected", facts=_in("en", "fact_rent", value="590"))
+    assert chat.replies[0]["text"] == corrected
+    assert chat.last == _in("en", "ask_disability")
+
+
 def test_arabic_script_and_arabic_indic_digits_are_read(chat, sqlite_db):
     chat.say("السلام عليكم، أريد أن أعرف حقوقي")
     assert _conversation(sqlite_db).language == "ar"

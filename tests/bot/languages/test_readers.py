@@ -57,6 +57,17 @@ READ = [
     ("en", answers.moment, "retired", "senior"),
     ("en", answers.disability, "no disability", False),
     ("en", answers.couple_incomes, "nothing and 1400", (0.0, 1400.0)),
+    # What the residents of the evaluation wrote that was not read before.
+    ("en", answers.housing, "I live with my host family", "hosted"),
+    ("en", answers.amount, "nothin", 0),
+    ("en", answers.amount, "my wife doesn't work", 0),
+    ("tr", answers.housing, "annemlerde kaliyorum", "hosted"),
+    ("tr", answers.amount, "eşim çalışmıyor", 0),
+    ("ar", answers.housing, "عند ولدي", "hosted"),
+    ("ar", answers.housing, "ساكن عند عمي", "hosted"),
+    ("ar", answers.household, "متزوجة وعندي طفل", "couple_with_children"),
+    ("ar", answers.household, "مطلقة وعندي طفل", "single_with_children"),
+    ("ar", answers.couple_incomes, "ما كنخدمش و زوجتي ما عندهاش دخل", (0.0, 0.0)),
 ]
 
 
@@ -131,3 +142,19 @@ def test_danger_words_are_caught_in_every_language(text):
 @pytest.mark.parametrize("text", ["I live in a flat", "merhaba", "مرحبا", "Zengin değilim"])
 def test_ordinary_words_in_other_languages_are_not_urgent(text):
     assert not is_urgent(text)
+
+
+@pytest.mark.parametrize("text, code", [("english please", "en"), ("Türkçe lütfen", "tr"),
+                                        ("العربية من فضلك", "ar"), ("francais svp", "fr"),
+                                        ("English", "en")])
+def test_a_languages_name_is_read_with_a_word_of_politeness(text, code):
+    from bot.dialogue import languages
+
+    assert languages.named(text) == code
+
+
+@pytest.mark.parametrize("text", ["please", "je parle anglais et arabe", "merci"])
+def test_politeness_alone_or_a_sentence_names_no_language(text):
+    from bot.dialogue import languages
+
+    assert languages.named(text) is None
