@@ -27,6 +27,7 @@ from storage.models import (
     Person,
 )
 from storage.records import Outcome
+from tests.fixtures.town import ADMIN
 from tests.helpers.console import csrf_of
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -78,8 +79,9 @@ def console_post(town, path: str, **data):
 
 
 def record_what_happened(town, people: dict) -> None:
-    """The referents' side, through the console's own forms."""
-    town.log_in()
+    """The referents' side, through the console's own forms (the coordinator's account:
+    the appointments are at several places)."""
+    town.log_in(ADMIN)
     for who in ("p1", "p2", "p3", "p7"):
         console_post(town, f"/console/appointments/{people[who][1]}/status", status="seen")
     # p10: marked absent by mistake, then corrected: the no-show is withdrawn.
