@@ -131,7 +131,11 @@ MOMENT_WORDS = {
               r"\bquitte\w* (mes parents|la maison|le foyer)\b", r"\bpremier appart\w*\b",
               r"\bapprenti\w*\b", r"\bmission locale\b"],
     "other": [r"^autres?\b", r"\baucun\w* de (ces|ca)\b", r"\brien de tout ca\b",
-              r"\bautre chose\b", r"\bautre situation\b", r"\bpas dans (la|les) liste\w*\b"],
+              r"\bautre chose\b", r"\bautre situation\b", r"\bpas dans (la|les) liste\w*\b",
+              # Other turns of life the menu does not name: the general check covers them.
+              r"\bperdu (mon|son|le) (travail|emploi|boulot|taf|job)\b", r"\blicencie\w*\b",
+              r"\b(au|le) chomage\b", r"\bfin de (contrat|droits)\b",
+              r"\b(divorc\w*|separee?s?|separation)\b", r"\bdemenage\w*\b"],
 }
 
 

@@ -124,6 +124,11 @@ def declined(turn: Turn) -> list[Reply]:
 def moment(turn: Turn) -> list[Reply]:
     """Stores the moment of life and asks the first question of its check."""
     chosen = questions.parse_moment(turn.text) or turn.moment_intent()
+    if chosen is None and (told := answers.facts_in(turn.text)):
+        # « je vis seule », « 34 ans 67100 »: no moment named, but the person has started
+        # telling their situation. Asking the menu again would lose it: the general check
+        # (« Autre ») takes it, unless the facts themselves name a moment.
+        chosen = _moment_from(told) or "other"
     if chosen is None:
         return prompts.not_understood(turn, prompts.ask_moment(turn, hint=True))
     implied = questions.IMPLIED.get(chosen, {})

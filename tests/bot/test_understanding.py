@@ -369,3 +369,80 @@ def test_merci_after_the_result_is_not_a_yes_to_a_person(client, chat):
         assert s.scalar(select(func.count()).select_from(Handoff)) == 0
     chat.say("oui merci")  # a yes with thanks is still a yes
     assert state_of(client, chat) != "result"
+
+
+# ------------------------------------------------------------------ facts at the moment menu
+def rights_of(client, chat) -> dict:
+    """The rights of the chat's last result: id -> (eligible, amount)."""
+    key = client.app.state.core.address_key("web", chat.user_id)
+    with client.app.state.db.session() as s:
+        from storage.models import ChannelAddress
+
+        address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
+        conversation = s.scalars(select(Conversation).where(
+            Conversation.person_id == address.person_id)).one()
+        result = s.scalars(select(EligibilityResult).where(
+            EligibilityResult.conversation_id == conversation.id)).all()[-1]
+        return {b["id"]: (b["eligible"], b.get("amount")) for b in result.benefits}
+
+
+def test_je_vis_seule_at_the_menu_gets_the_same_result_as_the_digits(client, chat):
+    """The transcript found by hand: « je vis seule » to « Qu'est-ce qui vous amène ? » was
+    not understood, and every fact sent after it was asked again (17 SMS, no result)."""
+    chat.say("g droit a koi")
+    chat.say("ouais")
+    chat.say("je vis seule")
+    assert chat.last == messages.text("confirm_noted", facts="seul(e)")
+    for text in ["34 ans 67100", "on est en hlm 420", "non", "je gagne 900", "rien"]:
+        chat.say(text)
+    assert state_of(client, chat) == "result"
+    digits = chat.other()
+    for text in ["bonjour", "oui", "5", "34", "67100", "1", "2", "420", "2", "900", "0"]:
+        digits.say(text)
+    assert state_of(client, digits) == "result"
+    assert answers_of(client, chat) == answers_of(client, digits)
+    assert rights_of(client, chat) == rights_of(client, digits)
+    assert any(eligible for eligible, _ in rights_of(client, chat).values())
+    assert bookings(client) == 0
+
+
+@pytest.mark.parametrize("text, noted, moment", [
+    ("34 ans 67100", {"age": 34, "postcode": "67100"}, "other"),
+    ("je gagne 1200 par mois", {"salary": 1200}, "other"),
+    ("on est en couple", {"household": "couple"}, "other"),
+    ("je suis seule avec mes 2 enfants de 4 et 9 ans",
+     {"children_ages": [4, 9]}, "single_parent"),
+])
+def test_facts_at_the_menu_choose_the_check_and_are_confirmed(client, chat, text, noted,
+                                                               moment):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say(text)
+    assert state_of(client, chat) == "confirm"
+    chat.say("oui")
+    stored = answers_of(client, chat)
+    assert {k: stored[k] for k in noted} == noted
+    key = client.app.state.core.address_key("web", chat.user_id)
+    with client.app.state.db.session() as s:
+        from storage.models import ChannelAddress
+
+        person = s.scalars(select(ChannelAddress.person_id).where(
+            ChannelAddress.key == key)).one()
+        assert s.scalars(select(Conversation.moment).where(
+            Conversation.person_id == person)).one() == moment
+
+
+@pytest.mark.parametrize("text", ["j'ai perdu mon travail", "je viens de divorcer",
+                                  "je suis au chomage depuis mars"])
+def test_a_turn_of_life_the_menu_does_not_name_starts_the_general_check(client, chat, text):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say(text)
+    assert chat.last == messages.text("ask_age_postcode")
+
+
+def test_a_word_that_is_neither_a_moment_nor_a_fact_is_still_asked_again(client, chat):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say("oui")
+    assert state_of(client, chat) == "moment"
