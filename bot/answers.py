@@ -394,8 +394,12 @@ def read(key: str, text: str) -> Any:
 
 
 # ------------------------------------------------------------------ facts in a sentence
-def facts_in(text: str) -> dict[str, Any]:
-    """Facts a sentence states with their cue words; nothing is guessed without a cue."""
+def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]:
+    """Facts a sentence states with their cue words; nothing is guessed without a cue.
+
+    `known_household`: the one already known (answered, or implied by the moment of life), so
+    « ils ont 2, 6 et 11 ans » are the children's ages once the person said they have some.
+    """
     words = _norm(text)
     digits = parsing.normalize(_words_to_digits(words))
     facts: dict[str, Any] = {}
@@ -420,10 +424,11 @@ def facts_in(text: str) -> dict[str, Any]:
         facts["household"] = found_household
     elif children:
         pass  # a number of children without « seul(e) » or « couple »: not enough to say
-    ages = re.search(r"\b(?:enfants?|gosses?|petits?|filles?|garcons?|fils|fille) ?\(?"
+    ages = re.search(r"\b(?:enfants?|gosses?|petits?|filles?|garcons?|fils|fille|"
+                     r"ils ont|elles ont) ?\(?"
                      r"(?:de |qui ont |ont |ages? de |agees? de )?"
                      r"((?:\d{1,2} ?(?:ans?)?(?: ?(?:,|et) ?)?)+)", digits)
-    if ages and facts.get("household", "").endswith("with_children"):
+    if ages and (facts.get("household") or known_household or "").endswith("with_children"):
         values = parsing.parse_ages(re.sub(r"ans?", " ", ages.group(1)))
         if values:
             facts["children_ages"] = values
@@ -444,6 +449,14 @@ def facts_in(text: str) -> dict[str, Any]:
             if value >= 50 and not taken:
                 facts[key] = value
                 break
+    if "rent" not in facts and facts.get("housing") in ("tenant", "social_tenant"):
+        # « hlm 520 », « locataire, 480 »: the number right after the housing word is the rent
+        # (as at the housing question), never one a few words further (« hlm, je touche 900 »).
+        rent = re.search(r"\b(?:hlm|locataire|logement social|location) ?[,:-]? ?(?:a |de |pour )?"
+                         r"(\d{2,4})\b", money)
+        value = float(rent.group(1)) if rent else 0
+        if value >= 50 and not any(facts[k] == value for k in facts if k in AMOUNT_CUES):
+            facts["rent"] = value
     if "salary" not in facts and _any(NO_SALARY, words):
         facts["salary"] = 0.0
     if re.search(r"\bpas (de|d) (handicap|mdph)\b", words):

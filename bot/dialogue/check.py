@@ -56,7 +56,7 @@ def welcome(turn: Turn) -> list[Reply]:
     if moment and not conversation.consented:
         conversation.moment = moment
     conversation.state = "consent"
-    if answers.facts_in(turn.text):
+    if _facts(turn):
         conversation.context = {"intro": turn.text, "intro_at": turn.clock().isoformat()}
     replies = [Reply(messages.text("encourage"))] if discouraged(turn.text) else []
     return languages.notice(turn) + replies + [Reply(messages.text("greeting")),
@@ -104,6 +104,13 @@ def _fresh_intro(turn: Turn) -> str | None:
     return intro
 
 
+def _facts(turn: Turn) -> dict[str, Any]:
+    """The facts of the turn's message, read knowing the household already told."""
+    implied = questions.IMPLIED.get(turn.conversation.moment or "", {})
+    return answers.facts_in(turn.text, known_household=turn.answers.get("household")
+                            or implied.get("household"))
+
+
 def _moment_from(facts: dict) -> str | None:
     """Only what the facts say for sure: a parent alone with children."""
     if facts.get("household") == "single_with_children":
@@ -124,7 +131,7 @@ def declined(turn: Turn) -> list[Reply]:
 def moment(turn: Turn) -> list[Reply]:
     """Stores the moment of life and asks the first question of its check."""
     chosen = questions.parse_moment(turn.text) or turn.moment_intent()
-    if chosen is None and (told := answers.facts_in(turn.text)):
+    if chosen is None and (told := _facts(turn)):
         # « je vis seule », « 34 ans 67100 »: no moment named, but the person has started
         # telling their situation. Asking the menu again would lose it: the general check
         # (« Autre ») takes it, unless the facts themselves name a moment.
@@ -133,7 +140,7 @@ def moment(turn: Turn) -> list[Reply]:
         return prompts.not_understood(turn, prompts.ask_moment(turn, hint=True))
     implied = questions.IMPLIED.get(chosen, {})
     # « Maman seule » chose the single-parent path: « seule » is not a separate fact.
-    facts = {k: v for k, v in answers.facts_in(turn.text).items()
+    facts = {k: v for k, v in _facts(turn).items()
              if k not in turn.answers and k not in implied}
     start_replies = start(turn, chosen)
     if facts:
@@ -156,7 +163,7 @@ def answer(turn: Turn) -> list[Reply]:
         return [_offer_ranges(turn, key)]
     if context.get("pair"):
         return _answer_pair(turn, key, context["pair"])
-    facts = answers.facts_in(turn.text)
+    facts = _facts(turn)
     value = question.parse(turn.text)
     if question.kind == "amount" and value and value in _other_amounts(facts, key):
         value = facts.get(key)  # « je touche le chômage 820 » asked the salary: not a salary
@@ -219,13 +226,13 @@ def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
     """Two questions in one prompt: keep what came, ask alone what did not."""
     first, second = questions.read_pair(key, turn.text)
     if first is None and second is None:
-        corrected = _corrections(turn, answers.facts_in(turn.text), current=key) \
+        corrected = _corrections(turn, _facts(turn), current=key) \
             or _number_corrections(turn, key)
         if corrected:
             return _apply_corrections(turn, corrected)
         if _is_mistake(turn.text):
             return _back_one(turn)
-        ahead = {k: v for k, v in answers.facts_in(turn.text).items()
+        ahead = {k: v for k, v in _facts(turn).items()
                  if k not in (key, pair) and k not in turn.answers}
         if ahead:
             return [confirm_facts(turn, ahead, after=None)]
@@ -238,7 +245,7 @@ def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
     if first is not None:
         turn.set_answer(key, first)
     taken = {first, second}
-    noted = {k: v for k, v in answers.facts_in(turn.text).items()
+    noted = {k: v for k, v in _facts(turn).items()
              if k not in (key, pair) and k not in turn.answers and v not in taken}
     if noted:
         return [confirm_facts(turn, noted, after=key)]
@@ -254,7 +261,9 @@ def confirm(turn: Turn) -> list[Reply]:
     after = context.get("after")
     index = parsing.parse_choice(turn.text, messages.CHOICES["confirm"])
     verdict = (index == 0) if index is not None else questions.yes_no(turn.text)
-    facts = answers.facts_in(turn.text)
+    if verdict is None and _repeats(turn.text, noted):
+        verdict = True  # « 0 » to « J'ai noté : salaire 0 €. C'est bien ça ? »
+    facts = _facts(turn)
     replacement = {k: v for k, v in facts.items() if k in noted}
     if verdict is None and not replacement:
         if facts and turn.conversation.moment is not None:
@@ -275,6 +284,15 @@ def confirm(turn: Turn) -> list[Reply]:
     if turn.conversation.moment is None:
         return replies + [prompts.ask_moment(turn)]
     return replies + next_step(turn, after=after)
+
+
+def _repeats(text: str, noted: dict) -> bool:
+    """The message is just the number that was noted: the person confirms it."""
+    value = parsing.parse_amount(text) if re.fullmatch(r"[\d\s.,€e]+", text.strip()) else None
+    numbers = [v for v in noted.values() if isinstance(v, (int, float))
+               and not isinstance(v, bool)]
+    texts = [v for v in noted.values() if isinstance(v, str)]
+    return (value is not None and value in numbers) or text.strip() in texts
 
 
 def _carry_on(turn: Turn, noted: dict, after: str | None) -> list[Reply]:

@@ -446,3 +446,52 @@ def test_a_word_that_is_neither_a_moment_nor_a_fact_is_still_asked_again(client,
     chat.say("oui")
     chat.say("oui")
     assert state_of(client, chat) == "moment"
+
+
+def test_children_ages_in_passing_once_the_person_said_they_have_children(client, chat):
+    """« ils ont 2, 6 et 11 ans » to the age question, after « seul avec mes 3 enfants »:
+    before, not understood twice and the ages asked again later."""
+    chat.say("bjr")
+    chat.say("oui")
+    chat.say("jsuis seul avec mes 3 enfants")
+    assert chat.last == messages.text("ask_age_postcode")
+    chat.say("ils ont 2, 6 et 11 ans")
+    assert chat.last == messages.text("confirm_noted", facts="enfants de 2, 6 et 11 ans")
+    chat.say("41 ans 67100")  # going on: the ages stand, this answers the age question
+    assert answers_of(client, chat) == {"age": 41, "postcode": "67100",
+                                        "household": "single_with_children",
+                                        "children_ages": [2, 6, 11]}
+
+
+def test_ages_without_children_said_are_not_taken(client, chat):
+    start(chat)
+    chat.say("ils ont 2 et 6 ans")
+    assert "children_ages" not in answers_of(client, chat)
+    assert state_of(client, chat) != "confirm"
+
+
+def test_hlm_and_its_rent_in_passing_are_both_noted(client, chat):
+    start(chat, "3")
+    chat.say("hlm 520")
+    assert chat.last == messages.text("confirm_noted",
+                                      facts="logement social, loyer 520 €")
+    chat.say("oui")
+    assert answers_of(client, chat) == {"housing": "social_tenant", "rent": 520.0,
+                                        "household": "single_with_children"}
+
+
+def test_hlm_then_an_income_is_not_a_rent(client, chat):
+    start(chat)
+    chat.say("je suis en hlm, je touche 900")
+    chat.say("oui")
+    stored = answers_of(client, chat)
+    assert stored.get("rent") != 900
+
+
+def test_the_noted_number_typed_again_confirms_it(client, chat):
+    start(chat)
+    chat.say("je gagne rien")
+    assert chat.last == messages.text("confirm_noted", facts="salaire 0 €")
+    chat.say("0")
+    assert answers_of(client, chat)["salary"] == 0
+    assert chat.last == messages.text("ask_age_postcode")
