@@ -53,6 +53,9 @@ def not_understood(turn: Turn, reask: Reply) -> list[Reply]:
     """
     conversation = turn.conversation
     conversation.misunderstood = (conversation.misunderstood or 0) + 1
+    # A person who did not follow gets the re-ask alone: the follow-up offer and the
+    # question on sex wait for a turn that was understood.
+    turn.notes["not_understood"] = True
     if conversation.misunderstood >= 2:
         return [Reply(messages.text("not_understood_again")), reask]
     return [reask]

@@ -53,11 +53,18 @@ def after_result(turn: Turn) -> list[Reply]:
         answer = questions.yes_no(turn.text)
         if answer is False and offer and offer.get("shown", True):
             return decline_followup(turn)  # « non »: the result stays as it was
+        if answer is False:
+            # « non » to « Voulez-vous en parler avec une personne ? » was understood: the
+            # menu again, but the offer on SMS and the question on sex may come with it.
+            return [Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"])]
         index = 0 if answer else None
     if index == 0:
         return ask_for_person(turn)
     if index == 1:
         return check.restart(turn)
+    if index is None and (asked := _rights_named(turn)):
+        # « c quoi la paje », « comment je demande la prime »: how to claim that right.
+        return details(turn, asked, detail=False) + [prompts.after_result_prompt()]
     moment = turn.moment_intent()
     if moment:
         turn.clear_answers()
@@ -66,6 +73,15 @@ def after_result(turn: Turn) -> list[Reply]:
         return [Reply(messages.text("encourage")), prompts.after_result_prompt()]
     return prompts.not_understood(
         turn, Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"]))
+
+
+def _rights_named(turn: Turn) -> list[dict]:
+    """The rights of the latest result that the message names (NLU or keyword entity)."""
+    named = {b for b in turn.entities().get("benefit", []) if isinstance(b, str)}
+    latest = turn.latest_result() if named else None
+    if latest is None:
+        return []
+    return [b for b in latest.benefits if b.get("eligible") and b["id"] in named]
 
 
 def offer_followup(turn: Turn, eligible: list[dict]) -> list[Reply]:
@@ -95,7 +111,8 @@ def offer_pending(turn: Turn, replies: list[Reply]) -> list[Reply]:
         return replies  # erased this turn
     offer = (turn.conversation.context or {}).get("followup")
     if not offer or offer.get("shown", True) or turn.conversation.state != "result" \
-            or turn.pending_check is not None or not replies or parsing.command_in(turn.text):
+            or turn.pending_check is not None or not replies or parsing.command_in(turn.text) \
+            or turn.notes.get("not_understood"):
         return replies
     turn.conversation.context = {"followup": {**offer, "shown": True}}
     turn.notes["offered"] = True  # one extra at a time: the question on sex waits

@@ -221,3 +221,32 @@ def test_on_sms_the_question_waits_for_the_turns_after_the_result(phone, sms_app
     thanks = " ".join(phone.say("je préfère ne pas dire"))
     assert sms("sex_thanks") in thanks
     assert sex_counts(sms_app) and {s for _k, s in sex_counts(sms_app)} == {"non_dit"}
+
+
+# ------------------------------------------------------------------ questions at the result
+def test_a_right_named_after_the_result_gets_how_to_claim_it(client, chat):
+    family(chat.say, "15 et 8")
+    eligible = results(client)[-1]
+    assert "allocations_familiales" in eligible
+    chat.say("c quoi les allocs ?")
+    assert "CAF" in chat.text and messages.text("not_understood_again") not in chat.text
+    assert chat.last == messages.text("offer_human")
+    assert len(results(client)) == 1  # nothing computed again, nothing booked
+    assert handoffs(client) == []
+
+
+def test_not_understood_at_the_result_gets_the_re_ask_alone(client, chat):
+    family(chat.say, "15 et 8")
+    chat.say("hein ?")
+    assert [r["text"] for r in chat.replies] == [messages.text("after_result_reask")]
+    chat.say("merci")  # understood: now the question on sex may come
+    assert messages.text("ask_sex") in chat.text
+
+
+def test_on_sms_not_understood_at_the_result_keeps_the_offer_for_the_next_turn(phone, sms_app):
+    sms_family(phone, "15 et 8")
+    lost = " ".join(phone.say("hein"))
+    assert "ENCORE" not in lost and "Facultatif" not in lost
+    assert len(split_parts(lost)) == 1
+    offer = " ".join(phone.say("d'accord merci"))
+    assert "ENCORE" in offer
