@@ -134,8 +134,8 @@ MOMENT_WORDS = {
               r"\bautre chose\b", r"\bautre situation\b", r"\bpas dans (la|les) liste\w*\b",
               # Other turns of life the menu does not name: the general check covers them.
               r"\bperdu (mon|son|le) (travail|emploi|boulot|taf|job)\b", r"\blicencie\w*\b",
-              r"\b(au|le) chomage\b", r"\bfin de (contrat|droits)\b",
-              r"\b(divorc\w*|separee?s?|separation)\b", r"\bdemenage\w*\b"],
+              # Not a divorce nor a separation: with children, that is the single-parent path.
+              r"\b(au|le) chomage\b", r"\bfin de (contrat|droits)\b", r"\bdemenage\w*\b"],
 }
 
 
