@@ -52,7 +52,7 @@ HOUSING_WORDS = {
     "homeless": [r"\ba la rue\b", r"\bsans (logement|domicile|abri|toit)\b", r"\bsdf\b",
                  r"\bdans (la|ma) (rue|voiture)\b", r"\bdehors\b", r"\bfoyer d urgence\b",
                  r"\b115\b", r"\bsquat\w*\b", r"\bhotel social\b"],
-    "owner": [r"\bproprio\w*\b", r"\bproprietaire\b", r"\bj ai achete\b",
+    "owner": [r"\bproprio\w*\b", r"\bproprietaires?\b", r"\b(j ai|on a|nous avons) achete\b",
               r"\b(ma|notre) (maison|appart\w*) (a moi|a nous)\b", r"\bcredit immo\w*\b",
               r"\bemprunt\b"],
     "hosted": [r"\bheberge\w*\b", r"\b(il|elle|ma mere|mon pere) (vit|habite|loge) chez\b",
@@ -101,7 +101,9 @@ AMOUNT_CUES = {
     "unemployment": r"(chomage|pole emploi|france travail|are\b|allocation chomage|ass\b)",
     "pension": r"(retraite|pension|minimum vieillesse)",
     "partner_income": r"(mon mari|ma femme|mon conjoint|ma conjointe|mon copain|ma copine|"
-                      r"mon compagnon|ma compagne|il gagne|elle gagne|lui gagne)",
+                      r"mon compagnon|ma compagne|il gagne|elle gagne|lui gagne|"
+                      # « ma retraite c 850 et lui 1100 »: the other person of the couple
+                      r"et lui|et elle)",
     "salary": r"(salaire|je gagne|gagne|travaille|touche|smic|paye|paie|mi temps|temps partiel|"
               r"interim|cdi|cdd|boulot|job)",
 }

@@ -368,6 +368,29 @@ def _number_corrections(turn: Turn, current: str) -> dict:
     return {}
 
 
+def correct_after_result(turn: Turn) -> list[Reply] | None:
+    """« oups non 650 », « en fait j'ai 25 ans » once the result is shown: the answer changes
+    and the rights are computed again. Only with words of correction; None otherwise."""
+    words = parsing.normalize(turn.text).replace("'", " ")
+    if not STRONG_CORRECTION.search(words) and not CORRECTION.search(words) \
+            and not _says_correction(turn.text):
+        return None
+    corrected = _corrections(turn, _facts(turn), current="")
+    history = list(turn.conversation.history or [])
+    if not corrected and history:
+        # A bare number corrects the last question answered, or the number it names.
+        corrected = _number_corrections(turn, current="")
+        last = history[-1]
+        rest = STRONG_CORRECTION.sub(" ", CORRECTION.sub(" ", words)).strip()
+        parsed = questions.BY_KEY[last].parse(rest) if rest and last in questions.BY_KEY \
+            else None
+        if not corrected and parsed is not None and parsed != turn.answers.get(last):
+            corrected = {last: parsed}
+    if not corrected:
+        return None
+    return _apply_corrections(turn, corrected)
+
+
 def _says_correction(text: str) -> bool:
     """Words of correction of the conversation's language (locales/<code>/words.yml)."""
     return language.says(language.fold(text), language.words("correction"))

@@ -49,6 +49,8 @@ def after_result(turn: Turn) -> list[Reply]:
         return begin_followup(turn, offer["keys"])
     if index is None and THANKS.search(words) and not SAYS_YES.search(words):
         return [Reply(messages.text("after_thanks"))]
+    if index is None and (corrected := check.correct_after_result(turn)) is not None:
+        return corrected  # before « non » is read as a no: « oups non 650 » corrects
     if index is None:
         answer = questions.yes_no(turn.text)
         if answer is False and offer and offer.get("shown", True):

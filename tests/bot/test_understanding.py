@@ -495,3 +495,48 @@ def test_the_noted_number_typed_again_confirms_it(client, chat):
     chat.say("0")
     assert answers_of(client, chat)["salary"] == 0
     assert chat.last == messages.text("ask_age_postcode")
+
+
+def test_on_est_proprietaires_in_the_plural_is_understood(client, chat):
+    start(chat, "4")
+    for text in ["70 ans 67100", "je vis avec mon mari"]:
+        chat.say(text)
+    chat.say("on est proprietaires")
+    assert answers_of(client, chat)["housing"] == "owner"
+
+
+def test_a_couple_s_two_incomes_in_one_sentence(client, chat):
+    """« ma retraite c 850 et lui 1100 » asked the partner's income: his is 1 100, hers 850."""
+    start(chat, "4")
+    for text in ["70 ans 67100", "je vis avec mon mari", "proprietaire"]:
+        chat.say(text)
+    assert chat.last == messages.text("ask_partner_income")
+    chat.say("ma retraite c 850 et lui 1100")
+    assert answers_of(client, chat)["partner_income"] == 1100
+    assert chat.last == messages.text("confirm_noted", facts="retraite 850 €")
+
+
+def test_oups_non_650_after_the_result_corrects_the_last_answer(client, chat):
+    start(chat, "1")
+    for text in ["22 ans 67100", "seul", "locataire 550", "non", "0"]:
+        chat.say(text)
+    chat.say("je touche 600 de chomage")
+    assert state_of(client, chat) == "result"
+    chat.say("oups non 650")
+    assert chat.replies[0]["text"] == messages.text("corrected", facts="chômage 650 €")
+    assert answers_of(client, chat)["unemployment"] == 650
+    assert state_of(client, chat) == "result"
+    with client.app.state.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(EligibilityResult)) == 2
+    chat.say("non")  # a plain « non » at the result is not a correction
+    assert answers_of(client, chat)["unemployment"] == 650
+
+
+def test_en_fait_j_ai_25_ans_after_the_result_corrects_the_age(client, chat):
+    start(chat)
+    for text in ["23 ans 67100", "seul", "hébergé", "non", "0", "0"]:
+        chat.say(text)
+    assert state_of(client, chat) == "result"
+    chat.say("en fait j'ai 25 ans")
+    assert answers_of(client, chat)["age"] == 25
+    assert state_of(client, chat) == "result"
