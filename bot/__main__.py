@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import copy
 import logging
 import os
 import threading
@@ -22,6 +23,8 @@ from bot.web.app import create_app
 from common import log_redaction
 from common.settings import Settings
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot")
@@ -32,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("worker", help="run the outbox dispatcher, reminders and retention purge")
     sub.add_parser("run", help="run the NLU service and the web application")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     log_redaction.install()  # phone numbers and credentials out of every line from here on
     if args.command == "serve":
         # The jobs belong to `python -m bot worker`, unless RUN_JOBS says otherwise. Set in
@@ -64,8 +67,26 @@ def serve_processes(settings: Settings, workers: int) -> int:
               "avec --workers > 1.", flush=True)
         return 2
     uvicorn.run("bot.web.app:create_app", factory=True, workers=workers, host=settings.host,
-                port=settings.port, log_level="info", access_log=False)
+                port=settings.port, log_level="info", access_log=False,
+                log_config=log_config())
     return 0
+
+
+def log_config() -> dict:
+    """Uvicorn's logging, plus the application's INFO lines in the format of main().
+
+    With --workers N uvicorn starts each app process afresh (spawn): the basicConfig of
+    main() is not there, and the root logger's default (warnings only) dropped every INFO
+    line of the app processes: rules worker ready, batches computed, jobs started.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["passerelle"] = {"format": LOG_FORMAT}
+    config["handlers"]["passerelle"] = {"class": "logging.StreamHandler",
+                                        "formatter": "passerelle", "stream": "ext://sys.stderr"}
+    config["root"] = {"handlers": ["passerelle"], "level": "INFO"}
+    return config
 
 
 def serve(settings: Settings) -> None:

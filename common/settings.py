@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     # pays the window once (0.3 s, against seconds of OpenFisca).
     rules_batch_window: float = Field(0.3, gt=0, le=5)
     rules_batch_max_wait: float = Field(4.0, gt=0, le=30)
+    # Threads that run conversation turns (bot/web/threads.py), started at start-up so that
+    # a burst of messages does not wait for the event loop to start them one by one; 0 starts
+    # them on demand (as before, for the benchmark's comparison).
+    web_threads_warm: int = Field(128, ge=0, le=256)
     # Channels (docs/channels.md): each is on when its credentials are set.
     public_base_url: str = ""  # how Twilio and Telegram reach us, e.g. https://bot.example.fr
     twilio_account_sid: str = ""

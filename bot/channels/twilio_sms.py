@@ -23,6 +23,7 @@ from bot.channels import inbound
 from bot.dialogue.types import IncomingMessage
 from bot.outbox import Claimed, PermanentError, TransientError, record_status
 from common.settings import Settings
+from common.threads import run_turn
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -165,9 +166,9 @@ async def twilio_inbound(request: Request) -> Response:
     core = request.app.state.core
     # Stored (committed) first: a turn that fails below is retried later, not lost, and
     # Twilio gets 200 either way (it would not retry a 500).
-    stored_id = await run_in_threadpool(inbound.store, core, message, inbound_id=f"twilio:{sid}")
+    stored_id = await run_turn(request, inbound.store, core, message, inbound_id=f"twilio:{sid}")
     if stored_id is not None:
-        await run_in_threadpool(inbound.process_stored, core, stored_id,
+        await run_turn(request, inbound.process_stored, core, stored_id,
                                 limits=getattr(request.app.state, "limits", None),
                                 lease=timedelta(seconds=settings.inbound_lease_seconds))
     request.app.state.channels.wake()

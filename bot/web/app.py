@@ -2,11 +2,13 @@
 
 Channel adapters are thin: this one turns a JSON body into an IncomingMessage and the
 core's replies into JSON. The core is synchronous (database and OpenFisca work), so the
-chat endpoint is a plain `def`, which Starlette runs in its thread pool, off the event loop.
+chat endpoint hands each turn to the turn threads (common/threads.py), off the event loop:
+started with the app, so that a burst of messages does not wait for threads to start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -25,6 +27,7 @@ from bot.web.schemas import MAX_TEXT, ChatRequest
 from common import log_redaction
 from common.ratelimit import RateLimits
 from common.settings import Settings
+from common.threads import TurnThreads, run_turn
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -89,6 +92,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         # campaign's burst of checks would leave ordinary turns queueing for a thread.
         limiter = anyio.to_thread.current_default_thread_limiter()
         limiter.total_tokens = max(limiter.total_tokens, WEB_THREADS)
+        # The turns' own threads, started now rather than during the first burst.
+        await anyio.to_thread.run_sync(turn_threads.start)
+        turn_threads.install(asyncio.get_running_loop())
         if settings.warm_up_rules and hasattr(eligibility, "start_warm_up"):
             eligibility.start_warm_up()
         await app.state.channels.start()
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             await app.state.channels.stop()
             if owns_eligibility and hasattr(eligibility, "close"):
                 await anyio.to_thread.run_sync(eligibility.close)
+            turn_threads.close()
 
     # No API description in production: it maps every console route for whoever asks.
     openapi_url = None if settings.environment == "production" else "/openapi.json"
@@ -117,6 +124,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
                        console=settings.console_max_body_bytes)
     app.state.limits = limits
     app.state.core = core
+    turn_threads = TurnThreads(WEB_THREADS, settings.web_threads_warm)
+    app.state.turn_threads = turn_threads
     app.state.db = db
     app.state.settings = settings
     from handoff.retention import PurgeLoop
@@ -163,13 +172,16 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return health
 
     @app.post("/api/chat", response_model=None)
-    def chat(request: Request, body: ChatRequest) -> dict[str, Any] | JSONResponse:
-        refused = admit_web(request, core, limits, body.user_id)
-        if refused is not None:
-            return refused
-        replies = handle_turn(core, IncomingMessage(channel="web", sender=body.user_id,
-                                                    text=body.text))
-        return {"replies": [reply.as_dict() for reply in replies if not reply.brief]}
+    async def chat(request: Request, body: ChatRequest) -> dict[str, Any] | JSONResponse:
+        def turn() -> dict[str, Any] | JSONResponse:
+            refused = admit_web(request, core, limits, body.user_id)
+            if refused is not None:
+                return refused
+            replies = handle_turn(core, IncomingMessage(channel="web", sender=body.user_id,
+                                                        text=body.text))
+            return {"replies": [reply.as_dict() for reply in replies if not reply.brief]}
+
+        return await run_turn(request, turn)
 
     @app.get("/api/appointments/{appointment_id}.ics")
     def appointment_calendar(appointment_id: int, token: str = "") -> Response:

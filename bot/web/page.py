@@ -19,7 +19,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from bot import outbox
 from bot.console.auth import secure_cookies
@@ -27,6 +26,7 @@ from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
 from bot.web.guard import admit_web, handle_turn, known_web
 from bot.web.schemas import ChatText
+from common.threads import run_turn
 
 COOKIE = "passerelle_chat"
 COOKIE_PATH = "/api/chat/page"
@@ -52,8 +52,12 @@ def _set_cookie(request: Request, response: JSONResponse, token: str) -> None:
 
 
 @router.post("")
-def page_message(request: Request, body: ChatText) -> JSONResponse:
+async def page_message(request: Request, body: ChatText) -> JSONResponse:
     """One message from the page: the replies, and a fresh cookie for a new conversation."""
+    return await run_turn(request, _page_turn, request, body)
+
+
+def _page_turn(request: Request, body: ChatText) -> JSONResponse:
     core: DialogueCore = request.app.state.core
     token = _token(request)
     issued = token is None
@@ -81,7 +85,7 @@ async def page_messages(request: Request) -> dict[str, Any]:
         with core.db.session() as session:
             return outbox.take_web(session, address_key=core.address_key("web", _sender(token)))
 
-    waiting = await run_in_threadpool(take)
+    waiting = await run_turn(request, take)
     return {"replies": [{"text": m.body, "choices": list(m.choices)} for m in waiting]}
 
 

@@ -150,6 +150,8 @@ def test_serve_two_processes_and_a_worker_on_a_fresh_database(fresh_pg, tmp_path
         assert answered == 6, logs[0].read_text()[-3000:]
         serve_log = logs[0].read_text()
         assert serve_log.count("Application startup complete") == 2, serve_log[-3000:]
+        # Each app process's own INFO lines are kept (they were dropped with --workers N).
+        assert serve_log.count("turn threads started") == 2, serve_log[-3000:]
         assert "Traceback" not in serve_log
         assert processes[1].poll() is None, logs[1].read_text()[-3000:]
     finally:
