@@ -151,6 +151,7 @@ TEXTS: dict[str, str] = {
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
     "after_thanks": "Avec plaisir ! Écrivez ici quand vous voulez : 1 pour parler à une personne.",
     "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
+    "right_not_found": "{name} : pas probable avec vos réponses. Une personne peut vérifier avec vous.",
     # Follow-up after the first result (questions.FOLLOWUPS): a few more questions, if wanted
     "offer_followup": ("Pour vérifier {aids} aide(s) de plus : encore {count} question(s). "
                        "Répondez ENCORE."),

@@ -67,6 +67,11 @@ def after_result(turn: Turn) -> list[Reply]:
     if index is None and (asked := _rights_named(turn)):
         # « c quoi la paje », « comment je demande la prime »: how to claim that right.
         return details(turn, asked, detail=False) + [prompts.after_result_prompt()]
+    if index is None and (missing := _rights_named(turn, eligible=False)):
+        # « et le rsa ? »: not found with these answers; a person can look again.
+        return [*(Reply(messages.text("right_not_found", name=rights.name(
+                    turn.services.eligibility.benefit(b["id"])))) for b in missing),
+                prompts.after_result_prompt()]
     moment = turn.moment_intent()
     if moment:
         turn.clear_answers()
@@ -77,13 +82,15 @@ def after_result(turn: Turn) -> list[Reply]:
         turn, Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"]))
 
 
-def _rights_named(turn: Turn) -> list[dict]:
-    """The rights of the latest result that the message names (NLU or keyword entity)."""
+def _rights_named(turn: Turn, *, eligible: bool = True) -> list[dict]:
+    """The rights of the latest result, found or not, that the message names (NLU or
+    keyword entity)."""
     named = {b for b in turn.entities().get("benefit", []) if isinstance(b, str)}
     latest = turn.latest_result() if named else None
     if latest is None:
         return []
-    return [b for b in latest.benefits if b.get("eligible") and b["id"] in named]
+    return [b for b in latest.benefits
+            if bool(b.get("eligible")) == eligible and b["id"] in named]
 
 
 def offer_followup(turn: Turn, eligible: list[dict]) -> list[Reply]:

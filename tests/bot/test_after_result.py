@@ -250,3 +250,12 @@ def test_on_sms_not_understood_at_the_result_keeps_the_offer_for_the_next_turn(p
     assert len(split_parts(lost)) == 1
     offer = " ".join(phone.say("d'accord merci"))
     assert "ENCORE" in offer
+
+
+def test_a_right_asked_about_but_not_found_says_so_and_offers_a_person(client, chat):
+    family(chat.say, "15 et 8")
+    assert "rsa" not in results(client)[-1]  # 1 200 € for a couple with two children
+    chat.say("et le rsa ?")
+    assert chat.replies[0]["text"] == messages.text("right_not_found", name="RSA")
+    assert chat.last == messages.text("offer_human")
+    assert handoffs(client) == []
