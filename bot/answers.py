@@ -396,6 +396,13 @@ def read(key: str, text: str) -> Any:
 
 
 # ------------------------------------------------------------------ facts in a sentence
+# « jsuis etudiant 20 ans »: an age said alone in a sentence, but not a duration (« depuis
+# 10 ans », « ça fait 12 ans ») nor someone else's age (« mon fils a 16 ans », « ont 12 ans »).
+AGE_ALONE = (r"(?<!depuis )(?<!il y a )(?<!pendant )(?<!dans )(?<!fait )(?<!ont )(?<!a )"
+             r"(?<!de )(?<!et )(?<!, )(?<!plus )(?<!moins )(?<!enfant )(?<!enfants )"
+             r"(?<!fils )(?<!fille )(?<!filles )\b(\d{2}) ans\b(?! (et|,) ?\d)")
+
+
 def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]:
     """Facts a sentence states with their cue words; nothing is guessed without a cue.
 
@@ -406,7 +413,8 @@ def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]
     digits = parsing.normalize(_words_to_digits(words))
     facts: dict[str, Any] = {}
     match = re.search(r"\b(?:j ai|jai|g|age de|agee? de|moi) ?(\d{2,3}) ?ans?\b", digits) or \
-        re.search(r"^(\d{2,3}) ?ans?\b", digits)
+        re.search(r"^(\d{2,3}) ?ans?\b", digits) or \
+        re.search(AGE_ALONE, digits)
     if match and 15 <= int(match.group(1)) <= 120:
         facts["age"] = int(match.group(1))
     code = re.findall(r"\b(67\d{3}|68\d{3}|[0-9]{2}[0-9]{3})\b", digits)

@@ -137,3 +137,18 @@ def test_dont_know(text):
 ])
 def test_housing_and_rent(text, expected):
     assert answers.housing_and_rent(text) == expected
+
+
+@pytest.mark.parametrize("text, age", [
+    ("salut jsuis etudiant 20 ans jhabite chez mes parents", 20),
+    ("je suis retraitee 68 ans", 68),
+    ("je suis mariee depuis 10 ans", None),
+    ("ca fait 12 ans que je travaille", None),
+    ("mon fils a 16 ans", None),
+    ("j'ai 2 enfants 16 ans et 18 ans", None),
+    ("j'habite 67100 depuis 15 ans", None),
+])
+def test_an_age_said_alone_in_a_sentence_but_not_a_duration(text, age):
+    from bot import answers
+
+    assert answers.facts_in(text).get("age") == age
