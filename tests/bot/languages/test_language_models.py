@@ -159,3 +159,14 @@ def test_numbers_tagged_by_a_model_are_read_in_its_language(code, text, words, v
     assert normalise_entities(tagged, text, number_reader(code)) == {"amount": [value]}
     if code != "ar":  # digits are digits; number words are the language's own
         assert normalise_entities(tagged, text).get("amount") != [value]  # French's reading
+
+
+def test_nlu_urls_name_each_languages_server(monkeypatch):
+    from common.settings import Settings, SettingsError
+
+    monkeypatch.setenv("NLU_URLS", "en=http://127.0.0.1:5007/, TR=http://127.0.0.1:5008")
+    assert Settings.from_env().nlu_language_urls == {"en": "http://127.0.0.1:5007",
+                                                     "tr": "http://127.0.0.1:5008"}
+    monkeypatch.setenv("NLU_URLS", "en:5007")
+    with pytest.raises(SettingsError, match="NLU_URLS"):
+        Settings.from_env()
