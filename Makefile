@@ -20,7 +20,8 @@ install: $(STAMP)
 system:
 	bash scripts/system-packages.sh
 
-# The NLU runs on Python 3.10 in its own environment; retrained only when its data change.
+# The NLU runs on Python 3.10 in its own environment: one model per language (nlu/data, nlu/lang/*),
+# each retrained only when its data change.
 nlu: $(STAMP)
 	$(PY) -m nlu.manage ensure-venv
 	$(PY) -m nlu.manage train

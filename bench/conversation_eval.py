@@ -313,6 +313,9 @@ class UrgentTrial:
 class Report:
     personas: list[PersonaResult]
     urgent: list[UrgentTrial]
+    # The languages read by a Rasa model (French's NLU_URL, the others' NLU_URLS): the rest
+    # worked on digits and their words.
+    models: tuple[str, ...] = ("fr",)
 
     def _share(self, test: Callable[[PersonaResult], bool]) -> float:
         return 100.0 * sum(map(test, self.personas)) / len(self.personas) if self.personas else 0.0
@@ -383,14 +386,16 @@ class Report:
                            f"{sum(r.rights_correct for r in group):10d} "
                            f"{sum(len(r.misfills) for r in group):9d} "
                            f"{statistics.mean(r.sms_parts for r in group):15.1f}")
-        out.append("by language:      personas  completed  rights ok  misfills  max SMS parts"
-                   " (limit)")
+        out.append("by language:      personas  completed  rights ok  misfills  bookings  "
+                   "max SMS parts (limit)  read by")
         for code in sorted({r.persona.language for r in self.personas}):
             group = [r for r in self.personas if r.persona.language == code]
             out.append(f"  {code:15s} {len(group):8d} {sum(r.completed for r in group):10d} "
                        f"{sum(r.rights_correct for r in group):10d} "
                        f"{sum(len(r.misfills) for r in group):9d} "
-                       f"{max(r.sms_parts for r in group):14d} ({sms_part_limit(code)})")
+                       f"{sum(r.bookings for r in group):9d} "
+                       f"{max(r.sms_parts for r in group):14d} ({sms_part_limit(code)})"
+                       f"{'  its model' if code in self.models else '  digits and words':>22s}")
         styles = Counter(s for r in self.personas for s in r.persona.style)
         out.append("by style (completed and rights ok / personas): " + ", ".join(
             f"{s} {sum(r.rights_correct for r in self.personas if s in r.persona.style)}/{n}"
@@ -664,12 +669,14 @@ def found_language(runner: Any, user: str, persona: Persona) -> str:
     return row[0] if row else persona.language
 
 
-def _settings(database_url: str, nlu_url: str, nlu_token: str = "") -> Any:
+def _settings(database_url: str, nlu_url: str, nlu_token: str = "",
+              nlu_urls: dict[str, str] | None = None) -> Any:
     from common.settings import Settings
 
     values: dict[str, Any] = dict(
         database_url=database_url, secret_key="conversation-eval", warm_up_rules=False,
         nlu_url=nlu_url,
+        nlu_urls=",".join(f"{code}={url}" for code, url in (nlu_urls or {}).items()),
         # Rasa on a loaded 2-core machine can exceed the production timeout; a timeout here
         # would measure the machine, not what the NLU understands.
         nlu_timeout=5.0, referent_contact="CCAS Neudorf, 03 88 11 22 33")
@@ -685,8 +692,12 @@ def _settings(database_url: str, nlu_url: str, nlu_token: str = "") -> Any:
 
 def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None = None,
              sentences: list[tuple[str, bool]] | None = None,
-             progress: Callable[[str], None] | None = None, nlu_token: str = "") -> Report:
-    """Runs the personas and the urgent sentences through one real app; returns the report."""
+             progress: Callable[[str], None] | None = None, nlu_token: str = "",
+             nlu_urls: dict[str, str] | None = None) -> Report:
+    """Runs the personas and the urgent sentences through one real app; returns the report.
+
+    nlu_urls: the other languages' Rasa servers ({"en": url, ...}); a language left out
+    works on digits and its words."""
     from fastapi.testclient import TestClient
 
     from bot.web.app import create_app
@@ -702,7 +713,8 @@ def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None =
         url = f"sqlite:///{tmp}/eval.sqlite3"
         db = Database(url)
         try:
-            app = create_app(_settings(url, nlu_url, nlu_token), db=db, eligibility=eligibility)
+            app = create_app(_settings(url, nlu_url, nlu_token, nlu_urls), db=db,
+                             eligibility=eligibility)
             with TestClient(app) as client:
                 evaluator = Evaluator(client, eligibility)
                 say(f"computing the expected rights of {len(personas)} personas")
@@ -717,17 +729,31 @@ def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None =
                 trials = evaluator.run_urgent(sentences)
         finally:
             db.engine.dispose()
-    return Report(results, trials)
+    return Report(results, trials, models=("fr", *(nlu_urls or {})))
 
 
 # ------------------------------------------------------------------------------- command line
 
-def _start_nlu(token: str) -> tuple[str, Callable[[], None]]:
+def _start_nlu(token: str, codes: list[str]) -> tuple[dict[str, str], Callable[[], None]]:
+    """One Rasa server per language of `codes` (each trained if needed): {code: url}, stop."""
     from nlu import manage
 
-    model = manage.ensure_model()
-    proc = manage.start_server(manage.free_port(), model, die_with_parent=True, token=token)
-    return proc.url, lambda: manage.stop_server(proc)
+    procs = {}
+    try:
+        for code in codes:
+            model = manage.ensure_model(code)
+            procs[code] = manage.start_server(manage.free_port(), model, die_with_parent=True,
+                                              token=token, language=code)
+    except BaseException:
+        for proc in procs.values():
+            manage.stop_server(proc)
+        raise
+
+    def stop() -> None:
+        for proc in procs.values():
+            manage.stop_server(proc)
+
+    return {code: proc.url for code, proc in procs.items()}, stop
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -736,7 +762,12 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--nlu-url", default=os.environ.get("NLU_URL"),
-                        help="a running Rasa server (default: start one)")
+                        help="a running French Rasa server (default: start one)")
+    parser.add_argument("--nlu-urls", default=os.environ.get("NLU_URLS"),
+                        help="running servers of other languages, « en=http://...,tr=... » "
+                             "(default: start one per trained language)")
+    parser.add_argument("--no-language-models", action="store_true",
+                        help="French's model only: the other languages on digits and words")
     parser.add_argument("--only", nargs="*", default=None, help="persona ids to run")
     parser.add_argument("--show", nargs="*", default=[], help="persona ids whose transcript to print")
     parser.add_argument("--no-urgent", action="store_true", help="skip the urgent sentences")
@@ -749,24 +780,36 @@ def main(argv: list[str] | None = None) -> int:
     sentences = [] if args.no_urgent else load_urgent()
 
     from bot.eligibility import EligibilityService
+    from nlu import manage
 
-    stop_nlu = None
+    stops: list[Callable[[], None]] = []
     nlu_url = args.nlu_url
+    nlu_urls = dict(part.strip().split("=", 1) for part in (args.nlu_urls or "").split(",")
+                    if "=" in part)
     nlu_token = os.environ.get("NLU_TOKEN", "").strip() or secrets.token_urlsafe(24)
     eligibility = EligibilityService()
     eligibility.start_warm_up()
     try:
-        if not nlu_url:
-            print("starting the Rasa NLU server...", flush=True)
-            nlu_url, stop_nlu = _start_nlu(nlu_token)
+        wanted = [] if nlu_url else [manage.SOURCE]
+        if not args.no_language_models and not nlu_urls:
+            wanted += [c for c in manage.trained_languages() if c != manage.SOURCE]
+        if wanted:
+            print(f"starting the Rasa NLU servers ({', '.join(wanted)})...", flush=True)
+            started, stop = _start_nlu(nlu_token, wanted)
+            stops.append(stop)
+            nlu_url = nlu_url or started.pop(manage.SOURCE)
+            nlu_urls.update(started)
+        if args.no_language_models:
+            nlu_urls = {}
         eligibility._ready.wait()
         progress = None if args.quiet else (lambda line: print(line, flush=True))
         report = evaluate(nlu_url.rstrip("/"), eligibility, personas=personas,
-                          sentences=sentences, progress=progress, nlu_token=nlu_token)
+                          sentences=sentences, progress=progress, nlu_token=nlu_token,
+                          nlu_urls=nlu_urls)
     finally:
         eligibility.close()
-        if stop_nlu is not None:
-            stop_nlu()
+        for stop in stops:
+            stop()
     for result in report.personas:
         if result.persona.id in set(args.show):
             print(f"\n--- {result.persona.id}")

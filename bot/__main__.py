@@ -3,8 +3,10 @@
     python -m bot serve [--workers N]   N web application processes on HOST:PORT (default
                                         127.0.0.1:8000, one process), without the jobs
     python -m bot worker                the jobs: outbox dispatcher, reminders, retention
-    python -m bot run                   what `make run` starts: the NLU service, then one
-                                        process doing everything (web and jobs)
+    python -m bot run                   what `make run` starts: the NLU services (French on
+                                        NLU_URL, each other trained language on its NLU_URLS
+                                        entry, else port 5006, 5007...), then one process
+                                        doing everything (web and jobs)
 """
 
 from __future__ import annotations
@@ -96,23 +98,33 @@ def serve(settings: Settings) -> None:
 
 
 def run(settings: Settings) -> int:
-    """Starts Rasa in the background (it needs ~30 s) and serves the app meanwhile."""
+    """Starts Rasa in the background, one server per trained language (~30 s each, one after
+    the other, French first), and serves the app meanwhile (digits and words until then)."""
     from nlu import manage
 
-    nlu = urlparse(settings.nlu_url)
-    server: dict = {}
+    urls = {manage.SOURCE: settings.nlu_url}
+    configured = settings.nlu_language_urls
+    for code in manage.trained_languages():
+        if code != manage.SOURCE:
+            urls[code] = configured.get(code) or f"http://127.0.0.1:{manage.default_port(code)}"
+    settings = settings.model_copy(update={"nlu_urls": ",".join(
+        f"{code}={url}" for code, url in {**configured, **urls}.items() if code != manage.SOURCE)})
+    servers: dict = {}
 
     def start_nlu() -> None:
-        if manage.is_ready(settings.nlu_url, settings.nlu_token):
-            print(f"NLU déjà en service : {settings.nlu_url}", flush=True)
-            return
-        try:
-            server["proc"] = manage.start_server(port=nlu.port or 5005, host=nlu.hostname,
-                                                 token=settings.nlu_token)
-            print(f"NLU prêt : {settings.nlu_url}", flush=True)
-        except Exception as error:  # noqa: BLE001 - the bot works on keywords without it
-            print(f"NLU indisponible ({error}) : le bot marche sur chiffres et mots-clés.",
-                  flush=True)
+        for code, url in urls.items():
+            if manage.is_ready(url, settings.nlu_token):
+                print(f"NLU ({code}) déjà en service : {url}", flush=True)
+                continue
+            where = urlparse(url)
+            try:
+                servers[code] = manage.start_server(
+                    port=where.port or manage.default_port(code), host=where.hostname,
+                    token=settings.nlu_token, language=code)
+                print(f"NLU ({code}) prêt : {url}", flush=True)
+            except Exception as error:  # noqa: BLE001 - the bot works on keywords without it
+                print(f"NLU ({code}) indisponible ({error}) : cette langue marche sur chiffres "
+                      "et mots-clés.", flush=True)
 
     threading.Thread(target=start_nlu, name="nlu", daemon=True).start()
     base = f"http://{settings.host}:{settings.port}"
@@ -123,8 +135,8 @@ def run(settings: Settings) -> int:
     try:
         serve(settings)
     finally:
-        if "proc" in server:
-            manage.stop_server(server["proc"])
+        for proc in list(servers.values()):
+            manage.stop_server(proc)
     return 0
 
 

@@ -38,7 +38,10 @@ class Settings(BaseSettings):
     # The demo console account (demo / demo-passerelle) on another database than the default
     # file: a shared staging database gets a known password only when asked for.
     demo_account: bool = False
-    nlu_url: str = "http://127.0.0.1:5005"
+    nlu_url: str = "http://127.0.0.1:5005"  # French, the source language
+    # The other languages' Rasa servers, one per language: « en=http://127.0.0.1:5006,
+    # tr=http://127.0.0.1:5008 ». A language left out works on digits and its words.
+    nlu_urls: str = ""
     nlu_timeout: float = Field(0.8, gt=0)
     # Rasa's --auth-token. Unset: a random one for this process (enough when `python -m bot
     # run` starts Rasa itself); with a separate `nlu.manage serve`, set the same on both.
@@ -104,6 +107,24 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("nlu_urls")
+    @classmethod
+    def _language_urls(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            code, sep, url = part.partition("=")
+            if not sep or not code.strip() or not url.strip().startswith(("http://", "https://")):
+                raise ValueError("expected CODE=http://host:port, separated by commas")
+        return value
+
+    @property
+    def nlu_language_urls(self) -> dict[str, str]:
+        """NLU_URLS as {language code: URL}, French (NLU_URL) not included."""
+        urls = {}
+        for part in filter(None, (p.strip() for p in self.nlu_urls.split(","))):
+            code, _sep, url = part.partition("=")
+            urls[code.strip().lower()] = url.strip().rstrip("/")
+        return urls
 
     @field_validator("telegram_mode", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -29,15 +30,20 @@ from nlu.fallback import (
     to_number,
 )
 
-__all__ = ["Interpretation", "NluClient", "fallback_parse", "DEFAULT_URL"]
+__all__ = ["Interpretation", "LanguageNlu", "NluClient", "fallback_parse", "DEFAULT_URL"]
 
 DEFAULT_URL = "http://127.0.0.1:5005"
 CONFIDENCE_THRESHOLD = 0.5  # below it the intent is None ("nothing reliable")
 NUMERIC_ENTITIES = ("amount", "age", "number")
 
 
-def normalise_entities(raw_entities: list[dict], text: str = "") -> dict[str, list]:
-    """Rasa's entity list -> {name: [normalised values]} (numbers as int/float, benefit ids...)."""
+def normalise_entities(raw_entities: list[dict], text: str = "",
+                       number_reader: Callable[[str], int | float | None] | None = None,
+                       ) -> dict[str, list]:
+    """Rasa's entity list -> {name: [normalised values]} (numbers as int/float, benefit ids...).
+
+    number_reader: how numbers in words are read in the text's language (default French)."""
+    to_num = number_reader or to_number
     out: dict[str, list] = {}
     for ent in _merge_split_numbers(raw_entities or [], text):
         name = ent.get("entity")
@@ -50,9 +56,9 @@ def normalise_entities(raw_entities: list[dict], text: str = "") -> dict[str, li
                 start, end = _widen_number_span(text, ent["start"], ent["end"])
                 if (start, end) != (ent["start"], ent["end"]):
                     value = text[start:end]
-            value = to_number(value)
+            value = value if isinstance(value, (int, float)) else to_num(str(value))
             if value is None and text and "start" in ent and "end" in ent:
-                value = to_number(text[ent["start"]: ent["end"]])
+                value = to_num(text[ent["start"]: ent["end"]])
         elif name == "benefit":
             value = value if _is_benefit_id(value) else benefit_id(str(value))
         elif name == "housing_status":
@@ -132,8 +138,11 @@ class NluClient:
     STATUS_TTL = 5.0  # is_up() answers from cache for this long
 
     def __init__(self, url: str = DEFAULT_URL, timeout: float = 0.8,
-                 threshold: float = CONFIDENCE_THRESHOLD, token: str = ""):
+                 threshold: float = CONFIDENCE_THRESHOLD, token: str = "",
+                 number_reader: Callable[[str], int | float | None] | None = None):
         self.url = url.rstrip("/")
+        # Numbers in words of the model's language (French's text2num when None).
+        self.number_reader = number_reader
         # Rasa runs with --auth-token; it reads the token from the query string only.
         self._params = {"token": token} if token else {}
         self.timeout = timeout
@@ -204,7 +213,7 @@ class NluClient:
             name = None
         elif confidence < self.threshold:
             name = None
-        entities = normalise_entities(data.get("entities") or [], text)
+        entities = normalise_entities(data.get("entities") or [], text, self.number_reader)
         # numbers Rasa did not tag (e.g. a bare "1200" answering "how much do you earn?")
         if not any(k in entities for k in NUMERIC_ENTITIES):
             for key, values in extract_entities(text).items():
@@ -220,6 +229,58 @@ class NluClient:
         self._http.close()
 
     def __enter__(self) -> NluClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class LanguageNlu:
+    """One Rasa server per language: `parse(text)` asks French's, `parse_in(text, code)` the
+    model of the conversation's language.
+
+    A language without a server configured, or whose server does not answer, gives None:
+    the dialogue then works on digits and the language's words, as it did before its model
+    (French's keyword fallback would read another language as French). French keeps its
+    keyword fallback. The words-of-danger net applies to every language's reading.
+    """
+
+    def __init__(self, clients: dict[str, NluClient], source: str = "fr"):
+        if source not in clients:
+            raise ValueError(f"no client for the source language {source!r}")
+        self.clients = dict(clients)
+        self.source = source
+
+    @property
+    def languages(self) -> list[str]:
+        return list(self.clients)
+
+    def parse(self, text: str) -> Interpretation:
+        return self.clients[self.source].parse(text)
+
+    def parse_in(self, text: str, language: str) -> Interpretation | None:
+        """`text` read by the model of `language`; None when that language has none up."""
+        if language == self.source:
+            return self.parse(text)
+        client = self.clients.get(language)
+        if client is None:
+            return None
+        result = client.parse(text)
+        return None if result.source == "fallback" else result
+
+    def is_up(self) -> bool:
+        """Whether French's server answers (what /healthz's `nlu` has always meant)."""
+        return self.clients[self.source].is_up()
+
+    def status(self) -> dict[str, bool]:
+        """Each language's server: answering or not."""
+        return {code: client.is_up() for code, client in self.clients.items()}
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+    def __enter__(self) -> LanguageNlu:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -3,22 +3,30 @@
 Standard library only, so it runs from the application's venv before anything else exists:
 
     .venv/bin/python -m nlu.manage ensure-venv     # create/refresh .venv-nlu when needed
-    .venv/bin/python -m nlu.manage train           # retrain only if data or config.yml changed
-    NLU_TOKEN=... .venv/bin/python -m nlu.manage serve [--port 5005]   # foreground, Ctrl-C stops
-    .venv/bin/python -m nlu.manage eval [--url URL]      # held-out evaluation, exit 1 below targets
+    .venv/bin/python -m nlu.manage train           # retrain each language whose data or config changed
+    NLU_TOKEN=... .venv/bin/python -m nlu.manage serve [--language en] [--port 5006]   # foreground
+    .venv/bin/python -m nlu.manage eval [--language CODE] [--url URL]   # exit 1 below targets
     .venv/bin/python -m nlu.manage compare         # train + evaluate every nlu/pipelines/*.yml
+    .venv/bin/python -m nlu.manage compare-languages   # one multilingual model vs one per language
 
-Python API (used by tests and the application launcher):
+Languages: French is nlu/data/ + nlu/test/heldout.yml (model nlu-<hash12>.tar.gz); every
+folder nlu/lang/<code>/ with data/*.yml is another language (nlu/lang/<code>/heldout.yml,
+its own config.yml if present, else the root one with `language: <code>`; model
+nlu-<code>-<hash12>.tar.gz). Adding a language is adding such a folder: no code.
 
+Python API (used by tests and the application launcher); `language` defaults to French:
+
+    languages() -> list[str]                    # "fr" first, then nlu/lang/*/ in name order
     ensure_venv(force=False) -> Path            # python of .venv-nlu
-    model_hash() -> str                         # hash of training data + config.yml + requirements
-    current_model() -> Path | None              # nlu/models/nlu-<hash12>.tar.gz if it exists
-    train(force=False) -> Path                  # the model, trained only when missing
-    ensure_model() -> Path                      # ensure_venv() + train()
-    start_server(port=5005, model=None, ..., token=None) -> Popen  # once it answers; proc.token
+    model_hash(language="fr") -> str            # hash of training data + config + requirements
+    current_model(language="fr") -> Path | None # the language's model if it exists
+    train(force=False, language=None) -> Path   # every language (None) or one; returns its model
+                                                # (French's for None), trained only when missing
+    ensure_model(language=None) -> Path         # ensure_venv() + train()
+    start_server(port=5005, model=None, ..., token=None, language="fr") -> Popen  # proc.token
     stop_server(proc)                           # terminate the server's process group
     wait_ready(url, timeout, proc=None, token=None) -> None
-    evaluate(url, path=HELDOUT, token=None) -> dict         # metrics, computed in plain Python
+    evaluate(url, path=None, token=None, language="fr") -> dict   # metrics, in plain Python
     format_report(result) -> str
 """
 
@@ -51,6 +59,8 @@ DATA_DIR = NLU_DIR / "data"
 MODELS_DIR = NLU_DIR / "models"
 PIPELINES_DIR = NLU_DIR / "pipelines"
 HELDOUT = NLU_DIR / "test" / "heldout.yml"
+LANG_DIR = NLU_DIR / "lang"
+SOURCE = "fr"  # French: nlu/data/, nlu/test/heldout.yml, config.yml as is
 CONFIG = ROOT / "config.yml"
 REQUIREMENTS = NLU_DIR / "requirements.txt"
 VENV = ROOT / ".venv-nlu"
@@ -203,38 +213,112 @@ def ensure_venv(force: bool = False) -> Path:
         return venv_python()
 
 
+# --------------------------------------------------------------------------- languages
+
+
+def languages() -> list[str]:
+    """French first, then every nlu/lang/<code>/ holding training data, in name order."""
+    found = []
+    if LANG_DIR.is_dir():
+        for folder in sorted(LANG_DIR.iterdir()):
+            if folder.is_dir() and folder.name != SOURCE and _yaml_files(folder / "data"):
+                found.append(folder.name)
+    return [SOURCE, *found]
+
+
+def _check(language: str) -> str:
+    if language != SOURCE and not re.fullmatch(r"[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?", language):
+        raise ValueError(f"bad language code: {language!r}")
+    return language
+
+
+def data_dir(language: str = SOURCE) -> Path:
+    return DATA_DIR if _check(language) == SOURCE else LANG_DIR / language / "data"
+
+
+def heldout_path(language: str = SOURCE) -> Path:
+    return HELDOUT if _check(language) == SOURCE else LANG_DIR / language / "heldout.yml"
+
+
+def config_text(language: str = SOURCE) -> str:
+    """The pipeline a language trains with: its own config.yml, else the root one with
+    its language code (the measured pipeline has no language-specific component)."""
+    if _check(language) == SOURCE:
+        return CONFIG.read_text(encoding="utf-8")
+    own = LANG_DIR / language / "config.yml"
+    if own.exists():
+        return own.read_text(encoding="utf-8")
+    text = CONFIG.read_text(encoding="utf-8")
+    return re.sub(r"(?m)^language:.*$", f"language: {language}", text, count=1)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
+
+
 # --------------------------------------------------------------------------- training
 
 
-def training_files() -> list[Path]:
-    return sorted(p for p in DATA_DIR.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml"))
+def training_files(language: str = SOURCE) -> list[Path]:
+    return _yaml_files(data_dir(language))
 
 
-def model_hash(config: Path = CONFIG) -> str:
-    """Hash of everything the model depends on: training data, config.yml, requirements."""
+def model_hash(config: Path | None = None, language: str = SOURCE) -> str:
+    """Hash of everything a language's model depends on: training data, config, requirements.
+
+    French hashes exactly what it always did (config.yml, requirements, nlu/data/), so its
+    model name does not change."""
     h = hashlib.sha256()
-    for path in [config, REQUIREMENTS, *training_files()]:
-        h.update(str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name).encode())
+    if config is not None or language == SOURCE:
+        config = config or CONFIG
+        head = [(str(config.relative_to(ROOT) if config.is_relative_to(ROOT) else config.name),
+                 config.read_bytes())]
+    else:
+        head = [(f"nlu/lang/{language}/config.yml", config_text(language).encode())]
+    for path in [REQUIREMENTS, *training_files(language)]:
+        head.append((str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name),
+                     path.read_bytes()))
+    for name, content in head:
+        h.update(name.encode())
         h.update(b"\0")
-        h.update(path.read_bytes())
+        h.update(content)
         h.update(b"\0")
     return h.hexdigest()
 
 
-def model_path_for(digest: str) -> Path:
-    return MODELS_DIR / f"nlu-{digest[:12]}.tar.gz"
+def model_path_for(digest: str, language: str = SOURCE) -> Path:
+    if _check(language) == SOURCE:
+        return MODELS_DIR / f"nlu-{digest[:12]}.tar.gz"
+    return MODELS_DIR / f"nlu-{language}-{digest[:12]}.tar.gz"
 
 
-def current_model() -> Path | None:
-    path = model_path_for(model_hash())
+def _models_of(language: str) -> list[Path]:
+    """Every model file of one language (French: nlu-<hex12>, others: nlu-<code>-<hex12>)."""
+    if language == SOURCE:
+        pattern = re.compile(r"nlu-[0-9a-f]{12}\.tar\.gz")
+    else:
+        pattern = re.compile(rf"nlu-{re.escape(language)}-[0-9a-f]{{12}}\.tar\.gz")
+    return [p for p in MODELS_DIR.glob("nlu-*.tar.gz") if pattern.fullmatch(p.name)]
+
+
+def current_model(language: str = SOURCE) -> Path | None:
+    path = model_path_for(model_hash(language=language), language)
     return path if path.exists() else None
 
 
-def _rasa_train(config: Path, out_dir: Path, name: str, extra_env: dict | None = None) -> Path:
+def trained_languages() -> list[str]:
+    """The languages whose current model exists (what a server can be started for)."""
+    return [code for code in languages() if current_model(code) is not None]
+
+
+def _rasa_train(config: Path, out_dir: Path, name: str, extra_env: dict | None = None,
+                nlu: Path | None = None) -> Path:
     cmd = [
         str(rasa_bin()), "train", "nlu",
         "--config", str(config),
-        "--nlu", str(DATA_DIR),
+        "--nlu", str(nlu or DATA_DIR),
         "--out", str(out_dir),
         "--fixed-model-name", name,
         "--quiet",
@@ -247,36 +331,58 @@ def _rasa_train(config: Path, out_dir: Path, name: str, extra_env: dict | None =
     return produced
 
 
-def train(force: bool = False) -> Path:
-    """Train into nlu/models/nlu-<hash12>.tar.gz unless that model already exists.
-
-    Keeps only the current model. Returns its path.
-    """
-    MODELS_DIR.mkdir(parents=True, exist_ok=True)
-    with _lock("train"):
-        digest = model_hash()
-        target = model_path_for(digest)
-        if target.exists() and not force:
-            log(f"model up to date: {target.relative_to(ROOT)} (data + config.yml unchanged)")
-            return target
-        if not rasa_bin().exists():
-            raise RuntimeError(f"{rasa_bin()} missing: run `python -m nlu.manage ensure-venv` first")
-        log(f"training {target.relative_to(ROOT)} (data or config.yml changed, or no model yet)")
-        t0 = time.monotonic()
-        with tempfile.TemporaryDirectory(dir=MODELS_DIR, prefix=".train-") as tmp:
-            produced = _rasa_train(CONFIG, Path(tmp), target.name[: -len(".tar.gz")])
-            os.replace(produced, target)
-        for old in MODELS_DIR.glob("*.tar.gz"):
-            if old != target:
-                old.unlink()
-                log(f"removed old model {old.name}")
-        log(f"trained in {time.monotonic() - t0:.0f} s -> {target.relative_to(ROOT)}")
+def _train_one(language: str, force: bool) -> Path:
+    digest = model_hash(language=language)
+    target = model_path_for(digest, language)
+    if target.exists() and not force:
+        log(f"[{language}] model up to date: {target.relative_to(ROOT)} (data + config unchanged)")
         return target
+    if not rasa_bin().exists():
+        raise RuntimeError(f"{rasa_bin()} missing: run `python -m nlu.manage ensure-venv` first")
+    log(f"[{language}] training {target.relative_to(ROOT)} (data or config changed, or no model yet)")
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(dir=MODELS_DIR, prefix=".train-") as tmp:
+        config = CONFIG
+        if language != SOURCE:
+            config = Path(tmp) / "config.yml"
+            config.write_text(config_text(language), encoding="utf-8")
+        produced = _rasa_train(config, Path(tmp), target.name[: -len(".tar.gz")],
+                               nlu=data_dir(language))
+        os.replace(produced, target)
+    for old in _models_of(language):  # this language's older models only
+        if old != target:
+            old.unlink()
+            log(f"[{language}] removed old model {old.name}")
+    log(f"[{language}] trained in {time.monotonic() - t0:.0f} s -> {target.relative_to(ROOT)}")
+    return target
 
 
-def ensure_model() -> Path:
+def train(force: bool = False, language: str | None = None) -> Path:
+    """Train each language (or only `language`) whose model file is missing.
+
+    Keeps only each language's current model. Returns the model of `language` (French's
+    when every language was trained). A language that fails to train does not stop the
+    others; the error is raised once they are done."""
+    MODELS_DIR.mkdir(parents=True, exist_ok=True)
+    codes = languages() if language is None else [_check(language)]
+    models: dict[str, Path] = {}
+    failed: list[tuple[str, BaseException]] = []
+    with _lock("train"):
+        for code in codes:
+            try:
+                models[code] = _train_one(code, force)
+            except Exception as error:  # noqa: BLE001 - the other languages still train
+                log(f"[{code}] training failed: {error}")
+                failed.append((code, error))
+    if failed:
+        raise RuntimeError("training failed for " + ", ".join(c for c, _ in failed)) \
+            from failed[0][1]
+    return models[language or SOURCE]
+
+
+def ensure_model(language: str | None = None) -> Path:
     ensure_venv()
-    return train()
+    return train(language=language)
 
 
 # --------------------------------------------------------------------------- server
@@ -334,6 +440,7 @@ def start_server(
     log_file: Path | None = None,
     die_with_parent: bool = False,
     token: str | None = None,
+    language: str = SOURCE,
 ) -> subprocess.Popen:
     """Start `rasa run --enable-api --auth-token` on host:port; return once /model/parse answers.
 
@@ -346,9 +453,9 @@ def start_server(
     SIGKILL; use it only from a thread that lives as long as the server should (main thread).
     Its output goes to log_file (default nlu/models/server-<port>.log). The URL is proc.url.
     """
-    model = model or current_model()
+    model = model or current_model(language)
     if model is None:
-        raise RuntimeError("no trained model: run `python -m nlu.manage train` first")
+        raise RuntimeError(f"no trained {language} model: run `python -m nlu.manage train` first")
     model = Path(model).resolve()
     if not model.exists():
         raise FileNotFoundError(model)
@@ -373,6 +480,7 @@ def start_server(
     proc.url = url  # type: ignore[attr-defined]
     proc.log_file = log_file  # type: ignore[attr-defined]
     proc.token = token  # type: ignore[attr-defined]
+    proc.language = language  # type: ignore[attr-defined]
     try:
         wait_ready(url, timeout, proc, token)
     except BaseException:
@@ -483,12 +591,14 @@ def check_targets(metrics: dict) -> dict:
     return {k: {"value": v, "target": TARGETS[k], "ok": v >= TARGETS[k]} for k, v in values.items()}
 
 
-def evaluate(url: str, path: Path = HELDOUT, token: str | None = None) -> dict:
+def evaluate(url: str, path: Path | None = None, token: str | None = None,
+             language: str = SOURCE) -> dict:
     """Send every held-out example to the running server's /model/parse and score the intents.
 
-    token: the server's auth token (default NLU_TOKEN from the environment)."""
+    path: the held-out set (default: the language's). token: the server's auth token
+    (default NLU_TOKEN from the environment)."""
     token = token or os.environ.get("NLU_TOKEN", "").strip() or None
-    examples = read_examples(path)
+    examples = read_examples(path or heldout_path(language))
     gold, pred, errors, latencies = [], [], [], []
     for text, intent in examples:
         t0 = time.perf_counter()
@@ -504,6 +614,7 @@ def evaluate(url: str, path: Path = HELDOUT, token: str | None = None) -> dict:
     metrics["targets"] = check_targets(metrics)
     metrics["ok"] = all(t["ok"] for t in metrics["targets"].values())
     metrics["n"] = len(examples)
+    metrics["language"] = language
     metrics["errors"] = errors
     lat = sorted(latencies)
     metrics["latency_ms_p50"] = 1000 * lat[len(lat) // 2] if lat else 0.0
@@ -512,6 +623,8 @@ def evaluate(url: str, path: Path = HELDOUT, token: str | None = None) -> dict:
 
 def format_report(m: dict, show_errors: int = 25) -> str:
     lines = [f"held-out examples: {m['n']}", ""]
+    if m.get("language"):
+        lines = [f"== language {m['language']} ==", *lines]
     lines.append(f"{'intent':28} {'prec':>6} {'recall':>6} {'f1':>6} {'n':>4}")
     for lab, v in m["per_intent"].items():
         lines.append(
@@ -596,27 +709,145 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(out)
 
 
+def format_summary(results: dict[str, dict | None]) -> str:
+    """One line per language: the four targets, parse time, verdict (None: not evaluated)."""
+    out = [
+        f"{'language':9} {'n':>4} {'macro F1':>8} {'accuracy':>8} {'urgent rec':>10} "
+        f"{'opt_out prec':>12} {'erase prec':>10} {'p50 ms':>6}  targets",
+    ]
+    for code, m in results.items():
+        if m is None:
+            out.append(f"{code:9} {'-':>4} {'no model or no held-out set':>60}  FAIL")
+            continue
+        t = m["targets"]
+        out.append(
+            f"{code:9} {m['n']:4d} {m['macro_f1']:8.3f} {m['accuracy']:8.3f} "
+            f"{t['urgent_help_recall']['value']:10.3f} {t['opt_out_precision']['value']:12.3f} "
+            f"{t['delete_my_data_precision']['value']:10.3f} {m['latency_ms_p50']:6.0f}  "
+            f"{'met' if m['ok'] else 'MISSED'}")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------- languages compared
+
+
+def _rss_kb(pid: int) -> int:
+    """Resident memory of a process and its descendants (VmRSS, kB)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo += [int(c) for c in children]
+    return total
+
+
+def _serve_and_measure(model: Path, codes: list[str], log_file: Path) -> dict:
+    """Start a server on `model`, time its start, evaluate each language, read its memory."""
+    t0 = time.monotonic()
+    proc = start_server(free_port(), model, log_file=log_file)
+    start_s = time.monotonic() - t0
+    try:
+        results = {code: evaluate(proc.url, token=proc.token, language=code)  # type: ignore[attr-defined]
+                   for code in codes}
+        rss_mb = _rss_kb(proc.pid) / 1024  # after the warm-up of every held-out parse
+    finally:
+        stop_server(proc)
+    return {"start_s": start_s, "rss_mb": rss_mb, "results": results}
+
+
+def compare_languages() -> dict:
+    """One multilingual model on every language's data vs one model per language.
+
+    Both are evaluated on each language's held-out set; each server's start time (until
+    /model/parse answers) and resident memory after the evaluation are measured."""
+    ensure_venv()
+    codes = [c for c in languages() if heldout_path(c).exists()]
+    per_language = {}
+    for code in codes:
+        model = train(language=code)
+        with tempfile.TemporaryDirectory(prefix="nlu-lang-") as tmp:
+            per_language[code] = _serve_and_measure(model, [code], Path(tmp) / "server.log")
+        log(f"[{code}] own model: macro F1 {per_language[code]['results'][code]['macro_f1']:.3f}, "
+            f"{per_language[code]['rss_mb']:.0f} MB, start {per_language[code]['start_s']:.0f} s")
+    with tempfile.TemporaryDirectory(prefix="nlu-multi-") as tmp:
+        tmp_path = Path(tmp)
+        data = tmp_path / "data"
+        data.mkdir()
+        for code in codes:
+            for path in training_files(code):
+                shutil.copy(path, data / f"{code}-{path.name}")
+        config = tmp_path / "config.yml"
+        config.write_text(re.sub(r"(?m)^language:.*$", "language: xx", config_text()),
+                          encoding="utf-8")
+        log(f"training one multilingual model on {', '.join(codes)}")
+        t0 = time.monotonic()
+        model = _rasa_train(config, tmp_path, "multilingual",
+                            {"RASA_CACHE_DIRECTORY": str(tmp_path / "cache")}, nlu=data)
+        multi_train_s = time.monotonic() - t0
+        multi = _serve_and_measure(model, codes, tmp_path / "server.log")
+    multi["train_s"] = multi_train_s
+    print(format_language_table(per_language, multi))
+    return {"per_language": per_language, "multilingual": multi}
+
+
+def format_language_table(per_language: dict, multi: dict) -> str:
+    out = ["| language | model | macro F1 | urgent recall | opt_out prec | erase prec "
+           "| targets | server RSS | start |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for code, own in per_language.items():
+        for label, row, m in (("own", own, own["results"][code]),
+                              ("multilingual", multi, multi["results"][code])):
+            t = m["targets"]
+            out.append(
+                f"| {code} | {label} | {m['macro_f1']:.3f} | {t['urgent_help_recall']['value']:.3f} "
+                f"| {t['opt_out_precision']['value']:.3f} | {t['delete_my_data_precision']['value']:.3f} "
+                f"| {'met' if m['ok'] else 'missed'} | {row['rss_mb']:.0f} MB | {row['start_s']:.0f} s |")
+    total = sum(own["rss_mb"] for own in per_language.values())
+    out.append("")
+    out.append(f"one server per language: {total:.0f} MB in all for {len(per_language)} languages; "
+               f"one multilingual server: {multi['rss_mb']:.0f} MB "
+               f"(trained in {multi['train_s']:.0f} s)")
+    return "\n".join(out)
+
+
 # --------------------------------------------------------------------------- CLI
 
 
-def _serve(port: int, host: str) -> int:
+def default_port(language: str = SOURCE) -> int:
+    """5005 for French, then 5006, 5007... in the order of languages() (NLU_URLS may differ)."""
+    codes = languages()
+    return DEFAULT_PORT + (codes.index(language) if language in codes else len(codes))
+
+
+def _serve(port: int | None, host: str, language: str = SOURCE) -> int:
     token = os.environ.get("NLU_TOKEN", "").strip()
     if not token:
         # A random token would lock out the application, which reads NLU_TOKEN too.
         print("NLU_TOKEN is not set: set the same value here and for the application.",
               file=sys.stderr)
         return 2
-    model = ensure_model()
+    model = ensure_model(language)
+    port = port or default_port(language)
 
     def _term(signum, frame):  # noqa: ARG001 - turn SIGTERM/SIGHUP into a clean stop
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, _term)
     signal.signal(signal.SIGHUP, _term)
-    proc = start_server(port, model, host=host, die_with_parent=True, token=token)
+    proc = start_server(port, model, host=host, die_with_parent=True, token=token,
+                        language=language)
     try:
         url = proc.url  # type: ignore[attr-defined]
-        print(f"NLU service ready at {url} (model {model.name}, log {proc.log_file})",  # type: ignore[attr-defined]
+        print(f"NLU service ({language}) ready at {url} (model {model.name}, log {proc.log_file})",  # type: ignore[attr-defined]
               flush=True)
         return proc.wait()
     except KeyboardInterrupt:
@@ -625,23 +856,44 @@ def _serve(port: int, host: str) -> int:
         stop_server(proc)
 
 
-def _eval(url: str | None, as_json: bool) -> int:
-    proc = None
-    if not url:
-        model = ensure_model()
-        proc = start_server(free_port(), model)
-        url = proc.url  # type: ignore[attr-defined]
-    try:
-        m = evaluate(url, token=proc.token if proc is not None else None)  # type: ignore[attr-defined]
-    finally:
-        if proc is not None:
-            stop_server(proc)
+def _eval(url: str | None, as_json: bool, codes: list[str] | None = None) -> int:
+    """Evaluates each language on its held-out set (a server started per language, one at a
+    time, or the running one at `url` for the one language asked); exit 1 if any misses."""
+    codes = codes or languages()
+    if url and len(codes) != 1:
+        print("--url evaluates one language: add --language CODE", file=sys.stderr)
+        return 2
+    results: dict[str, dict | None] = {}
+    for code in codes:
+        if not heldout_path(code).exists():
+            log(f"[{code}] no held-out set {heldout_path(code).relative_to(ROOT)}")
+            results[code] = None
+            continue
+        proc = None
+        target = url
+        if not target:
+            proc = start_server(free_port(), ensure_model(code), language=code)
+            target = proc.url  # type: ignore[attr-defined]
+        try:
+            results[code] = evaluate(target, token=proc.token if proc is not None else None,  # type: ignore[attr-defined]
+                                     language=code)
+        finally:
+            if proc is not None:
+                stop_server(proc)
+        if not as_json:
+            print(format_report(results[code]))
+            print(flush=True)
+    ok = all(m is not None and m["ok"] for m in results.values())
     if as_json:
-        m = dict(m, confusions=[list(c) for c in m["confusions"]])
-        print(json.dumps(m, indent=2, ensure_ascii=False))
+        out = {code: (dict(m, confusions=[list(c) for c in m["confusions"]]) if m else None)
+               for code, m in results.items()}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        print(format_report(m))
-    return 0 if m["ok"] else 1
+        print("summary (targets: macro F1 >= 0.90, urgent recall >= 0.95, opt_out and erasure "
+              "precision >= 0.98)")
+        print(format_summary(results))
+        print("ALL LANGUAGES MEET THE TARGETS" if ok else "TARGETS NOT MET")
+    return 0 if ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -651,14 +903,22 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--force", action="store_true")
     p = sub.add_parser("train", help="train the model if data or config.yml changed")
     p.add_argument("--force", action="store_true")
-    p = sub.add_parser("serve", help="run the NLU server in the foreground")
-    p.add_argument("--port", type=int, default=int(os.environ.get("NLU_PORT", DEFAULT_PORT)))
+    p.add_argument("--language", default=None, help="only this language (default: every one)")
+    p = sub.add_parser("serve", help="run one language's NLU server in the foreground")
+    p.add_argument("--language", default=SOURCE, help="language code (default fr)")
+    env_port = os.environ.get("NLU_PORT")
+    p.add_argument("--port", type=int, default=int(env_port) if env_port else None,
+                   help="default: 5005 for French, 5006... for the others (nlu.manage default_port)")
     p.add_argument("--host", default=DEFAULT_HOST)
-    p = sub.add_parser("eval", help="held-out evaluation against a running server")
-    p.add_argument("--url", default=None, help="server URL; default: start one on a free port")
+    p = sub.add_parser("eval", help="held-out evaluation of every language (or one)")
+    p.add_argument("--url", default=None, help="a running server of --language; default: start one")
+    p.add_argument("--language", action="append", default=None,
+                   help="language code, repeatable (default: every language)")
     p.add_argument("--json", action="store_true")
-    sub.add_parser("compare", help="train and evaluate every nlu/pipelines/*.yml")
-    sub.add_parser("hash", help="print the current data+config hash and model path")
+    sub.add_parser("compare", help="train and evaluate every nlu/pipelines/*.yml (French)")
+    sub.add_parser("compare-languages",
+                   help="one multilingual model vs one model per language: accuracy, memory, start")
+    sub.add_parser("hash", help="print each language's data+config hash and model path")
     args = ap.parse_args(argv)
 
     if args.cmd == "ensure-venv":
@@ -666,18 +926,23 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "train":
         ensure_venv()
-        train(force=args.force)
+        train(force=args.force, language=args.language)
         return 0
     if args.cmd == "serve":
-        return _serve(args.port, args.host)
+        return _serve(args.port, args.host, _check(args.language))
     if args.cmd == "eval":
-        return _eval(args.url, args.json)
+        return _eval(args.url, args.json, [_check(c) for c in args.language or []] or None)
     if args.cmd == "compare":
         rows = compare()
         return 0 if rows else 1
+    if args.cmd == "compare-languages":
+        compare_languages()
+        return 0
     if args.cmd == "hash":
-        digest = model_hash()
-        print(digest, model_path_for(digest).relative_to(ROOT), "present" if current_model() else "missing")
+        for code in languages():
+            digest = model_hash(language=code)
+            print(code, digest, model_path_for(digest, code).relative_to(ROOT),
+                  "present" if current_model(code) else "missing")
         return 0
     return 2
 

@@ -39,7 +39,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import language
+from bot import detect, language
 from bot.dialogue import check, commands, handoff_flow, languages, results, survey
 from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_answers, record_event
 from bot.dialogue.types import IncomingMessage, Reply
@@ -69,6 +69,10 @@ MAX_GOTO = 3  # a flow hands a message on at most this many times: no loop betwe
 
 
 class Interpreter(Protocol):
+    """parse(text) reads French. An interpreter with a model per language (nlu.client's
+    LanguageNlu) also has parse_in(text, code), None when that language has no model up;
+    without parse_in, another language's messages are not read (digits and words)."""
+
     def parse(self, text: str) -> Any: ...
 
 
@@ -115,7 +119,10 @@ class DialogueCore:
 
     def _handle(self, message: IncomingMessage, *,
                 then: Callable[[Session, list[Reply]], None] | None) -> list[Reply]:
-        interpretation = self._interpret(message.text)
+        # The model of the conversation's language reads the message, outside the turn's
+        # transaction (a slow NLU must not hold the person's row lock).
+        read_in = self._language_of(message)
+        interpretation = self._interpret(message.text, read_in)
         with self.db.session() as session:
             conversation, address = self._conversation(session, message)
             turn = Turn(session, conversation, message.text, interpretation,
@@ -123,6 +130,10 @@ class DialogueCore:
                         number=message.metadata.get("to"))
             turn.route()
             languages.prepare(turn)
+            if read_in is not None and language.current() != read_in:
+                # Another worker changed the language since it was read: never act on a
+                # model of another language (a French model guesses wrong, and confidently).
+                turn.interpretation = self._interpret(message.text, language.current())
             turn.notes["state_before"] = conversation.state
             misunderstood_before = conversation.misunderstood or 0
             if conversation.consented and handoff_flow.held(turn):
@@ -223,11 +234,35 @@ class DialogueCore:
         return self.services.appointment_token(appointment_id)
 
     # ----------------------------------------------------------------- storage
-    def _interpret(self, text: str) -> Any:
+    def _language_of(self, message: IncomingMessage) -> str | None:
+        """The language this message will be handled in, as languages.prepare decides it:
+        the conversation's, or for a first message the one it is clearly written in.
+        None when there is no interpreter to ask."""
+        if self.interpreter is None:
+            return None
+        key = self.address_key(message.channel, message.sender)
+        with self.db.session() as session:
+            row = session.execute(
+                select(Conversation.state, Conversation.language)
+                .join(ChannelAddress, ChannelAddress.person_id == Conversation.person_id)
+                .where(ChannelAddress.key == key, Conversation.channel == message.channel)
+                .order_by(Conversation.id.desc()).limit(1)).first()
+        state, code = row if row is not None else ("new", None)
+        code = code if code in language.available() else language.SOURCE
+        if state == "new" and code == language.SOURCE:
+            code = detect.guess(message.text) or code
+        return code
+
+    def _interpret(self, text: str, code: str | None = None) -> Any:
+        """The message read by the model of language `code` (French by default); None when
+        that language has no model (the dialogue then works on digits and words)."""
         if self.interpreter is None:
             return None
         try:
-            return self.interpreter.parse(text)
+            if code in (None, language.SOURCE):
+                return self.interpreter.parse(text)
+            parse_in = getattr(self.interpreter, "parse_in", None)
+            return parse_in(text, code) if parse_in is not None else None
         except Exception:  # noqa: BLE001 - the NLU is an aid; digits and keywords still work
             log.warning("NLU interpretation failed", exc_info=True)
             return None

@@ -9,9 +9,11 @@ question being asked is asked again in the new language. A language's name typed
 language (bot/detect.py) switches before the greeting, which then says, in French, how to
 go back to French. The choice is kept on the conversation.
 
-Rasa's model is French: in another language the NLU's reading is dropped and the dialogue
-works on digits and the language's words (locales/<code>/words.yml), while the keyword net
-still catches danger words in every language (nlu/fallback.py) and STOP stays STOP.
+Each language has its own Rasa model (nlu/lang/<code>/): the core has the message read by
+the model of the language prepare() settles on, never by French's for another language. A
+language without a model up works on digits and its words (locales/<code>/words.yml), while
+the keyword net still catches danger words in every language (nlu/fallback.py) and STOP
+stays STOP.
 """
 
 from __future__ import annotations
@@ -35,8 +37,6 @@ def prepare(turn: Turn) -> None:
             _set(turn, code)
             turn.notes["language_notice"] = "detected"
     language.set_current(conversation.language or language.SOURCE)
-    if language.current() != language.SOURCE:
-        turn.interpretation = None  # a French model reading another language misleads
 
 
 def _set(turn: Turn, code: str) -> None:

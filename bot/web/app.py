@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from bot import language, parsing
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
 from bot.web.guard import BodySizeLimit, admit_web, handle_turn
@@ -271,9 +273,29 @@ def _is_up(interpreter: Any) -> bool:
 
 
 def _default_interpreter(settings: Settings) -> Any:
+    """French's Rasa (NLU_URL) and each other language's (NLU_URLS), one token for all."""
     try:
-        from nlu.client import NluClient
+        from nlu.client import LanguageNlu, NluClient
     except ImportError:
         log.warning("nlu.client is not available: digits and keywords only")
         return None
-    return NluClient(settings.nlu_url, timeout=settings.nlu_timeout, token=settings.nlu_token)
+    clients = {language.SOURCE: NluClient(settings.nlu_url, timeout=settings.nlu_timeout,
+                                          token=settings.nlu_token)}
+    for code, url in settings.nlu_language_urls.items():
+        if code != language.SOURCE:
+            clients[code] = NluClient(url, timeout=settings.nlu_timeout, token=settings.nlu_token,
+                                      number_reader=number_reader(code))
+    return LanguageNlu(clients, source=language.SOURCE)
+
+
+def number_reader(code: str) -> Callable[[str], int | float | None]:
+    """How the model's number entities are read in language `code`: its number words
+    (« twelve hundred », « otuz dört »), Arabic-Indic digits, « 1,200 » (bot/parsing.py)."""
+    def read(text: str) -> int | float | None:
+        with language.use(code):
+            values = parsing.numbers_in(text)
+        if not values:
+            return None
+        return int(values[0]) if float(values[0]).is_integer() else values[0]
+
+    return read

@@ -151,8 +151,18 @@ def test_the_instrument_follows_a_persona_through_the_follow_up_on_sms(eligibili
 # ------------------------------------------------------------------------------- the evaluation
 
 @pytest.mark.conversation_eval
-def test_conversations_reach_the_targets(nlu_url, nlu_token, eligibility):
-    report = ev.evaluate(nlu_url, eligibility, nlu_token=nlu_token)
+def test_conversations_reach_the_targets(nlu_url, nlu_servers, nlu_token, eligibility):
+    """Every language read by its own model (issue 17): the models must not make any
+    language worse than digits and words did (0 misfills, 0 accidental bookings)."""
+    from nlu import manage
+
+    urls = {code: nlu_servers.url(code) for code in manage.languages() if code != manage.SOURCE}
+    report = ev.evaluate(nlu_url, eligibility, nlu_token=nlu_token, nlu_urls=urls)
     print("\n".join(report.lines()))
     assert len(report.personas) >= 80
+    assert set(report.models) >= {"fr", *urls}
     assert report.missed_targets() == []
+    for code in {r.persona.language for r in report.personas}:
+        group = [r for r in report.personas if r.persona.language == code]
+        assert sum(len(r.misfills) for r in group) == 0, code
+        assert sum(r.bookings for r in group) == 0, code
