@@ -200,6 +200,8 @@ TEXTS: dict[str, str] = {
         "En danger : 17 ou 112. Violences conjugales : 3919. Enfant en danger : 119. "
         "Abri pour la nuit : 115. Idées suicidaires : 3114. Appels gratuits."
     ),
+    # « À la rue » answering the housing question, nothing else said: the number that helps.
+    "urgent_shelter": "Pour dormir à l'abri ce soir : 115 (appel gratuit). En danger : 17 ou 112.",
     # Languages (bot/dialogue/language.py): LANGUE at any step, or a first message in
     # another language. back_to_french is always sent in French: it is for French readers.
     "language_chosen": "C'est noté : je vous écris en français.",

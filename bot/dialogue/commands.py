@@ -26,7 +26,10 @@ def any_step(turn: Turn) -> list[Reply] | None:
             # alerted, and the check goes on (the person came for their rights).
             turn.event("urgent")
             handoff_flow.open_only(turn, trigger="urgent", urgent=True)
-            turn.notes["before"] = [Reply(messages.text("urgent"))]
+            # A short answer (« à la rue », « night shelter ») says nothing more than that:
+            # the shelter's number, not the whole list again (it costs SMS parts).
+            short = len(turn.text.split()) <= SHORT_HOMELESS_WORDS
+            turn.notes["before"] = [Reply(messages.text("urgent_shelter" if short else "urgent"))]
             return None
         return urgent(turn)
     if (replies := optout.respond(turn, intent)) is not None:
@@ -61,6 +64,9 @@ def any_step(turn: Turn) -> list[Reply] | None:
     if command == "back":
         return back(turn)
     return None
+
+
+SHORT_HOMELESS_WORDS = 4
 
 
 def _answers_homeless(turn: Turn) -> bool:

@@ -540,3 +540,26 @@ def test_en_fait_j_ai_25_ans_after_the_result_corrects_the_age(client, chat):
     chat.say("en fait j'ai 25 ans")
     assert answers_of(client, chat)["age"] == 25
     assert state_of(client, chat) == "result"
+
+
+def test_a_la_rue_answering_the_housing_question_gets_the_shelter_number_not_the_list(client,
+                                                                                      chat):
+    from storage.handoff import Handoff
+
+    start(chat)
+    for text in ["30 ans 67100", "seul"]:
+        chat.say(text)
+    chat.say("à la rue")
+    assert chat.replies[0]["text"] == messages.text("urgent_shelter")
+    assert URGENT not in chat.text
+    assert answers_of(client, chat)["housing"] == "homeless"
+    with client.app.state.db.session() as s:  # a referent is still alerted
+        assert s.scalars(select(Handoff.trigger)).all() == ["urgent"]
+
+
+def test_a_longer_answer_with_danger_gets_every_number(client, chat):
+    start(chat)
+    for text in ["30 ans 67100", "seul"]:
+        chat.say(text)
+    chat.say("à la rue depuis hier et mon ex me menace de me frapper")
+    assert chat.replies[0]["text"] == URGENT
