@@ -119,13 +119,20 @@ def _digits_and_words_only(client, sqlite_db) -> None:
     chat.say("Hello, I would like to know which benefits I can get")
     assert _conversation(sqlite_db).language == "en"
     chat.say("yes")
-    chat.say(ALONE_WITH_KIDS)  # no model to read it: asked again, never guessed
-    assert _conversation(sqlite_db).moment is None
-    chat.say("i am retired")  # the language's words
-    assert _conversation(sqlite_db).moment == "senior"
+    chat.say(ALONE_WITH_KIDS)
+    # No model to read it: the words' reading (« wife », « kids ») is put to the person
+    # (« I noted: ... Is that right? »), never taken silently, and no moment is guessed.
+    assert _conversation(sqlite_db).state == "confirm"
+    assert _conversation(sqlite_db).moment != "single_parent"
+    chat.say("no")
     assert chat.last == _in("en", "ask_age_postcode")
     chat.say("67, 67100")  # digits
     assert chat.last != _in("en", "ask_age_postcode")
+    other = Chat(client, new_user_id())
+    other.say("Hello, I would like to know which benefits I can get")
+    other.say("yes")
+    other.say("i am retired")  # the language's words
+    assert other.last == _in("en", "ask_age_postcode")
 
 
 def test_a_language_without_a_model_works_on_digits_and_words(
