@@ -89,6 +89,10 @@ def consent(turn: Turn) -> list[Reply]:
     moment = conversation.moment or (_moment_from(facts) if facts else None)
     if moment:
         _begin(turn, moment)
+        # « divorcée, j'élève ma fille seule »: the moment says more than « seule » (a
+        # single parent), as at the menu; the partial reading is not put to the person.
+        implied = questions.IMPLIED.get(moment, {})
+        facts = {k: v for k, v in facts.items() if implied.get(k, v) == v}
     if facts:
         return [confirm_facts(turn, facts, after=None)]
     if moment:

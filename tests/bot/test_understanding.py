@@ -563,3 +563,17 @@ def test_a_longer_answer_with_danger_gets_every_number(client, chat):
         chat.say(text)
     chat.say("à la rue depuis hier et mon ex me menace de me frapper")
     assert chat.replies[0]["text"] == URGENT
+
+
+def test_a_divorced_mother_raising_her_daughter_alone_is_not_noted_as_single(client, chat):
+    """The moment (single parent) says more than « divorcée » (alone): the partial reading
+    is not put to her, and her daughter's age is asked."""
+    chat.say("bonjour je suis divorcée et j'élève ma fille seule")
+    chat.say("oui")
+    assert messages.text("confirm_noted", facts="seul(e)") != chat.last
+    if state_of(client, chat) == "confirm":  # « seul(e) avec enfant(s) »: the same, confirmed
+        chat.say("oui")
+    assert chat.last == messages.text("ask_age_postcode")
+    chat.say("29 ans 67100")
+    assert answers_of(client, chat).get("household") == "single_with_children"
+    assert chat.last == messages.text("ask_children_ages")
