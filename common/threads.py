@@ -38,11 +38,20 @@ class TurnThreads:
     def __init__(self, size: int, warm: int):
         self.size = size
         self.warm = min(warm, size)
-        self.executor = ThreadPoolExecutor(max_workers=size, thread_name_prefix="turn")
+        self.executor = self._new()
+        self._closed = False
+
+    def _new(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=self.size, thread_name_prefix="turn")
 
     def start(self) -> None:
         """Start `warm` threads now (blocking; call it off the event loop). Each start waits
-        for the thread to run, which is quick while the process is idle, as at start-up."""
+        for the thread to run, which is quick while the process is idle, as at start-up.
+
+        An app started again after it stopped (its lifespan runs twice) gets new threads."""
+        if self._closed:
+            self.executor = self._new()
+            self._closed = False
         if self.warm <= 0:
             return
         # Every task waits for all the others: the executor cannot reuse a thread, so it
@@ -69,6 +78,7 @@ class TurnThreads:
         loop.set_default_executor(self.executor)
 
     def close(self) -> None:
+        self._closed = True
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -467,7 +467,9 @@ def start_server(
                 old.unlink()
     token = token or default_token()
     cmd = [
-        str(rasa_bin()), "run", "--enable-api", "--auth-token", token,
+        # « --auth-token=X », not two arguments: a random token may begin with « - », which
+        # argparse then takes for an option (the server refused to start, seen in CI).
+        str(rasa_bin()), "run", "--enable-api", f"--auth-token={token}",
         "-m", str(model), "-i", host, "-p", str(port),
     ]
     out = open(log_file, "w")

@@ -169,3 +169,17 @@ def test_split_number_entities_are_joined():
         {"entity": "amount", "value": "deux cents", "start": 13, "end": 23},
     ], text)
     assert ents == {"amount": [1200]}
+
+
+def test_a_token_beginning_with_a_dash_still_starts_the_server():
+    """secrets.token_urlsafe may begin with « - »: passed as its own argument, rasa's argparse
+    took it for an option and the server never started (a session's NLU tests all erred)."""
+    from nlu import manage
+
+    token = "-starts-with-a-dash"
+    proc = manage.start_server(manage.free_port(), manage.ensure_model(manage.SOURCE),
+                               token=token, timeout=300)
+    try:
+        assert manage.parse(proc.url, "bonjour", token=token)["intent"]["name"] == "greet"
+    finally:
+        manage.stop_server(proc)

@@ -100,3 +100,14 @@ def test_run_keeps_the_context_and_to_thread_uses_the_turn_threads():
     seen, names = outcome["result"]
     assert seen == "this turn"
     assert len(names) == 20 and all(name.startswith("turn") for name in names)
+
+
+def test_an_app_started_again_after_it_stopped_gets_new_turn_threads():
+    threads = TurnThreads(8, 2)
+    threads.start()
+    threads.close()
+    threads.start()  # a second lifespan of the same app (two TestClients, a restart)
+    try:
+        assert threads.executor.submit(lambda: 42).result(5) == 42
+    finally:
+        threads.close()
