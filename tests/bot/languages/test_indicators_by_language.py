@@ -3,7 +3,7 @@ conversation's language, and the « by language » table masked below 5 like the
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
@@ -20,9 +20,12 @@ def test_first_contacts_and_consents_are_counted_per_language(app_factory, sqlit
         chat = Chat(client, new_user_id())
         chat.say(first)
         chat.say("1")  # consent, in every language
+    # A week belongs to the month of its Thursday (indicators.weeks_in): on 30 November, a
+    # Monday, this week's counts are December's. The month of this week's Thursday holds them.
     today = date.today()
+    thursday = today + timedelta(days=3 - today.weekday())
     with sqlite_db.session() as session:
-        report = indicators.build(session, start=today.replace(day=1), end=today)
+        report = indicators.build(session, start=thursday.replace(day=1), end=thursday)
     table = next(t for t in report.tables if t.key == "by_language")
     rows = {row.key: row for row in table.rows}
     assert list(rows) == ["fr", "ar", "en"]
