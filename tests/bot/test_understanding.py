@@ -18,26 +18,26 @@ from storage.models import Answer, Conversation, EligibilityResult
 URGENT = messages.text("urgent")
 
 
-def answers_of(client, chat) -> dict:
-    key = client.app.state.core.address_key("web", chat.user_id)
-    with client.app.state.db.session() as s:
-        from storage.models import ChannelAddress
+def conversation_of(client, chat, s) -> Conversation:
+    """The chat's conversation, read in the session `s`."""
+    from storage.models import ChannelAddress
 
-        address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
-        conversation = s.scalars(select(Conversation).where(
-            Conversation.person_id == address.person_id)).one()
+    key = client.app.state.core.address_key("web", chat.user_id)
+    address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
+    return s.scalars(select(Conversation).where(
+        Conversation.person_id == address.person_id)).one()
+
+
+def answers_of(client, chat) -> dict:
+    with client.app.state.db.session() as s:
+        conversation = conversation_of(client, chat, s)
         rows = s.scalars(select(Answer).where(Answer.conversation_id == conversation.id))
         return {row.key: row.value for row in rows}
 
 
 def state_of(client, chat) -> str:
-    key = client.app.state.core.address_key("web", chat.user_id)
     with client.app.state.db.session() as s:
-        from storage.models import ChannelAddress
-
-        address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
-        return s.scalars(select(Conversation.state).where(
-            Conversation.person_id == address.person_id)).one()
+        return conversation_of(client, chat, s).state
 
 
 def start(chat, moment: str = "5") -> None:
@@ -374,13 +374,8 @@ def test_merci_after_the_result_is_not_a_yes_to_a_person(client, chat):
 # ------------------------------------------------------------------ facts at the moment menu
 def rights_of(client, chat) -> dict:
     """The rights of the chat's last result: id -> (eligible, amount)."""
-    key = client.app.state.core.address_key("web", chat.user_id)
     with client.app.state.db.session() as s:
-        from storage.models import ChannelAddress
-
-        address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
-        conversation = s.scalars(select(Conversation).where(
-            Conversation.person_id == address.person_id)).one()
+        conversation = conversation_of(client, chat, s)
         result = s.scalars(select(EligibilityResult).where(
             EligibilityResult.conversation_id == conversation.id)).all()[-1]
         return {b["id"]: (b["eligible"], b.get("amount")) for b in result.benefits}
@@ -422,14 +417,8 @@ def test_facts_at_the_menu_choose_the_check_and_are_confirmed(client, chat, text
     chat.say("oui")
     stored = answers_of(client, chat)
     assert {k: stored[k] for k in noted} == noted
-    key = client.app.state.core.address_key("web", chat.user_id)
     with client.app.state.db.session() as s:
-        from storage.models import ChannelAddress
-
-        person = s.scalars(select(ChannelAddress.person_id).where(
-            ChannelAddress.key == key)).one()
-        assert s.scalars(select(Conversation.moment).where(
-            Conversation.person_id == person)).one() == moment
+        assert conversation_of(client, chat, s).moment == moment
 
 
 @pytest.mark.parametrize("text", ["j'ai perdu mon travail", "je suis au chomage depuis mars",
