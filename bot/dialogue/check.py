@@ -360,7 +360,7 @@ def _number_corrections(turn: Turn, current: str) -> dict:
     if current not in history or history.index(current) == 0:
         return {}
     previous = history[history.index(current) - 1]
-    rest = STRONG_CORRECTION.sub(" ", CORRECTION.sub(" ", words)).strip()
+    rest = _without_correction_words(words)
     # Two questions asked in one prompt (« âge et code postal ») were both the previous one.
     asked_together = [k for k, (second, _read) in answers.PAIRS.items() if second == previous]
     for key in [previous, *asked_together]:
@@ -385,7 +385,7 @@ def correct_after_result(turn: Turn) -> list[Reply] | None:
         # A bare number corrects the last question answered, or the number it names.
         corrected = _number_corrections(turn, current="")
         last = history[-1]
-        rest = STRONG_CORRECTION.sub(" ", CORRECTION.sub(" ", words)).strip()
+        rest = _without_correction_words(words)
         parsed = questions.BY_KEY[last].parse(rest) if rest and last in questions.BY_KEY \
             else None
         if not corrected and parsed is not None and parsed != turn.answers.get(last):
@@ -393,6 +393,11 @@ def correct_after_result(turn: Turn) -> list[Reply] | None:
     if not corrected:
         return None
     return _apply_corrections(turn, corrected)
+
+
+def _without_correction_words(words: str) -> str:
+    """« oups non 650 » -> « 650 »: what is left to read as the corrected answer."""
+    return STRONG_CORRECTION.sub(" ", CORRECTION.sub(" ", words)).strip()
 
 
 def _says_correction(text: str) -> bool:

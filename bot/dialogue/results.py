@@ -64,13 +64,14 @@ def after_result(turn: Turn) -> list[Reply]:
         return ask_for_person(turn)
     if index == 1:
         return check.restart(turn)
-    if index is None and (asked := _rights_named(turn)):
+    named = _rights_named(turn) if index is None else []
+    if found := [b for b in named if b.get("eligible")]:
         # « c quoi la paje », « comment je demande la prime »: how to claim that right.
-        return details(turn, asked, detail=False) + [prompts.after_result_prompt()]
-    if index is None and (missing := _rights_named(turn, eligible=False)):
+        return details(turn, found, detail=False) + [prompts.after_result_prompt()]
+    if named:
         # « et le rsa ? »: not found with these answers; a person can look again.
         return [*(Reply(messages.text("right_not_found", name=rights.name(
-                    turn.services.eligibility.benefit(b["id"])))) for b in missing),
+                    turn.services.eligibility.benefit(b["id"])))) for b in named),
                 prompts.after_result_prompt()]
     moment = turn.moment_intent()
     if moment:
@@ -82,15 +83,12 @@ def after_result(turn: Turn) -> list[Reply]:
         turn, Reply(messages.text("after_result_reask"), messages.CHOICES["after_result"]))
 
 
-def _rights_named(turn: Turn, *, eligible: bool = True) -> list[dict]:
+def _rights_named(turn: Turn) -> list[dict]:
     """The rights of the latest result, found or not, that the message names (NLU or
     keyword entity)."""
     named = {b for b in turn.entities().get("benefit", []) if isinstance(b, str)}
     latest = turn.latest_result() if named else None
-    if latest is None:
-        return []
-    return [b for b in latest.benefits
-            if bool(b.get("eligible")) == eligible and b["id"] in named]
+    return [b for b in latest.benefits if b["id"] in named] if latest is not None else []
 
 
 def offer_followup(turn: Turn, eligible: list[dict]) -> list[Reply]:
