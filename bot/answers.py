@@ -437,9 +437,17 @@ def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]
     ages = re.search(r"\b(?:enfants?|gosses?|petits?|filles?|garcons?|fils|fille|"
                      r"ils ont|elles ont) ?\(?"
                      r"(?:de |qui ont |ont |ages? de |agees? de )?"
-                     r"((?:\d{1,2} ?(?:ans?)?(?: ?(?:,|et) ?)?)+)", digits)
+                     r"((?:\d{1,2}\b ?(?:ans?)?(?: ?(?:,|et) ?)?)+)", digits)
     if ages and (facts.get("household") or known_household or "").endswith("with_children"):
-        values = parsing.parse_ages(re.sub(r"ans?", " ", ages.group(1)))
+        listed = re.sub(r"ans?", " ", ages.group(1))
+        values = parsing.parse_ages(listed)
+        numbers = parsing.numbers_in(listed)
+        if values is None and len(numbers) >= 2 and numbers[-1] > 25 \
+                and all(n <= 25 for n in numbers[:-1]):
+            # « mes 2 enfants de 4 et 9 ans, 34 ans »: the list ran on into the person's age.
+            values = parsing.parse_ages(" ".join(str(int(n)) for n in numbers[:-1]))
+            if values and "age" not in facts and 15 <= numbers[-1] <= 120:
+                facts["age"] = int(numbers[-1])
         if values:
             facts["children_ages"] = values
     status = housing(text) if _any([p for ps in HOUSING_WORDS.values() for p in ps], words) \

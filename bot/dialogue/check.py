@@ -42,6 +42,10 @@ CORRECTION = re.compile(r"^(non|nan|pardon|en fait|enfait|finalement|plutot|erre
 # answer (« non rien »), not a correction: only these words correct a number.
 STRONG_CORRECTION = re.compile(r"\b(pardon|en fait|enfait|finalement|plutot|erreur|oups|"
                                r"je me suis trompee?|correction|je voulais dire)\b")
+# Words that, opening a message, point back at the answer just given (« en fait » and
+# « finalement » often open a plain answer, so they do not count here).
+OPENS_WITH_CORRECTION = re.compile(r"^(oups|oops|pardon|erreur|correction|je me suis trompee?|"
+                                   r"je voulais dire|attendez? non|non pardon|non oups)\b")
 DISCOURAGED = re.compile(r"\b(droit a rien|droits? a rien|jamais droit|ai droit a rien|"
                          r"pas droit|ca sert a rien|pour rien de toute facon|on a droit a rien)\b")
 
@@ -180,6 +184,11 @@ def answer(turn: Turn) -> list[Reply]:
     corrected = _corrections(turn, facts, current=key)
     if value is None and not corrected:
         corrected = _number_corrections(turn, key)
+    elif value is not None and not corrected and _opens_with_correction(turn.text):
+        # « oups non 950 » asked the next question: the number corrects the answer just
+        # given, not this one (which is asked again).
+        if previous := _number_corrections(turn, key):
+            return _apply_corrections(turn, previous)
     if value is None:
         if corrected:
             return _apply_corrections(turn, corrected)
@@ -393,6 +402,11 @@ def correct_after_result(turn: Turn) -> list[Reply] | None:
     if not corrected:
         return None
     return _apply_corrections(turn, corrected)
+
+
+def _opens_with_correction(text: str) -> bool:
+    words = parsing.normalize(text).replace("'", " ")
+    return bool(OPENS_WITH_CORRECTION.match(words)) or _says_correction(text)
 
 
 def _without_correction_words(words: str) -> str:

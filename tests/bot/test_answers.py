@@ -152,3 +152,17 @@ def test_an_age_said_alone_in_a_sentence_but_not_a_duration(text, age):
     from bot import answers
 
     assert answers.facts_in(text).get("age") == age
+
+
+@pytest.mark.parametrize("text, ages, age", [
+    ("jsuis seule avec mes 2 enfants de 4 et 9 ans, 34 ans, 67100", [4, 9], 34),
+    ("seule avec mes enfants de 4, 9 et 12 ans", [4, 9, 12], None),
+    ("seul avec 3 enfants (2, 6 et 11 ans) 67100", [2, 6, 11], None),
+])
+def test_children_ages_stop_before_the_persons_own_age_and_the_postcode(text, ages, age):
+    """Found through `make run` over SMS: the list ran on into « 34 ans, 67100 » and both
+    the children's ages and the age were lost."""
+    from bot import answers
+
+    facts = answers.facts_in(text)
+    assert facts.get("children_ages") == ages and facts.get("age") == age

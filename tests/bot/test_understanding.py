@@ -566,3 +566,19 @@ def test_a_divorced_mother_raising_her_daughter_alone_is_not_noted_as_single(cli
     chat.say("29 ans 67100")
     assert answers_of(client, chat).get("household") == "single_with_children"
     assert chat.last == messages.text("ask_children_ages")
+
+
+def test_oups_non_950_at_the_next_question_corrects_the_answer_just_given(client, chat):
+    """Found through `make run`: it was taken as 950 € of unemployment benefit."""
+    start(chat)
+    for text in ["34 ans 67100", "seule", "hlm 420", "non"]:
+        chat.say(text)
+    chat.say("je gagne 900")
+    assert chat.last == messages.text("ask_unemployment")
+    chat.say("oups non 950")
+    assert chat.replies[0]["text"] == messages.text("corrected", facts="salaire 950 €")
+    assert answers_of(client, chat)["salary"] == 950
+    assert "unemployment" not in answers_of(client, chat)
+    assert chat.last == messages.text("ask_unemployment")
+    chat.say("0")
+    assert state_of(client, chat) == "result"
