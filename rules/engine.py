@@ -32,8 +32,10 @@ WARM_UP_PROFILE = {
 
 
 class RulesEngine:
-    def __init__(self, catalogue: list[Benefit] | None = None):
+    def __init__(self, catalogue: list[Benefit] | None = None, *, neutralise: bool = True):
         self.catalogue = list(catalogue) if catalogue is not None else load_catalogue()
+        # False keeps the formulas rules/tbs.py skips (NEUTRALISED), for comparison.
+        self.neutralise = neutralise
         self._tbs = None
         self._load_lock = threading.Lock()
         self._compute_lock = threading.Lock()
@@ -59,7 +61,7 @@ class RulesEngine:
                 if self._tbs is None:
                     from .tbs import build_tax_benefit_system
 
-                    tbs = build_tax_benefit_system()
+                    tbs = build_tax_benefit_system(neutralise=self.neutralise)
                     self._check_catalogue(tbs)
                     self._tbs = tbs
         return self._tbs
