@@ -6,6 +6,11 @@ dispatcher thread takes everything that is waiting (the checks that arrived whil
 previous batch was being computed, plus those arriving within a short window after the
 first one) and hands it to ``run_batch`` in one call.
 
+When it is told which turns the process is running (common/inflight.py), it does not wait
+for the window once every one of them is waiting for a check: nothing else can join the
+batch, so a lone resident's check and a burst's last one start at once (after ``settle``
+seconds without a new turn arriving, so that a burst still reaching the process is not cut).
+
 ``run_batch(items) -> results`` returns one result per item, in order. If it raises, every
 caller of that batch gets the exception (the rules engine's ``evaluate_many`` never raises
 for one bad household: it falls back to one-by-one computing itself).
@@ -36,15 +41,27 @@ class MicroBatcher:
     ``window``: after the first item of a batch, how long to wait for others (seconds); the
     wait is extended while items keep arriving, up to ``max_wait``, so that a burst of
     concurrent checks lands in one simulation rather than being cut in two.
+
+    ``turns``: the process's turns in flight (common.inflight.TurnsInFlight), or None. With
+    it, a batch starts as soon as every turn in flight waits for a submitted item and none
+    arrived for ``settle`` seconds, without waiting for the rest of the window.
     """
 
+    # How often the dispatcher looks at the turns in flight while it collects a batch.
+    POLL = 0.005
+
     def __init__(self, run_batch: Callable[[list[Any]], list[Any]], *, window: float = 0.02,
-                 max_wait: float = 0.05, max_batch: int = 1000, name: str = "micro-batcher"):
+                 max_wait: float = 0.05, max_batch: int = 1000, name: str = "micro-batcher",
+                 turns: Any = None, settle: float = 0.05):
         self.run_batch = run_batch
         self.window = window
         self.max_wait = max_wait
         self.max_batch = max_batch
         self.name = name
+        self.turns = turns
+        self.settle = settle
+        # Items submitted and not yet resolved (queued, collected or being computed).
+        self._unresolved = 0
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -59,8 +76,23 @@ class MicroBatcher:
             if self._closed:
                 future.set_exception(BatcherClosed("the batcher is closed"))
             else:
+                self._unresolved += 1
+                future.add_done_callback(self._resolved)
                 self._queue.put((item, future))
         return future
+
+    def _resolved(self, _future: Future) -> None:
+        with self._lock:
+            self._unresolved -= 1
+
+    def _all_waiting(self) -> bool:
+        """Every turn in flight waits for an item (so no other check is on its way), and the
+        last turn arrived at least `settle` ago (a burst may still be reaching us)."""
+        if self.turns is None:
+            return False
+        count = self.turns.count
+        return (0 < count <= self._unresolved
+                and time.monotonic() - self.turns.last_arrival >= self.settle)
 
     def start(self) -> None:
         """Start dispatching (items submitted before wait in the queue meanwhile)."""
@@ -104,13 +136,16 @@ class MicroBatcher:
             try:
                 entry = self._queue.get_nowait()
             except queue.Empty:
+                if self._all_waiting():
+                    break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 try:
-                    entry = self._queue.get(timeout=remaining)
+                    entry = self._queue.get(
+                        timeout=remaining if self.turns is None else min(remaining, self.POLL))
                 except queue.Empty:
-                    break
+                    continue  # the window, or every turn waiting, is checked again above
                 # Still arriving: give the burst a little longer, within max_wait.
                 deadline = min(started + self.max_wait, time.monotonic() + self.window)
             if entry is _STOP:

@@ -26,6 +26,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from bot.batching import BatcherClosed, MicroBatcher
+from common.inflight import TURNS
 from common.settings import Settings
 from rules.catalogue import Benefit, load_catalogue
 from rules.engine import RulesEngine
@@ -68,8 +69,10 @@ class EligibilityService:
         else:
             raise ValueError(f"worker must be 'process' or 'thread', not {worker!r}")
         self.worker = worker
-        self._batcher = MicroBatcher(self._run_batch, window=window, max_wait=max_wait,
-                                     max_batch=max_batch, name="rules-batcher")
+        self._batcher = MicroBatcher(
+            self._run_batch, window=window, max_wait=max_wait, max_batch=max_batch,
+            name="rules-batcher", turns=TURNS if settings.rules_batch_early else None,
+            settle=settings.rules_batch_settle)
         self._ready = threading.Event()
         self._restarting = False
         self._failed: BaseException | None = None

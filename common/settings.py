@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     # pays the window once (0.3 s, against seconds of OpenFisca).
     rules_batch_window: float = Field(0.3, gt=0, le=5)
     rules_batch_max_wait: float = Field(4.0, gt=0, le=30)
+    # ...unless every turn the process is running waits for a check (common/inflight.py):
+    # then the batch starts once no turn arrived for `rules_batch_settle` seconds. Off, every
+    # batch waits for its window (the benchmark's comparison).
+    rules_batch_early: bool = True
+    rules_batch_settle: float = Field(0.05, ge=0, le=5)
     # Threads that run conversation turns (bot/web/threads.py), started at start-up so that
     # a burst of messages does not wait for the event loop to start them one by one; 0 starts
     # them on demand (as before, for the benchmark's comparison).

@@ -29,6 +29,7 @@ from bot.channels import inbound
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from bot.outbox import Claimed, PermanentError, TransientError
+from common.inflight import TURNS
 from common.ratelimit import RateLimits
 from common.security import same_secret
 from common.settings import Settings
@@ -175,12 +176,15 @@ class TelegramChannel:
         # later getUpdates confirms it (or once the webhook answered), so a turn that raised
         # lost the message. Now it stays pending, retried with backoff by the periodic pass,
         # in order per chat (bot/channels/inbound.py).
-        stored_id = await asyncio.to_thread(inbound.store, self.core, message,
-                                            inbound_id=f"telegram:{update.update_id}")
-        if stored_id is not None:
-            await asyncio.to_thread(
-                inbound.process_stored, self.core, stored_id, limits=self.limits,
-                lease=timedelta(seconds=self.settings.inbound_lease_seconds))
+        # Counted as a turn in flight (common/inflight.py) while polled; a webhook's request
+        # counts already.
+        with TURNS.turn():
+            stored_id = await asyncio.to_thread(inbound.store, self.core, message,
+                                                inbound_id=f"telegram:{update.update_id}")
+            if stored_id is not None:
+                await asyncio.to_thread(
+                    inbound.process_stored, self.core, stored_id, limits=self.limits,
+                    lease=timedelta(seconds=self.settings.inbound_lease_seconds))
         self.wake()
 
     async def _on_text(self, update, _context) -> None:

@@ -27,6 +27,7 @@ from bot.dialogue.types import IncomingMessage
 from bot.web.guard import BodySizeLimit, admit_web, handle_turn
 from bot.web.schemas import MAX_TEXT, ChatRequest
 from common import log_redaction
+from common.inflight import CountTurns
 from common.ratelimit import RateLimits
 from common.settings import Settings
 from common.threads import TurnThreads, run_turn
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     # Before any parser reads a body: a 10 MB JSON or form is refused unread (bot/web/guard.py).
     app.add_middleware(BodySizeLimit, default=settings.max_body_bytes,
                        console=settings.console_max_body_bytes)
+    # Outermost: a turn counts from its request's arrival (the rules batcher reads the count).
+    app.add_middleware(CountTurns)
     app.state.limits = limits
     app.state.core = core
     turn_threads = TurnThreads(WEB_THREADS, settings.web_threads_warm)

@@ -196,3 +196,113 @@ def test_the_batcher_merges_a_burst_and_hands_a_batch_error_to_each_caller():
     batcher.close()
     with pytest.raises(BatcherClosed):
         batcher.submit(1).result(1)
+
+
+def _started_batches(batcher_kwargs: dict):
+    """A MicroBatcher whose batches are recorded, with an event set at each batch."""
+    from bot.batching import MicroBatcher
+
+    calls: list[list] = []
+    ran = threading.Event()
+
+    def run(items):
+        calls.append(list(items))
+        ran.set()
+        return list(items)
+
+    batcher = MicroBatcher(run, **batcher_kwargs)
+    batcher.start()
+    return batcher, calls, ran
+
+
+def test_a_lone_turn_s_check_starts_without_waiting_for_the_window():
+    from common.inflight import TurnsInFlight
+
+    turns = TurnsInFlight()
+    # A 30 s window: only the count of turns in flight can start this batch before it.
+    batcher, calls, ran = _started_batches(dict(window=30, max_wait=60, turns=turns,
+                                                settle=0.01))
+    with turns.turn():
+        future = batcher.submit("alone")
+        assert ran.wait(10), "the batch waited for its window"
+        assert future.result(5) == "alone"
+    assert calls == [["alone"]]
+    batcher.close()
+
+
+def test_a_check_waits_for_the_turns_still_running_then_starts_with_theirs():
+    from common.inflight import TurnsInFlight
+
+    turns = TurnsInFlight()
+    batcher, calls, ran = _started_batches(dict(window=30, max_wait=60, turns=turns,
+                                                settle=0.01))
+    second_turn_may_submit = threading.Event()
+    results = {}
+
+    def turn(name: str, wait_for: threading.Event | None) -> None:
+        with turns.turn():
+            if wait_for is not None:
+                wait_for.wait(10)
+            results[name] = batcher.submit(name).result(10)
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(turn, "first", None)
+        second = pool.submit(turn, "second", second_turn_may_submit)
+        # The second turn is in flight, not yet waiting: the first's check must wait for it.
+        assert not ran.wait(0.5), "the batch started while a turn could still join it"
+        second_turn_may_submit.set()
+        first.result(10)
+        second.result(10)
+    assert calls == [["first", "second"]]
+    assert results == {"first": "first", "second": "second"}
+    batcher.close()
+
+
+def test_without_the_count_of_turns_a_batch_waits_for_its_window():
+    # The same lone check, with no count (RULES_BATCH_EARLY=0): the window decides.
+    from common.inflight import TurnsInFlight
+
+    turns = TurnsInFlight()
+    batcher, calls, ran = _started_batches(dict(window=1.0, max_wait=60, turns=None))
+    with turns.turn():
+        started = time.monotonic()
+        batcher.submit("alone").result(10)
+        assert time.monotonic() - started >= 0.9
+    batcher.close()
+
+
+def test_a_turn_counted_by_its_request_is_not_counted_again_inside():
+    import asyncio
+
+    from common.inflight import TurnsInFlight
+
+    turns = TurnsInFlight()
+
+    async def webhook_then_update() -> list[int]:
+        seen = []
+        with turns.turn():  # the HTTP request (CountTurns)
+            seen.append(turns.count)
+            with turns.turn():  # the Telegram update it carries (TelegramChannel._turn)
+                seen.append(turns.count)
+                await asyncio.sleep(0)
+            seen.append(turns.count)
+        seen.append(turns.count)
+        return seen
+
+    assert asyncio.run(webhook_then_update()) == [1, 1, 1, 0]
+    # Two turns in two threads count as two.
+    inside = threading.Barrier(3)
+
+    def one_turn():
+        with turns.turn():
+            inside.wait(5)
+            inside.wait(5)
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(one_turn) for _ in range(2)]
+        inside.wait(5)
+        assert turns.count == 2
+        inside.wait(5)
+        for future in futures:
+            future.result(5)
+    assert turns.count == 0

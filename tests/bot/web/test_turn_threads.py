@@ -111,3 +111,24 @@ def test_an_app_started_again_after_it_stopped_gets_new_turn_threads():
         assert threads.executor.submit(lambda: 42).result(5) == 42
     finally:
         threads.close()
+
+
+def test_a_chat_turn_counts_as_in_flight_from_its_request_to_its_answer(app_factory):
+    """The rules batcher reads this count (common/inflight.py): a turn must count while it
+    runs, from its request, and stop counting once answered; a GET is no turn."""
+    from common.inflight import TURNS
+
+    seen: list[int] = []
+
+    class CountingInterpreter(ThreadRecordingInterpreter):
+        def parse(self, text: str):
+            seen.append(TURNS.count)
+            return super().parse(text)
+
+    app = app_factory(interpreter=CountingInterpreter(), web_threads_warm=2)
+    with TestClient(app) as client:
+        assert client.post("/api/chat", json={"user_id": "counted", "text": "bonjour"}
+                           ).status_code == 200
+        assert client.get("/healthz").status_code in (200, 503)
+        assert TURNS.count == 0
+    assert seen == [1]
