@@ -75,10 +75,12 @@ class Settings(BaseSettings):
     rules_batch_window: float = Field(0.3, gt=0, le=5)
     rules_batch_max_wait: float = Field(4.0, gt=0, le=30)
     # ...unless every turn the process is running waits for a check (common/inflight.py):
-    # then the batch starts once no turn arrived for `rules_batch_settle` seconds. Off, every
-    # batch waits for its window (the benchmark's comparison).
+    # then the batch starts once no turn arrived for `rules_batch_settle` seconds. With 0.05 s,
+    # 2 bursts of 6 were cut in two batches (the 100 requests reach the process over ~1 s, with
+    # pauses on a busy machine), the second paying a whole computation more; none of 2 with
+    # 0.15 s. Off, every batch waits for its window (the benchmark's comparison).
     rules_batch_early: bool = True
-    rules_batch_settle: float = Field(0.05, ge=0, le=5)
+    rules_batch_settle: float = Field(0.15, ge=0, le=5)
     # Threads that run conversation turns (bot/web/threads.py), started at start-up so that
     # a burst of messages does not wait for the event loop to start them one by one; 0 starts
     # them on demand (as before, for the benchmark's comparison).

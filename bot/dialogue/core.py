@@ -234,6 +234,11 @@ class DialogueCore:
             return None
         return normalise_number(to)
 
+    def knows(self, channel: str, sender: str) -> bool:
+        """Whether this process answered this address's conversation past its first message
+        and has not erased it since (no database read: see LanguageCache)."""
+        return self._languages.get(self.address_key(channel, sender)) is not None
+
     def address_key(self, channel: str, sender: str) -> str:
         return hmac.new(self.services.secret_key, f"{channel}:{sender}".encode(),
                         hashlib.sha256).hexdigest()

@@ -60,6 +60,30 @@ def test_two_app_processes_share_one_limit_on_new_conversations(app_factory, pre
             assert len(session.scalars(select(Conversation)).all()) == 3
 
 
+def test_a_known_sender_is_admitted_without_a_lookup_and_an_erased_one_counts_again(
+        app_factory, prefix):
+    from sqlalchemy import event
+
+    app = app_factory(rate_limit_prefix=prefix, web_new_conversations_per_10_min=2)
+    lookups: list[str] = []
+
+    @event.listens_for(app.state.db.engine, "before_cursor_execute")
+    def record(_conn, _cursor, statement, *_args):
+        if statement.lstrip().startswith("SELECT channel_address.id \nFROM"):
+            lookups.append(statement)
+
+    with TestClient(app) as client:
+        assert say(client, "known").status_code == 200  # new conversation 1 of 2
+        assert len(lookups) == 1
+        assert say(client, "known", "oui").status_code == 200
+        assert len(lookups) == 1  # known to this process: no admission lookup
+        assert say(client, "known", "SUPPRIMER").json()["replies"][-1]["text"] == \
+            messages.text("erased")
+        # Erased, it is new again: its next message counts (2 of 2), the next id is refused.
+        assert say(client, "known").status_code == 200
+        assert say(client, "someone-else").status_code == 429
+
+
 def test_the_contract_default_is_120_new_conversations_per_address(app_factory, prefix):
     from common.settings import Settings
 
