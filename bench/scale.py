@@ -298,19 +298,28 @@ def main() -> int:
     lost = sum(r["lost"] for r in results)
     duplicates = sum(r["duplicates"] for r in results)
     cores = os.cpu_count() or 1
-    # What one process could do with every core the rest of the machine left it.
-    left = max(cores - first["other_cores"], 0.0)
-    bound = left / first["cpu_per_check"] if first["cpu_per_check"] else 0.0
-    print(f"  why: CPU-bound. With 1 process a completed check (its whole conversation, the "
-          f"replies, the jobs) cost {first['cpu_per_check']:.2f} CPU s; that process and its "
-          f"rules worker used {first['cpu_cores']:.2f} cores while other work used "
-          f"{first['other_cores']:.2f} of the {cores}: at most {left:.2f} cores / "
-          f"{first['cpu_per_check']:.2f} CPU s = {bound:.2f} checks/s whatever the number of "
-          f"processes (measured {first['rate']:.2f}). With {last['processes']} processes a "
-          f"check cost {last['cpu_per_check']:.2f} CPU s: each process's rules worker "
-          f"computes its own simulations, {last['per_batch']:.1f} checks each against "
-          f"{first['per_batch']:.1f} with one process, and a simulation costs the same "
-          f"whatever its size", flush=True)
+
+    def bound(r: dict) -> float:
+        """Checks per second the cores left by other work allow at this run's cost."""
+        left = max(cores - r["other_cores"], 0.0)
+        return left / r["cpu_per_check"] if r["cpu_per_check"] else 0.0
+
+    for r in results:
+        print(f"  why, {r['processes']} process(es): a completed check (its whole conversation, "
+              f"the replies, the jobs) cost {r['cpu_per_check']:.2f} CPU s; the server used "
+              f"{r['cpu_cores']:.2f} cores and other work {r['other_cores']:.2f} of the "
+              f"{cores}: at most {bound(r):.2f} checks/s (measured {r['rate']:.2f}, "
+              f"{r['per_batch']:.1f} checks per simulation)", flush=True)
+    target = 1.6 * first["rate"]
+    if bound(last) < target:
+        print(f"  so 1.6x of 1 process ({target:.2f} checks/s) is more than the {cores} cores "
+              f"allow at {last['processes']} processes' cost ({bound(last):.2f} checks/s): "
+              f"CPU-bound", flush=True)
+    if last["cpu_per_check"] > first["cpu_per_check"]:
+        print(f"  with {last['processes']} processes a check cost more: each process's rules "
+              f"worker computes its own simulations ({last['per_batch']:.1f} checks each "
+              f"against {first['per_batch']:.1f}), and a simulation costs about the same "
+              f"whatever its size", flush=True)
     print(f"scale: {last['rate']:.2f} checks/s with {last['processes']} processes, "
           f"{last['factor']:.2f}x of 1 process, lost {lost}, duplicates {duplicates}",
           flush=True)
