@@ -184,10 +184,10 @@ def answer(turn: Turn) -> list[Reply]:
     corrected = _corrections(turn, facts, current=key)
     if value is None and not corrected:
         corrected = _number_corrections(turn, key)
-    elif value is not None and not corrected and _opens_with_correction(turn.text):
+    elif value is not None and _opens_with_correction(turn.text):
         # « oups non 950 » asked the next question: the number corrects the answer just
-        # given, not this one (which is asked again).
-        if previous := _number_corrections(turn, key):
+        # given (« oups non 67000 » an earlier one), not this one (which is asked again).
+        if previous := corrected or _number_corrections(turn, key):
             return _apply_corrections(turn, previous)
     if value is None:
         if corrected:

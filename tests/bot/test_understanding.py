@@ -568,6 +568,22 @@ def test_a_divorced_mother_raising_her_daughter_alone_is_not_noted_as_single(cli
     assert chat.last == messages.text("ask_children_ages")
 
 
+def test_a_postcode_corrected_at_the_rent_question_is_not_taken_as_the_rent(client, chat):
+    """Found through `make run`: « oups non 67000 » asked the rent corrected the postcode
+    and also stored 67 000 € of rent, and the rent was never asked again."""
+    start(chat)
+    for text in ["34 ans 67100", "seule"]:
+        chat.say(text)
+    chat.say("on est en hlm")
+    assert chat.last == messages.text("ask_rent")
+    chat.say("oups non 67000")
+    assert answers_of(client, chat)["postcode"] == "67000"
+    assert "rent" not in answers_of(client, chat)
+    assert chat.last == messages.text("ask_rent")
+    chat.say("550")
+    assert answers_of(client, chat)["rent"] == 550
+
+
 def test_oups_non_950_at_the_next_question_corrects_the_answer_just_given(client, chat):
     """Found through `make run`: it was taken as 950 € of unemployment benefit."""
     start(chat)
