@@ -34,18 +34,24 @@ class TooManyBookings(Exception):
         self.count = count
 
 
+# open_handoff's `existing` when the caller has not read the open hand-off.
+NOT_READ = object()
+
+
 def open_handoff(
     session: Session, *, conversation_id: int, trigger: str, reason_id: str, urgent: bool = False,
-    territory_id: str | None = None,
+    territory_id: str | None = None, existing: Handoff | None | object = NOT_READ,
 ) -> Handoff:
     """The conversation's open hand-off, created if there is none.
 
     An urgent trigger makes (and keeps) the hand-off urgent, and its reason then wins.
+    `existing`: the open hand-off (or None) if the caller has just read it in this
+    transaction, so as not to read it twice.
     """
     if trigger not in TRIGGERS:
         raise ValueError(f"unknown hand-off trigger {trigger!r}")
     urgent = urgent or trigger == "urgent"
-    handoff = _open_for(session, conversation_id)
+    handoff = _open_for(session, conversation_id) if existing is NOT_READ else existing
     if handoff is None:
         _write_lock_on_sqlite(session)
         try:

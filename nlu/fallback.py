@@ -7,6 +7,7 @@ of the two worst mistakes; and it errs on the side of urgent_help, the other one
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ class Interpretation:
     source: str = "fallback"  # "rasa" or "fallback"
 
 
+# Cached: a message is read many times per turn (each keyword table, urgency, entities), and
+# the tables' own words are normalised at each reading.
+@functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Lower case, no accents, apostrophes and punctuation turned into spaces, spaces squeezed."""
     text = unicodedata.normalize("NFKD", text or "")
@@ -133,6 +137,12 @@ _CURRENCY = r"(?:€|e|eur|euro|euros|balles)\b"
 _NUM = r"\d{1,3}(?:[ .]\d{3})+|\d+(?:[.,]\d+)?"
 
 
+@functools.lru_cache(maxsize=1024)
+def _padded(word: str) -> str:
+    """A table's word as extract_entities looks for it: normalised, between spaces."""
+    return " " + re.sub(r"[^\w\s]", " ", normalize(word)) + " "
+
+
 def extract_entities(text: str) -> dict[str, list]:
     """Amounts, ages, numbers, benefits and housing statuses found with regexes and keywords."""
     norm = normalize(text)
@@ -166,14 +176,14 @@ def extract_entities(text: str) -> dict[str, list]:
     padded = " " + re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", norm)) + " "
     for key, words in BENEFIT_SYNONYMS.items():
         for w in words:
-            if " " + re.sub(r"[^\w\s]", " ", normalize(w)) + " " in padded:
+            if _padded(w) in padded:
                 ents.setdefault("benefit", [])
                 if key not in ents["benefit"]:
                     ents["benefit"].append(key)
                 break
     for key, words in HOUSING_SYNONYMS.items():
         for w in words:
-            if " " + re.sub(r"[^\w\s]", " ", normalize(w)) + " " in padded:
+            if _padded(w) in padded:
                 ents.setdefault("housing_status", [])
                 if key not in ents["housing_status"]:
                     ents["housing_status"].append(key)
@@ -323,7 +333,15 @@ LIFE_PATTERNS = [
 
 
 def _any(patterns: list[str], text: str) -> bool:
-    return any(re.search(p, text) for p in patterns)
+    return _alternation(tuple(patterns)).search(text) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _alternation(patterns: tuple[str, ...]) -> re.Pattern:
+    """One compiled pattern for a table: a message is searched once, not once per pattern
+    (hundreds per turn), with the same answer (no table uses inline flags nor numbered
+    back-references, which joining would change)."""
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
 def _danger_text(text: str) -> str:

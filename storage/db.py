@@ -8,7 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -74,6 +74,7 @@ class Database:
     def __init__(self, url: str):
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self.sessions, "before_commit", _insert_queued)
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -88,3 +89,34 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+
+# Rows a transaction writes and never reads back (a turn's transcript lines, its anonymous
+# counts): queued, then written when it commits, one statement per table for all of them.
+# As ORM objects, each was tracked by the unit of work and written by a multi-row INSERT ...
+# RETURNING whose text (kilobytes, its placeholders) psycopg parsed again at every turn: a
+# check turn's ~10 counts and ~15 transcript lines cost more of the app's time than its
+# other statements (`python -m bench burst`).
+_QUEUED = "insert_at_commit"
+
+
+def insert_at_commit(session: Session, model: type, row: dict) -> dict:
+    """Queue `row` (column values) for `model`'s table, written when `session` commits
+    (nothing is written if it rolls back). Returns the row, which may still change until
+    then."""
+    session.info.setdefault(_QUEUED, {}).setdefault(model.__table__, []).append(row)
+    return row
+
+
+def queued_rows(session: Session, model: type) -> list[dict]:
+    """The rows of `model` queued in this transaction and not written yet."""
+    return session.info.get(_QUEUED, {}).get(model.__table__, [])
+
+
+def _insert_queued(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint's release, not the commit: a rollback to it would lose them
+    queued = session.info.pop(_QUEUED, None)
+    for table, rows in (queued or {}).items():
+        if rows:
+            session.execute(insert(table), rows)

@@ -47,7 +47,7 @@ from bot.dialogue.turn import Eligibility, Goto, Outcome, Services, Turn, load_a
 from bot.dialogue.types import IncomingMessage, Reply
 from handoff.contacts import contact_key
 from handoff.territory import Territories, Territory, load_territory, normalise_number
-from storage.db import Database
+from storage.db import Database, insert_at_commit
 from storage.erasure import checkpoint
 from storage.models import ChannelAddress, Conversation, Message, Person
 
@@ -333,20 +333,29 @@ class DialogueCore:
 
     @staticmethod
     def _erased(session: Session, conversation: Conversation) -> bool:
-        return conversation not in session or session.get(Person, conversation.person_id) is None
+        """Erased by this turn (ERASE expunges everything) or by the retention purge since
+        (the person's row is gone). Read through the relationship, the person is kept for
+        _close_turn; without a flush, the turn's changes are written once, at commit."""
+        if conversation not in session:
+            return True
+        with session.no_autoflush:
+            return conversation.person is None
 
     def _record(self, session: Session, conversation: Conversation, text: str | None,
                 replies: list[Reply]) -> None:
+        # The transcript is written at commit, in one statement (storage/db.py).
         now = self.clock()
         if text is not None:
-            session.add(Message(conversation_id=conversation.id, direction="in", text=text,
-                                created_at=now))
+            insert_at_commit(session, Message, {"conversation_id": conversation.id,
+                                                "direction": "in", "text": text,
+                                                "created_at": now})
         for reply in replies:
             body = reply.text
             if reply.choices:
                 body += "\n" + "\n".join(f"{i}. {c}" for i, c in enumerate(reply.choices, 1))
-            session.add(Message(conversation_id=conversation.id, direction="out", text=body,
-                                created_at=now))
+            insert_at_commit(session, Message, {"conversation_id": conversation.id,
+                                                "direction": "out", "text": body,
+                                                "created_at": now})
 
 
 class LanguageCache:

@@ -80,7 +80,7 @@ def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
     reason_id = reason_id or (URGENT_REASON if urgent else reason_for(turn))
     handoff = booking.open_handoff(turn.session, conversation_id=conversation.id,
                                    trigger=trigger, reason_id=reason_id, urgent=urgent,
-                                   territory_id=conversation.territory_id)
+                                   territory_id=conversation.territory_id, existing=existing)
     if existing is None:
         turn.event("handoff")
         if urgent:
@@ -109,7 +109,8 @@ def open_only(turn: Turn, *, trigger: str, urgent: bool = False) -> Handoff | No
     reason_id = URGENT_REASON if urgent else reason_for(turn)
     handoff = booking.open_handoff(turn.session, conversation_id=turn.conversation.id,
                                    trigger=trigger, reason_id=reason_id, urgent=urgent,
-                                   territory_id=turn.conversation.territory_id)
+                                   territory_id=turn.conversation.territory_id,
+                                   existing=existing)
     if existing is None:
         turn.event("handoff")
     if urgent and not (existing is not None and existing.urgent):

@@ -24,6 +24,7 @@ from bot import detect, language, messages, parsing
 from bot.dialogue import prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
+from storage.db import queued_rows
 from storage.models import FunnelEvent
 
 
@@ -44,9 +45,9 @@ def _set(turn: Turn, code: str) -> None:
     language.set_current(code)
     # The first contact was counted this turn, before the language was known: count it in
     # this language (turn.record_event keeps the turn's counts in the session's info).
-    for pending in turn.session.info.get("funnel_events", []):
-        if isinstance(pending, FunnelEvent) and pending.kind == "first_contact":
-            pending.language = code
+    for pending in queued_rows(turn.session, FunnelEvent):
+        if pending["kind"] == "first_contact":
+            pending["language"] = code
 
 
 def names() -> list[str]:

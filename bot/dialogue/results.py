@@ -17,7 +17,6 @@ from bot import messages, parsing, rights
 from bot.dialogue import check, handoff_flow, prompts, questions, survey
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
-from storage.models import EligibilityResult
 
 # Lines of rights an SMS result lists before « et N autres : écrivez DETAILS » (the issue
 # allows 5; 3 keep the whole result within two SMS parts with the offer of a person).
@@ -161,9 +160,7 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
     # people and rights once, not once per check of the same person.
     previous = turn.latest_result() if turn.answers.get("followup") else None
     known = {b["id"] for b in previous.benefits if b.get("eligible")} if previous else set()
-    turn.session.add(EligibilityResult(
-        conversation_id=conversation.id, period=computed["period"], engine=computed["engine"],
-        benefits=computed["benefits"], computed_at=turn.clock()))
+    turn.store_result(computed)
     conversation.state = "result"
     eligible = [b for b in computed["benefits"] if b.get("eligible")]
     if previous is None:

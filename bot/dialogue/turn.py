@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot import messages
 from bot.dialogue.types import Reply
 from handoff.territory import Territories, Territory
+from storage.db import insert_at_commit
 from storage.handoff import Handoff
 from storage.models import Answer, Conversation, EligibilityResult, FunnelEvent
 
@@ -85,12 +86,12 @@ def record_event(session: Session, clock: Callable[[], datetime], kind: str, cha
                  language: str | None = None) -> None:
     """One anonymous funnel count: no person, only the week, channel, moment, territory and
     language."""
-    event = FunnelEvent(kind=kind, week=week_of(clock()), channel=channel, moment=moment,
-                        benefit=benefit, amount_year=amount_year, territory_id=territory_id,
-                        language=language or "fr")
-    session.add(event)
-    # Kept for the turn: a first message's language is known only after it is counted.
-    session.info.setdefault("funnel_events", []).append(event)
+    # Written at commit with the turn's other counts (storage/db.py); until then a first
+    # message's count takes its language once known (languages.py).
+    insert_at_commit(session, FunnelEvent, {
+        "kind": kind, "week": week_of(clock()), "channel": channel, "moment": moment,
+        "benefit": benefit, "amount_year": amount_year, "territory_id": territory_id,
+        "language": language or "fr"})
 
 
 @dataclass
@@ -197,11 +198,18 @@ class Turn:
     def set_answer(self, key: str, value: Any) -> None:
         if not self.conversation.consented:
             return  # nothing personal is stored before consent
-        row = self.session.scalars(select(Answer).where(
-            Answer.conversation_id == self.conversation.id, Answer.key == key)).first()
+        rows = _answer_rows(self.session, self.conversation)
+        if rows is not None:
+            row = rows.get(key)
+        else:
+            row = self.session.scalars(select(Answer).where(
+                Answer.conversation_id == self.conversation.id, Answer.key == key)).first()
         if row is None:
-            self.session.add(Answer(conversation_id=self.conversation.id, key=key, value=value,
-                                    updated_at=self.clock()))
+            row = Answer(conversation_id=self.conversation.id, key=key, value=value,
+                         updated_at=self.clock())
+            self.session.add(row)
+            if rows is not None:
+                rows[key] = row
         else:
             row.value = value
             row.updated_at = self.clock()
@@ -213,17 +221,34 @@ class Turn:
         self.session.execute(delete(Answer).where(
             Answer.conversation_id == self.conversation.id, Answer.key == key))
         self.answers.pop(key, None)
+        rows = _answer_rows(self.session, self.conversation)
+        if rows is not None:
+            rows.pop(key, None)
 
     def clear_answers(self) -> None:
         self.session.execute(delete(Answer).where(
             Answer.conversation_id == self.conversation.id))
         self.answers.clear()
+        rows = _answer_rows(self.session, self.conversation)
+        if rows is not None:
+            rows.clear()
         self.conversation.history = []
         self.conversation.moment = None
         self.conversation.misunderstood = 0
 
     # ------------------------------------------------------------- results
+    def store_result(self, computed: dict) -> EligibilityResult:
+        """Saves a check's result: the conversation's latest from now on."""
+        row = EligibilityResult(
+            conversation_id=self.conversation.id, period=computed["period"],
+            engine=computed["engine"], benefits=computed["benefits"], computed_at=self.clock())
+        self.session.add(row)
+        self.notes["latest_result"] = row
+        return row
+
     def latest_result(self) -> EligibilityResult | None:
+        if "latest_result" in self.notes:  # stored by this turn: no need to read it back
+            return self.notes["latest_result"]
         return self.session.scalars(
             select(EligibilityResult).where(
                 EligibilityResult.conversation_id == self.conversation.id)
@@ -238,5 +263,15 @@ class Turn:
 
 
 def load_answers(session: Session, conversation: Conversation) -> dict[str, Any]:
-    rows = session.scalars(select(Answer).where(Answer.conversation_id == conversation.id))
-    return {row.key: row.value for row in rows}
+    rows = {row.key: row for row in session.scalars(
+        select(Answer).where(Answer.conversation_id == conversation.id))}
+    # Kept for the transaction: a turn that changes an answer updates its row without
+    # reading it again (Turn.set_answer).
+    session.info.setdefault("answer_rows", {})[conversation.id] = rows
+    return {key: row.value for key, row in rows.items()}
+
+
+def _answer_rows(session: Session, conversation: Conversation) -> dict[str, Answer] | None:
+    """The conversation's answer rows as load_answers read them in this transaction, kept
+    up to date by the Turn; None if it did not."""
+    return session.info.get("answer_rows", {}).get(conversation.id)
