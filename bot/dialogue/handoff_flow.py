@@ -287,7 +287,9 @@ def wants_change(turn: Turn) -> str | None:
 
 
 def has_booking(turn: Turn) -> bool:
-    handoff = open_handoff(turn)
+    # Asked at the turn's start (commands.any_step), after held() and before any flow could
+    # open or close a hand-off: what held() read is still true, no need to read it again.
+    handoff = turn.notes["open_handoff"] if "open_handoff" in turn.notes else open_handoff(turn)
     return bool(handoff and handoff.booked)
 
 
@@ -326,7 +328,7 @@ def after_booking(turn: Turn) -> Outcome:
 
 def held(turn: Turn) -> bool:
     """A referent holds the conversation: the bot keeps quiet."""
-    handoff = open_handoff(turn)
+    handoff = turn.notes["open_handoff"] = open_handoff(turn)
     return bool(handoff and handoff.held_by_referent)
 
 

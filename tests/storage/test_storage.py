@@ -79,3 +79,46 @@ def test_answers_and_results_round_trip_json(any_db):
         assert conv.answers[0].value == 30
         assert conv.results[0].benefits == [{"id": "rsa", "eligible": False}]
         assert conv.history == ["consent"]
+
+
+def test_rows_queued_for_the_commit_are_written_in_order_once_it_commits(any_db):
+    from storage.db import insert_at_commit, queued_rows
+
+    with any_db.session() as session:
+        person_id = _person_with_everything(session)
+        session.flush()
+        conversation_id = session.scalars(select(Conversation.id).where(
+            Conversation.person_id == person_id)).one()
+        for i in range(3):
+            insert_at_commit(session, Message, {"conversation_id": conversation_id,
+                                                "direction": "out", "text": f"réponse {i}"})
+        counted = insert_at_commit(session, FunnelEvent, {"kind": "first_contact",
+                                                          "week": "2026-W48", "channel": "web",
+                                                          "language": "fr"})
+        # Still changeable until the commit (a first message's language is known late).
+        assert queued_rows(session, FunnelEvent) == [counted]
+        counted["language"] = "ar"
+        # A savepoint released before the commit does not write them (a rollback to it
+        # would lose them): booking.open_handoff opens one in the middle of a check turn.
+        with session.begin_nested():
+            pass
+        assert session.scalar(select(func.count()).select_from(FunnelEvent).where(
+            FunnelEvent.kind == "first_contact")) == 0
+    with any_db.session() as session:
+        texts = session.scalars(select(Message.text).where(
+            Message.conversation_id == conversation_id).order_by(Message.id)).all()
+        assert texts == ["bonjour", "réponse 0", "réponse 1", "réponse 2"]
+        assert session.scalars(select(FunnelEvent.language).where(
+            FunnelEvent.kind == "first_contact")).all() == ["ar"]
+        assert queued_rows(session, FunnelEvent) == []
+
+
+def test_rows_queued_in_a_transaction_that_fails_are_not_written(any_db):
+    from storage.db import insert_at_commit
+
+    with pytest.raises(RuntimeError), any_db.session() as session:
+        insert_at_commit(session, FunnelEvent, {"kind": "consent", "week": "2026-W48",
+                                                "channel": "web", "language": "fr"})
+        raise RuntimeError("the turn failed")
+    with any_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(FunnelEvent)) == 0
