@@ -78,6 +78,8 @@ def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
     if territory_of(turn, existing) is None:
         return national(turn, intro)
     reason_id = reason_id or (URGENT_REASON if urgent else reason_for(turn))
+    # Read before booking.open_handoff makes it urgent: it returns this same instance.
+    was_urgent = existing is not None and existing.urgent
     handoff = booking.open_handoff(turn.session, conversation_id=conversation.id,
                                    trigger=trigger, reason_id=reason_id, urgent=urgent,
                                    territory_id=conversation.territory_id, existing=existing)
@@ -85,7 +87,7 @@ def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
         turn.event("handoff")
         if urgent:
             turn.event("handoff_urgent")
-    elif urgent and not existing.urgent:
+    elif urgent and not was_urgent:
         turn.event("handoff_urgent")
     replies = [Reply(intro)] if intro else []
     # Where to come back to if the person declines a slot: the question they were at.
@@ -93,7 +95,7 @@ def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
     appointment = handoff.booked
     # An urgent message re-offers slots only when it makes the hand-off urgent: the
     # earlier urgent slots. Once an urgent appointment is booked, it stands.
-    escalated = urgent and not (existing is not None and existing.urgent)
+    escalated = urgent and not was_urgent
     if appointment is not None and not escalated:
         conversation.state = "booked"
         return replies + [Reply(_booked_text(turn, appointment), _booked_choices())]
@@ -107,13 +109,14 @@ def open_only(turn: Turn, *, trigger: str, urgent: bool = False) -> Handoff | No
     if territory_of(turn, existing) is None:
         return None
     reason_id = URGENT_REASON if urgent else reason_for(turn)
+    was_urgent = existing is not None and existing.urgent  # before it is made urgent
     handoff = booking.open_handoff(turn.session, conversation_id=turn.conversation.id,
                                    trigger=trigger, reason_id=reason_id, urgent=urgent,
                                    territory_id=turn.conversation.territory_id,
                                    existing=existing)
     if existing is None:
         turn.event("handoff")
-    if urgent and not (existing is not None and existing.urgent):
+    if urgent and not was_urgent:
         turn.event("handoff_urgent")
     return handoff
 

@@ -286,3 +286,37 @@ def test_a_second_urgent_message_keeps_the_urgent_appointment_booked(chat, app):
     assert chat.replies[-1]["choices"] == messages.CHOICES["booked"]
     (appointment,) = appointments(app)
     assert appointment.status == "booked"
+
+
+def test_an_urgent_message_makes_an_open_hand_off_urgent_and_counts_it_once(chat, app):
+    from storage.models import FunnelEvent
+
+    consented(chat)
+    chat.say("conseiller")
+    assert_slot_offer(chat)
+    (handoff,) = handoffs(app)
+    assert not handoff.urgent
+    chat.say("mon mari me frappe")
+    assert chat.replies[0]["text"] == messages.text("urgent")
+    # It became urgent here: the earlier urgent slots are offered, as to anyone urgent.
+    assert_slot_offer(chat, "slot_offer_urgent")
+    (handoff,) = handoffs(app)
+    assert handoff.urgent and handoff.reason_id == "urgence"
+    chat.say("mon mari me frappe encore")  # already urgent: not counted again
+    with app.app.state.db.session() as s:
+        kinds = list(s.scalars(select(FunnelEvent.kind)))
+    assert kinds.count("handoff") == 1 and kinds.count("handoff_urgent") == 1
+
+
+def test_an_urgent_message_after_an_ordinary_booking_offers_the_earlier_urgent_slots(chat, app):
+    consented(chat)
+    chat.say("conseiller")
+    chat.say("1")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["booked"]
+    chat.say("mon mari me frappe")
+    assert chat.replies[0]["text"] == messages.text("urgent")
+    assert_slot_offer(chat, "slot_offer_urgent")
+    chat.say("1")
+    assert chat.replies[-1]["choices"] == messages.CHOICES["booked"]
+    booked = [a for a in appointments(app) if a.status == "booked"]
+    assert len(booked) == 1 and booked[0].reason_id == "urgence"
