@@ -26,9 +26,6 @@ class Interpretation:
     source: str = "fallback"  # "rasa" or "fallback"
 
 
-# Cached: a message is read many times per turn (each keyword table, urgency, entities), and
-# the tables' own words are normalised at each reading.
-@functools.lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Lower case, no accents, apostrophes and punctuation turned into spaces, spaces squeezed."""
     text = unicodedata.normalize("NFKD", text or "")
@@ -83,7 +80,7 @@ def _lookup(table: dict[str, list[str]], value: str) -> str | None:
         return v
     stripped = _ARTICLES.sub("", v).strip()
     for key, words in table.items():
-        forms = {normalize(w).replace("'", " ") for w in words}
+        forms = _forms(tuple(words))
         if v in forms or stripped in forms or stripped == key:
             return key
     return None
@@ -135,6 +132,14 @@ def to_number(value) -> int | float | None:
 
 _CURRENCY = r"(?:€|e|eur|euro|euros|balles)\b"
 _NUM = r"\d{1,3}(?:[ .]\d{3})+|\d+(?:[.,]\d+)?"
+
+
+# The tables' own words, normalised once rather than at each message (~80 per turn). Only
+# those are cached: a resident's message is not kept in memory after its turn.
+@functools.lru_cache(maxsize=256)
+def _forms(words: tuple[str, ...]) -> frozenset[str]:
+    """A table entry's words as _lookup compares them."""
+    return frozenset(normalize(w).replace("'", " ") for w in words)
 
 
 @functools.lru_cache(maxsize=1024)
