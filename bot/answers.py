@@ -399,7 +399,7 @@ def read(key: str, text: str) -> Any:
 # « jsuis etudiant 20 ans »: an age said alone in a sentence, but not a duration (« depuis
 # 10 ans », « ça fait 12 ans ») nor someone else's age (« mon fils a 16 ans », « ont 12 ans »).
 AGE_ALONE = (r"(?<!depuis )(?<!il y a )(?<!pendant )(?<!dans )(?<!fait )(?<!ont )(?<!a )"
-             r"(?<!de )(?<!et )(?<!, )(?<!plus )(?<!moins )(?<!enfant )(?<!enfants )"
+             r"(?<!de )(?<!et )(?<!\d, )(?<!ans, )(?<!plus )(?<!moins )(?<!enfant )(?<!enfants )"
              r"(?<!fils )(?<!fille )(?<!filles )\b(\d{2}) ans\b(?! (et|,) ?\d)")
 
 

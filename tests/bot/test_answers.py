@@ -147,6 +147,12 @@ def test_housing_and_rent(text, expected):
     ("mon fils a 16 ans", None),
     ("j'ai 2 enfants 16 ans et 18 ans", None),
     ("j'habite 67100 depuis 15 ans", None),
+    # Found through `make run` over SMS: an age after a comma was refused (meant for lists of
+    # children's ages), so the age was asked again.
+    ("je vis seul, 52 ans, 67100, locataire 600", 52),
+    ("en couple, 3 enfants, 38 ans", 38),
+    ("mes enfants ont 16, 18 ans", None),
+    ("j'ai 2 enfants 16 ans, 18 ans", None),
 ])
 def test_an_age_said_alone_in_a_sentence_but_not_a_duration(text, age):
     from bot import answers
