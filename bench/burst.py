@@ -225,10 +225,10 @@ def report(label: str, figures: dict) -> None:
               f"transactions, replies)", flush=True)
 
 
-# Settings that reproduce the code before the last fix (common/inflight.py: every batch waited
-# for its 0.3 s window, even once all the turns in flight were waiting for it): compared with
-# today's defaults in one run.
-BEFORE = {"RULES_BATCH_EARLY": "0"}
+# Settings that reproduce the code before the last fix (one rules worker computing the whole
+# catalogue, instead of two computing a part each: rules.engine.split_catalogue): compared
+# with today's defaults in one run. RULES_BATCH_EARLY=0 reproduced the fix before it.
+BEFORE = {"RULES_WORKERS": "1"}
 
 
 def main() -> int:
@@ -240,7 +240,7 @@ def main() -> int:
     print(f"{CHECKS} residents finishing their check at once, HTTP, PostgreSQL, 1 process "
           f"(load {one:.2f}, {five:.2f} on {os.cpu_count()} cores)", flush=True)
     rounds = int(os.environ.get("BURST_ROUNDS", "1"))
-    runs = [("before (window always)", BEFORE),
+    runs = [("before (1 rules worker)", BEFORE),
             ("after (defaults)", parse_env(os.environ.get("BURST_ENV", "")))]
     if os.environ.get("BURST_ONLY_AFTER"):
         runs = runs[1:]

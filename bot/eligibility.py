@@ -9,8 +9,10 @@ One household costs ~2 s of OpenFisca whatever the number of households in the s
 so concurrent checks are merged into one simulation (bot/batching.py) and their results split
 back. The computation runs in a separate worker process with its own warmed engine: OpenFisca
 holds the GIL for most of a computation, and in a thread of the web server it would slow every
-other conversation turn. One worker process: these machines have two cores, one for it and
-one for the web server; a second worker would only compete with the first for the CPU.
+other conversation turn. Two worker processes by default (RULES_WORKERS), each computing its
+part of the catalogue for the whole batch (rules.engine.split_catalogue): while a burst's turns
+all wait for their batch, the web server leaves its core idle, and the batch takes the time of
+the longer part. Any more would only compete for the two cores of these machines.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from bot.batching import BatcherClosed, MicroBatcher
 from common.inflight import TURNS
 from common.settings import Settings
 from rules.catalogue import Benefit, load_catalogue
-from rules.engine import RulesEngine
+from rules.engine import RulesEngine, merge_results, split_catalogue
 from rules.profile import validate_profile
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,12 @@ class EligibilityService:
         # In process mode this engine is never loaded here (cheap); kept for one-off uses.
         self.engine = engine or RulesEngine(list(self.catalogue.values()))
         if worker == "process":
-            self._worker: _ProcessWorker | _ThreadWorker = _ProcessWorker(engine_factory)
+            # Another engine (tests) is not split: its catalogue is its own.
+            parts = split_catalogue(list(self.catalogue.values()),
+                                    settings.rules_workers if engine_factory is None else 1)
+            self._worker: _ProcessWorker | _SplitWorker | _ThreadWorker = \
+                _SplitWorker(parts, list(self.catalogue)) if len(parts) > 1 \
+                else _ProcessWorker(engine_factory)
         elif worker == "thread":
             self._worker = _ThreadWorker(self.engine)
         else:
@@ -206,10 +213,13 @@ class _ThreadWorker:
 
 
 class _ProcessWorker:
-    """One child process with its own warmed engine, fed batches through a pipe."""
+    """One child process with its own warmed engine, fed batches through a pipe.
 
-    def __init__(self, engine_factory: str | None):
+    `benefit_ids`: the part of the catalogue its engine computes (all of it by default)."""
+
+    def __init__(self, engine_factory: str | None, benefit_ids: list[str] | None = None):
         self.engine_factory = engine_factory
+        self.benefit_ids = benefit_ids
         self.process: multiprocessing.process.BaseProcess | None = None
         self._conn = None
         self._ready = False
@@ -218,10 +228,15 @@ class _ProcessWorker:
 
     def start(self) -> None:
         """Start the process and wait until its engine is warm (~10 s)."""
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
         # spawn, not fork: the web server has threads (a forked lock may be held forever).
         context = multiprocessing.get_context("spawn")
         parent, child = context.Pipe()
-        process = context.Process(target=_worker_main, args=(child, self.engine_factory),
+        process = context.Process(target=_worker_main,
+                                  args=(child, self.engine_factory, self.benefit_ids),
                                   name="rules-worker", daemon=True)
         with self._lock:
             if self._closed:
@@ -229,6 +244,9 @@ class _ProcessWorker:
             process.start()
             self.process, self._conn, self._ready = process, parent, False
         child.close()
+
+    def wait_ready(self) -> None:
+        process = self.process
         try:
             kind, payload = self._receive(WARM_UP_DEADLINE)
         except WorkerDied:
@@ -240,10 +258,16 @@ class _ProcessWorker:
         log.info("rules worker ready (pid %s)", process.pid)
 
     def run(self, profiles: list[dict]) -> list[dict]:
+        self.send(profiles)
+        return self.collect()
+
+    def send(self, profiles: list[dict]) -> None:
         try:
             self._conn.send(profiles)
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, AttributeError) as error:  # AttributeError: stopped
             raise WorkerDied("rules worker is gone") from error
+
+    def collect(self) -> list[dict]:
         kind, payload = self._receive(BATCH_DEADLINE)
         if kind != "ok":
             raise RuntimeError(f"rules worker: {payload}")
@@ -285,19 +309,76 @@ class _ProcessWorker:
         self.stop()
 
 
-def _build_engine(engine_factory: str | None) -> RulesEngine:
+class _SplitWorker:
+    """One worker process per part of the catalogue, all given the whole batch at once; the
+    batch's results are their parts merged. Started, stopped and restarted together."""
+
+    def __init__(self, parts: list[list], order: list[str]):
+        self.order = order
+        self.workers = [_ProcessWorker(None, [b.id for b in part]) for part in parts]
+
+    @property
+    def process(self):
+        return self.workers[0].process
+
+    def start(self) -> None:
+        # Launched together, they warm up side by side.
+        try:
+            for worker in self.workers:
+                worker.launch()
+            for worker in self.workers:
+                worker.wait_ready()
+        except BaseException:
+            self.stop(timeout=0)
+            raise
+
+    def run(self, profiles: list[dict]) -> list[dict]:
+        sent = []
+        error: BaseException | None = None
+        for worker in self.workers:
+            try:
+                worker.send(profiles)
+                sent.append(worker)
+            except WorkerDied as died:
+                error = error or died
+        parts = []
+        # Every worker sent the batch is heard out, even after another failed: a reply left
+        # in a pipe would be read as the answer to the next batch.
+        for worker in sent:
+            try:
+                parts.append(worker.collect())
+            except (WorkerDied, RuntimeError) as failed:
+                error = error or failed
+        if error is not None:
+            raise error
+        return merge_results(parts, self.order)
+
+    def stop(self, timeout: float = 10) -> None:
+        for worker in self.workers:
+            worker.stop(timeout)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.close()
+
+
+def _build_engine(engine_factory: str | None, benefit_ids: list[str] | None = None
+                  ) -> RulesEngine:
     if not engine_factory:
+        if benefit_ids is not None:
+            return RulesEngine([b for b in load_catalogue() if b.id in benefit_ids])
         return RulesEngine()
     module, _, name = engine_factory.partition(":")
     return getattr(importlib.import_module(module), name)()
 
 
-def _worker_main(conn, engine_factory: str | None) -> None:
+def _worker_main(conn, engine_factory: str | None, benefit_ids: list[str] | None = None
+                 ) -> None:
     """The worker process: warm an engine, then compute the batches it is sent."""
     # Ctrl-C reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        engine = _build_engine(engine_factory)
+        engine = _build_engine(engine_factory, benefit_ids)
         engine.warm_up()
     except BaseException as error:  # noqa: BLE001 - reported to the parent
         conn.send(("failed", f"{type(error).__name__}: {error}"))

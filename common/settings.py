@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     warm_up_rules: bool = True
     # "thread" computes OpenFisca inside the web process: for benchmarks only.
     rules_worker: Literal["process", "thread"] = "process"
+    # Worker processes per app process, each computing its part of the catalogue for the
+    # whole batch at once (rules.engine.split_catalogue): 2 computes a batch in ~0.58 s
+    # instead of ~0.81 s, for ~200 MB and a quarter more CPU per batch; 1 for a small machine.
+    rules_workers: int = Field(2, ge=1, le=2)
     # Micro-batching of checks (bot/batching.py): after the first check of a batch, wait
     # this long for others, extended while they keep arriving, up to the maximum. A burst of
     # 100 turns reaches the batcher over ~1-4 s (each turn's first transaction is ~40 ms of

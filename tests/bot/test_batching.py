@@ -141,11 +141,11 @@ def test_status_is_warming_until_the_worker_is_ready_and_close_stops_it(engine):
         thread.join(120)
         assert service.status == "ready"
         assert_same(outcome["result"], engine.evaluate(household(2)))
-        process = service._worker.process
-        assert process is not None and process.is_alive()
+        processes = worker_processes(service)
+        assert processes and all(p is not None and p.is_alive() for p in processes)
     finally:
         service.close()
-    assert not process.is_alive() and process.exitcode == 0
+    assert all(not p.is_alive() and p.exitcode == 0 for p in processes)
     with pytest.raises(RuntimeError):
         service.evaluate(household(0))
 
@@ -154,14 +154,49 @@ def test_close_during_warm_up_does_not_leave_a_process():
     service = EligibilityService()
     service.start_warm_up()
     deadline = time.monotonic() + 10
-    while service._worker.process is None and time.monotonic() < deadline:
+    while None in worker_processes(service) and time.monotonic() < deadline:
         time.sleep(0.01)
-    process = service._worker.process
-    assert process is not None and service.status == "warming"
+    processes = worker_processes(service)
+    assert None not in processes and service.status == "warming"
     started = time.monotonic()
     service.close()
     assert time.monotonic() - started < 10
-    assert not process.is_alive()
+    assert not any(p.is_alive() for p in processes)
+
+
+def worker_processes(service: EligibilityService) -> list:
+    """The service's worker processes: one per part of the catalogue."""
+    workers = getattr(service._worker, "workers", [service._worker])
+    return [w.process for w in workers]
+
+
+def test_two_workers_compute_a_part_of_the_catalogue_each_and_are_replaced_together(engine):
+    """The default: the CSS in one worker, the other benefits in another, both given every
+    batch; their parts merged are what one engine computes, benefits in catalogue order."""
+    service = EligibilityService()
+    try:
+        service.start_warm_up()
+        assert service._ready.wait(180) and service.status == "ready"
+        first = worker_processes(service)
+        assert len(first) == 2 and len({p.pid for p in first}) == 2
+        profiles = [household(i) for i in range(8)]
+        results = concurrently(service, profiles)
+        expected = engine.evaluate_many(profiles)
+        for result, alone in zip(results, expected):
+            assert not isinstance(result, Exception), result
+            assert [b["id"] for b in result["benefits"]] == [b["id"] for b in alone["benefits"]]
+            assert_same(result, alone)
+        # One part's process dies: that batch fails, both are replaced, the next one is whole.
+        first[1].kill()
+        with pytest.raises(RuntimeError):
+            service.evaluate(household(4))
+        assert_same(service.evaluate(household(4)), engine.evaluate(household(4)))
+        again = worker_processes(service)
+        assert all(p.is_alive() for p in again) and again[1].pid != first[1].pid
+        assert service.restarts == 1
+    finally:
+        service.close()
+    assert not any(p.is_alive() for p in worker_processes(service) + first if p is not None)
 
 
 def test_a_dead_worker_fails_its_batch_and_is_replaced(exploding, engine):
