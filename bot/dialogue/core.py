@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cachetools import LRUCache
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from bot import detect, language
@@ -155,6 +155,8 @@ class DialogueCore:
             replies = results.offer_pending(turn, replies)
             replies = survey.ask_after(turn, replies)
             pending = turn.pending_check
+            # What the result is rendered with: the answers the check was computed from.
+            answers = dict(turn.answers)
             if then is not None and pending is None:
                 then(session, replies)
             erased = self._erased(session, conversation)
@@ -175,7 +177,8 @@ class DialogueCore:
             return replies
         # OpenFisca takes seconds: compute with no transaction (nor connection) held, so a
         # burst of checks does not exhaust the pool nor lock SQLite for everyone else.
-        return replies + self._complete_check(conversation_id, message, pending, replies, then)
+        return replies + self._complete_check(conversation_id, message, pending, replies, then,
+                                              answers)
 
     def _close_turn(self, session: Session, conversation: Conversation,
                     address: ChannelAddress, message: IncomingMessage, replies: list[Reply],
@@ -203,8 +206,11 @@ class DialogueCore:
         raise RuntimeError(f"flows handed the message on more than {MAX_GOTO} times")
 
     def _complete_check(self, conversation_id: int, message: IncomingMessage, profile: dict,
-                        before: list[Reply], then: Callable | None) -> list[Reply]:
-        """Computes the rights, then stores and renders them in a second transaction."""
+                        before: list[Reply], then: Callable | None,
+                        answers: dict[str, Any]) -> list[Reply]:
+        """Computes the rights, then stores and renders them in a second transaction, with
+        the `answers` the first one left (not read again: while the conversation is still
+        « computing », no other turn changed them)."""
         try:
             computed: dict | None = self.eligibility.evaluate(profile)
         except Exception:  # noqa: BLE001 - a failed computation must not lose the person
@@ -217,9 +223,8 @@ class DialogueCore:
                 if then is not None:
                     then(session, before)
                 return []
-            turn = Turn(session, conversation, message.text, None,
-                        load_answers(session, conversation), message.channel, self.services,
-                        number=message.metadata.get("to"))
+            turn = Turn(session, conversation, message.text, None, answers, message.channel,
+                        self.services, number=message.metadata.get("to"))
             replies = results.result(turn, computed)
             if then is not None:
                 then(session, before + replies)
@@ -286,11 +291,17 @@ class DialogueCore:
     def _conversation(self, session: Session, message: IncomingMessage
                       ) -> tuple[Conversation, ChannelAddress]:
         key = self.address_key(message.channel, message.sender)
-        query = select(ChannelAddress).where(ChannelAddress.key == key)
+        # The address and its latest conversation on this channel, in one statement.
+        query = (select(ChannelAddress, Conversation)
+                 .outerjoin(Conversation, and_(Conversation.person_id == ChannelAddress.person_id,
+                                               Conversation.channel == message.channel))
+                 .where(ChannelAddress.key == key)
+                 .order_by(Conversation.id.desc()).limit(1))
         if session.bind.dialect.name == "postgresql":
             # Two messages of one person handled by two workers take turns, not both at once.
-            query = query.with_for_update()
-        address = session.scalars(query).first()
+            query = query.with_for_update(of=ChannelAddress)
+        row = session.execute(query).first()
+        address, conversation = row if row is not None else (None, None)
         if address is None:
             person = Person(created_at=self.clock(), last_message_at=self.clock())
             session.add(person)
@@ -301,12 +312,6 @@ class DialogueCore:
                                         message.sender))
             session.add(address)
             session.flush()
-        conversation = session.scalars(
-            select(Conversation)
-            .where(Conversation.person_id == address.person_id,
-                   Conversation.channel == message.channel)
-            .order_by(Conversation.id.desc())
-        ).first()
         if conversation is None:
             territories = self.services.territories
             territory = territories.owner_of(message.metadata.get("to")) or territories.route()
