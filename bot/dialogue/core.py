@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from cachetools import LRUCache
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from bot import detect, language
@@ -189,7 +189,6 @@ class DialogueCore:
         """
         if (conversation.misunderstood or 0) <= misunderstood_before:
             conversation.misunderstood = 0  # understood this time: the streak ends
-        conversation.person.last_message_at = self.clock()
         conversation.updated_at = self.clock()
         if conversation.consented:
             address.address = message.sender
@@ -336,15 +335,19 @@ class DialogueCore:
             ChannelAddress.contact_key == address.contact_key,
             ChannelAddress.id != address.id).limit(1)).first() is not None
 
-    @staticmethod
-    def _erased(session: Session, conversation: Conversation) -> bool:
+    def _erased(self, session: Session, conversation: Conversation) -> bool:
         """Erased by this turn (ERASE expunges everything) or by the retention purge since
-        (the person's row is gone). Read through the relationship, the person is kept for
-        _close_turn; without a flush, the turn's changes are written once, at commit."""
+        (the person's row is gone); otherwise the person's last message time is updated, in
+        one statement that finds out whether the row is still there, without reading it.
+        Without a flush, the turn's own changes are written once, at commit."""
         if conversation not in session:
             return True
         with session.no_autoflush:
-            return conversation.person is None
+            touched = session.execute(
+                update(Person).where(Person.id == conversation.person_id)
+                .values(last_message_at=self.clock())
+                .execution_options(synchronize_session=False))
+        return touched.rowcount == 0
 
     def _record(self, session: Session, conversation: Conversation, text: str | None,
                 replies: list[Reply]) -> None:
