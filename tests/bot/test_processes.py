@@ -172,3 +172,23 @@ def test_the_batching_window_comes_from_the_settings(monkeypatch):
     monkeypatch.delenv("RULES_BATCH_MAX_WAIT")
     service = EligibilityService(worker="thread", engine=object())
     assert (service._batcher.window, service._batcher.max_wait) == (0.3, 4.0)
+
+
+@pytest.mark.parametrize("workers, setting, expected", [
+    (1, None, 2), (4, None, 1), (4, "2", 2),
+])
+def test_several_app_processes_get_one_rules_worker_each_unless_told(
+        monkeypatch, workers, setting, expected):
+    """Two rules workers per process help a lone process's bursts; with several processes
+    on the same cores they cost more than they give (python -m bench scale)."""
+    from bot.__main__ import serve_defaults
+    from bot.eligibility import EligibilityService
+
+    monkeypatch.delenv("RUN_JOBS", raising=False)
+    monkeypatch.delenv("RULES_WORKERS", raising=False)
+    if setting is not None:
+        monkeypatch.setenv("RULES_WORKERS", setting)
+    serve_defaults(workers)
+    service = EligibilityService()  # not started: no process
+    assert len(getattr(service._worker, "workers", [service._worker])) == expected
+    assert os.environ["RUN_JOBS"] == "0"
