@@ -312,6 +312,7 @@ def couple_incomes(text: str) -> tuple[float | None, float | None]:
     if theirs is None and re.search(
             r"\b(il|elle|lui|mon mari|ma femme|mon conjoint|ma conjointe|mon copain|ma copine|"
             r"mon compagnon|ma compagne) (ne |n )?(touche|gagne|a) (rien|pas|que dalle)\b|"
+            r"\b(lui|elle|mon mari|ma femme|mon conjoint|ma conjointe) (rien|zero|que dalle)\b|"
             r"\b(il|elle) (ne |n )?(travaille|bosse) (pas|plus)\b", words):
         theirs = 0.0
     # « rien et 1250 », « 800, 0 »: two answers in the order asked (you, then your partner).

@@ -6,8 +6,10 @@ DETAILS, RECOMMENCER, REPRENDRE, MENU, RETOUR; and the silence while a referent 
 
 from __future__ import annotations
 
+import re
+
 from bot import answers, messages, parsing
-from bot.dialogue import check, handoff_flow, languages, optout, prompts, results
+from bot.dialogue import check, handoff_flow, languages, optout, prompts, questions, results
 from bot.dialogue.turn import Goto, Turn
 from bot.dialogue.types import Reply
 from nlu.fallback import is_urgent
@@ -20,6 +22,11 @@ def any_step(turn: Turn) -> list[Reply] | None:
     # A language's name (« english please ») is read by its words, not by the French model,
     # which takes words it never saw for a call for help; the keyword net still runs.
     intent = None if languages.named(turn.text) is not None else turn.strong_intent()
+    if intent == "urgent_help" and _gives_an_amount(turn) and not is_urgent(turn.text):
+        # « 1300 et lui rien » answering the incomes: the French model takes « lui rien » for
+        # a call for help (0.89). An amount given where one is asked is an answer; a call for
+        # help said with it is still caught by its words (the keyword net below).
+        intent = None
     if intent == "urgent_help" or is_urgent(turn.text):
         if _answers_homeless(turn):
             # « À la rue » answering the housing question: the numbers first, a referent
@@ -67,6 +74,14 @@ def any_step(turn: Turn) -> list[Reply] | None:
 
 
 SHORT_HOMELESS_WORDS = 4
+
+
+def _gives_an_amount(turn: Turn) -> bool:
+    """Digits in answer to a question that asks for an amount (salary, rent, pension...)."""
+    state = turn.conversation.state
+    question = questions.BY_KEY.get(state[4:]) if state.startswith("ask:") else None
+    return question is not None and question.kind == "amount" and \
+        re.search(r"\d", turn.text) is not None
 
 
 def _answers_homeless(turn: Turn) -> bool:

@@ -95,7 +95,7 @@ def test_age_and_postcode(text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("900 et 1300", (900, 1300)), ("moi rien, lui 1500", (0, 1500)),
-    ("je gagne 1100 et ma femme rien", (1100, None)),
+    ("je gagne 1100 et ma femme rien", (1100, 0)), ("1300 et lui rien", (1300, 0)),
     ("1250 et elle touche rien", (1250, 0)), ("rien tous les deux", (0, 0)),
 ])
 def test_couple_incomes(text, expected):

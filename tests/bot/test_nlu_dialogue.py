@@ -126,3 +126,24 @@ def test_a_plain_answer_never_erases_or_hands_off(chat, app):
         assert chat.last != messages.text("erased")
         assert chat.last != messages.text("slot_offer")
     assert len(answers(app)) == 7
+
+
+def test_incomes_with_lui_rien_are_an_answer_not_a_call_for_help(chat, app):
+    """Found through `make run`: the French model reads « 1300 et lui rien » as urgent_help
+    (0.89), so a couple giving their incomes got the emergency numbers and an urgent
+    hand-off. An amount given where one is asked is an answer, here both of them."""
+    for text in ["bonjour", "oui", "5", "38", "67100", "en couple sans enfant", "1", "500",
+                 "non"]:
+        chat.say(text)
+    chat.say("1300 et lui rien")
+    texts = [r["text"] for r in chat.replies]
+    assert messages.text("urgent") not in texts
+    assert answers(app)["salary"] == 1300 and answers(app)["partner_income"] == 0
+
+
+def test_a_call_for_help_with_an_amount_is_still_one(chat, app):
+    for text in ["bonjour", "oui", "5", "38", "67100", "en couple sans enfant", "1", "500",
+                 "non"]:
+        chat.say(text)
+    chat.say("1300 mais mon mari me frappe")
+    assert chat.replies[0]["text"] == messages.text("urgent")
