@@ -317,10 +317,6 @@ class _SplitWorker:
         self.order = order
         self.workers = [_ProcessWorker(None, [b.id for b in part]) for part in parts]
 
-    @property
-    def process(self):
-        return self.workers[0].process
-
     def start(self) -> None:
         # Launched together, they warm up side by side.
         try:
@@ -340,7 +336,7 @@ class _SplitWorker:
                 worker.send(profiles)
                 sent.append(worker)
             except WorkerDied as died:
-                error = error or died
+                error = _first_or_dead(error, died)
         parts = []
         # Every worker sent the batch is heard out, even after another failed: a reply left
         # in a pipe would be read as the answer to the next batch.
@@ -348,7 +344,7 @@ class _SplitWorker:
             try:
                 parts.append(worker.collect())
             except (WorkerDied, RuntimeError) as failed:
-                error = error or failed
+                error = _first_or_dead(error, failed)
         if error is not None:
             raise error
         return merge_results(parts, self.order)
@@ -360,6 +356,14 @@ class _SplitWorker:
     def close(self) -> None:
         for worker in self.workers:
             worker.close()
+
+
+def _first_or_dead(error: BaseException | None, new: BaseException) -> BaseException:
+    """The error to raise for a batch: the first, unless a later one says a worker died (the
+    service then replaces the workers at once)."""
+    if error is None or (isinstance(new, WorkerDied) and not isinstance(error, WorkerDied)):
+        return new
+    return error
 
 
 def _build_engine(engine_factory: str | None, benefit_ids: list[str] | None = None
