@@ -79,7 +79,7 @@ SHORT_HOMELESS_WORDS = 4
 def _gives_an_amount(turn: Turn) -> bool:
     """Digits in answer to a question that asks for an amount (salary, rent, pension...)."""
     state = turn.conversation.state
-    question = questions.BY_KEY.get(state[4:]) if state.startswith("ask:") else None
+    question = questions.BY_KEY.get(state.split(":", 1)[1]) if state.startswith("ask:") else None
     return question is not None and question.kind == "amount" and \
         re.search(r"\d", turn.text) is not None
 

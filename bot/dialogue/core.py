@@ -155,8 +155,6 @@ class DialogueCore:
             replies = results.offer_pending(turn, replies)
             replies = survey.ask_after(turn, replies)
             pending = turn.pending_check
-            # What the result is rendered with: the answers the check was computed from.
-            answers = dict(turn.answers)
             if then is not None and pending is None:
                 then(session, replies)
             erased = self._erased(session, conversation)
@@ -177,8 +175,9 @@ class DialogueCore:
             return replies
         # OpenFisca takes seconds: compute with no transaction (nor connection) held, so a
         # burst of checks does not exhaust the pool nor lock SQLite for everyone else.
+        # Rendered with the answers the check was computed from (a plain dict, kept).
         return replies + self._complete_check(conversation_id, message, pending, replies, then,
-                                              answers)
+                                              turn.answers)
 
     def _close_turn(self, session: Session, conversation: Conversation,
                     address: ChannelAddress, message: IncomingMessage, replies: list[Reply],
