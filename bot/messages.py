@@ -211,7 +211,15 @@ TEXTS: dict[str, str] = {
     "human_contact": "Une personne peut vous aider : {contact}",
     "no_previous": "C'est la première question.",
     "restarted": "On recommence.",
-    "erased": "C'est fait : toutes vos données sont effacées. Écrivez bonjour pour recommencer.",
+    "erased": ("C'est fait : toutes vos données sont effacées (réponses, résultats, messages, "
+               "rendez-vous). Écrivez bonjour pour recommencer."),
+    # Asked before an act that cannot be undone when it was not asked with its own word
+    # (bot/dialogue/irreversible.py); the Oui / Non choices follow.
+    "confirm_erase": ("Effacer toutes vos réponses, vos résultats et vos messages ? "
+                      "Répondez OUI pour effacer."),
+    "confirm_stop": "Arrêter tous les messages de Passerelle ? Répondez OUI pour arrêter.",
+    "confirm_cancel": "Annuler votre rendez-vous ? Répondez OUI pour l'annuler.",
+    "kept": "D'accord, je ne change rien.",
     # Abuse limits (common/ratelimit.py, handoff/booking.py)
     "too_many_messages": "Trop de messages, attendez une minute.",
     "too_many_conversations": ("Trop de nouvelles conversations depuis cette adresse. "

@@ -134,27 +134,17 @@ def parse_choice(text: str, choices: list[str]) -> int | None:
     return None
 
 
-_COMMANDS = {
-    "menu": {"menu", "accueil", "debut"},
-    "back": {"retour", "precedent", "revenir", "retour arriere", "back"},
-    "resume": {"reprendre", "reprendre le test", "continuer", "continuer le test", "reprise",
-               "on reprend", "je reprends", "reprends"},
-    "restart": {"recommencer", "recommence", "reset", "redemarrer", "tout recommencer"},
-    "erase": {"supprimer", "supprime", "supprimer mes donnees", "effacer", "efface",
-              "effacer mes donnees"},
-    "details": {"details", "detail", "les details", "comment faire", "comment les demander",
-                "comment demander", "plus d'infos", "infos"},
-    "human": {"conseiller", "conseillere", "humain", "agent", "parler a quelqu'un",
-              "parler a une personne", "referent", "referente", "rdv", "rendez-vous",
-              "rendez vous", "je veux parler a quelqu'un", "un conseiller"},
-}
+# The navigation commands, in the order they are looked for (their words: locales/*/words.yml).
+COMMANDS = ("menu", "back", "resume", "restart", "erase", "details", "human")
 
 
 def command_in(text: str) -> str | None:
     """A navigation command typed alone (« menu », « retour »…), or None."""
     words = normalize(text).strip(" .!?")
-    for name, spellings in _COMMANDS.items():
-        if words in spellings or language.command(name, words):
+    # The conversation's language and French, whose words an untranslated text shows.
+    codes = dict.fromkeys((language.current(), language.SOURCE))
+    for name in COMMANDS:
+        if any(language.command(name, words, code) for code in codes):
             return name
     # LANGUE, LANGUAGE, DİL, اللغة: in any language, whatever the conversation's.
     if any(language.command("language", words, code) for code in language.available()):

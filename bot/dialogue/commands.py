@@ -2,6 +2,8 @@
 DETAILS, RECOMMENCER, REPRENDRE, MENU, RETOUR; and the silence while a referent holds the conversation.
 
 `any_step` returns None when the message is none of these: the state's handler reads it.
+What cannot be undone (erasing, STOP, cancelling) acts at once only on its own word; a
+model's guess asks first (bot/dialogue/irreversible.py).
 """
 
 from __future__ import annotations
@@ -9,7 +11,16 @@ from __future__ import annotations
 import re
 
 from bot import answers, messages, parsing
-from bot.dialogue import check, handoff_flow, languages, optout, prompts, questions, results
+from bot.dialogue import (
+    check,
+    handoff_flow,
+    irreversible,
+    languages,
+    optout,
+    prompts,
+    questions,
+    results,
+)
 from bot.dialogue.turn import Goto, Turn
 from bot.dialogue.types import Reply
 from nlu.fallback import is_urgent
@@ -18,10 +29,15 @@ from storage.models import ChannelAddress, Person
 
 
 def any_step(turn: Turn) -> list[Reply] | None:
+    if (replies := confirmed(turn)) is not None:
+        return replies
     command = parsing.command_in(turn.text)
+    act = irreversible.exact(turn.text)
     # A language's name (« english please ») is read by its words, not by the French model,
     # which takes words it never saw for a call for help; the keyword net still runs.
     intent = None if languages.named(turn.text) is not None else turn.strong_intent()
+    if (command is not None or act is not None) and intent in irreversible.INTENTS:
+        intent = None  # a word the service asks people to type is never a model's guess
     if intent == "urgent_help" and _gives_an_amount(turn) and not is_urgent(turn.text):
         # « 1300 et lui rien » answering the incomes: the French model takes « lui rien » for
         # a call for help (0.89). An amount given where one is asked is an answer; a call for
@@ -39,10 +55,12 @@ def any_step(turn: Turn) -> list[Reply] | None:
             turn.notes["before"] = [Reply(messages.text("urgent_shelter" if short else "urgent"))]
             return None
         return urgent(turn)
-    if (replies := optout.respond(turn, intent)) is not None:
+    if (replies := optout.respond(turn, stop=act == "stop")) is not None:
         return replies
-    if command == "erase" or intent == "delete_my_data":
+    if act == "erase":
         return erase(turn)
+    if (replies := ask_first(turn, irreversible.guessed(intent))) is not None:
+        return replies
     if command == "human" or intent == "request_human":
         return results.ask_for_person(turn)
     if turn.conversation.consented and turn.conversation.state not in ("booked", "slot") \
@@ -97,16 +115,46 @@ def media_only(turn: Turn) -> list[Reply]:
 
 def while_held(turn: Turn) -> list[Reply]:
     """A referent holds the conversation: only STOP, erasure and emergencies get an answer."""
-    command = parsing.command_in(turn.text)
-    intent = turn.strong_intent()
-    if (replies := optout.respond(turn, intent)) is not None:
+    if (replies := confirmed(turn)) is not None:
         return replies
-    if command == "erase" or intent == "delete_my_data":
+    act = irreversible.exact(turn.text)
+    intent = None if act is not None else turn.strong_intent()
+    if (replies := optout.respond(turn, stop=act == "stop")) is not None:
+        return replies
+    if act == "erase":
         return erase(turn)
+    if (guess := irreversible.guessed(intent)) in ("erase", "stop"):
+        # The referent's own conversation: cancelling stays theirs to do with the person.
+        return ask_first(turn, guess) or []
     if intent == "urgent_help" or is_urgent(turn.text):
         # Safety before silence: the numbers cost nothing and the referent sees it all.
         return [Reply(messages.text("urgent"))]
     return []
+
+
+def ask_first(turn: Turn, act: str | None) -> list[Reply] | None:
+    """Asks before an act a model guessed; None when there is nothing to ask about."""
+    if act is None or (act == "cancel" and not handoff_flow.has_booking(turn)):
+        return None
+    return irreversible.ask(turn, act)
+
+
+def confirmed(turn: Turn) -> list[Reply] | None:
+    """The answer to « Effacer … ? Répondez OUI », asked in the turn before: the act on a yes,
+    nothing changed on a no, and None (read as usual) for anything else."""
+    answer = irreversible.answer(turn)
+    if answer is None:
+        return None
+    act, yes = answer
+    if yes is None:
+        return None
+    if yes and act == "erase":
+        return erase(turn)
+    if yes and act == "stop":
+        return optout.respond(turn, stop=True) or [Reply(messages.text("kept"))]
+    if yes and act == "cancel" and handoff_flow.has_booking(turn):
+        return handoff_flow.cancel(turn)
+    return [Reply(messages.text("kept")), *prompts.repeat(turn)]
 
 
 def urgent(turn: Turn) -> list[Reply]:

@@ -22,7 +22,8 @@ its answer (counted, never stored) or, if it is anything else, handled as usual.
     slot        a slot number, other dates, none            handoff_flow.choose
     booked      ANNULER, CHANGER, or words for the referent handoff_flow.after_booking
 
-Any time (commands.py): SUPPRIMER, CONSEILLER, MENU, RETOUR, RECOMMENCER, DETAILS, STOP;
+Any time (commands.py): SUPPRIMER, CONSEILLER, MENU, RETOUR, RECOMMENCER, DETAILS, STOP
+(what cannot be undone acts on its own word alone, else after a yes: irreversible.py);
 an urgent situation gets the emergency numbers first. While a referent holds the
 conversation, the bot stays silent.
 """

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot import language, messages, parsing, rights
-from bot.dialogue import prompts
+from bot.dialogue import irreversible, prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
 from handoff import booking
@@ -32,10 +32,6 @@ GENERAL_REASON = "acces_droits"
 URGENT_REASON = "urgence"
 MAX_DOCUMENTS = 4
 
-CANCEL_WORDS = {"annuler", "annule", "annulation", "annuler le rdv", "annuler rdv",
-                "annuler le rendez-vous", "annuler mon rdv", "annuler mon rendez-vous"}
-MOVE_WORDS = {"changer", "deplacer", "change", "deplace", "modifier", "reporter",
-              "changer de date", "changer le rdv", "deplacer le rdv", "autre date"}
 
 
 def _slot_to_dict(slot: Slot) -> dict[str, str]:
@@ -279,12 +275,15 @@ def documents(turn: Turn) -> list[str]:
 
 # ----------------------------------------------------------------- afterwards
 def wants_change(turn: Turn) -> str | None:
-    """« cancel » or « move » when the person asks to (words or NLU intent), else None."""
-    words = parsing.normalize(turn.text).strip(" .!?")
-    intent = turn.strong_intent()
-    if words in CANCEL_WORDS or intent == "cancel_appointment":
+    """« cancel » when the person typed ANNULER (or CANCEL, İPTAL…) alone, « move » for
+    CHANGER or a move the NLU read, else None. A cancellation the NLU only guessed is asked
+    first (bot/dialogue/irreversible.py), not done here."""
+    if irreversible.exact(turn.text) == "cancel":
         return "cancel"
-    if words in MOVE_WORDS or intent == "reschedule_appointment":
+    words = parsing.normalize(turn.text).strip(" .!?")
+    moves = any(words in language.words("move", code)
+                for code in (language.current(), language.SOURCE))
+    if moves or turn.strong_intent() == "reschedule_appointment":
         return "move"
     return None
 

@@ -1,5 +1,6 @@
-"""Opt-out: STOP (ARRET, ARRÊT, or the opt_out intent) stops every message to the address
-but its confirmation; START brings them back, with a confirmation too.
+"""Opt-out: STOP (ARRET, ARRÊT…, alone, or confirmed after a model read an opt-out:
+bot/dialogue/irreversible.py) stops every message to the address but its confirmation;
+START brings them back, with a confirmation too.
 
 Works before consent: only the flag is kept, on the HMAC-keyed address row, never the number.
 The outbox reads the flag before sending anything (bot/outbox.py), so reminders, referents'
@@ -13,23 +14,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import messages, parsing
+from bot import language, messages, parsing
 from bot.dialogue.types import Reply
 from storage.models import ChannelAddress
 
-STOP_WORDS = {"stop", "arret", "arreter", "stopper", "unsubscribe", "/stop"}
-START_WORDS = {"start", "unstop", "/start"}
+
+def _is_start(text: str) -> bool:
+    words = parsing.normalize(text).strip(" .!?")
+    return any(words in language.words("start", code)
+               for code in (language.current(), language.SOURCE))
 
 
-def _words(text: str) -> str:
-    return parsing.normalize(text).strip(" .!?")
-
-
-def respond(turn: Any, intent: str | None) -> list[Reply] | None:
-    """The opt-out or opt-in this message asks for, or None if it asks neither."""
-    words = _words(turn.text)
-    wants_out = words in STOP_WORDS or intent == "opt_out"
-    wants_in = words in START_WORDS
+def respond(turn: Any, *, stop: bool) -> list[Reply] | None:
+    """The opt-out (`stop`: its word typed alone, or confirmed) or the opt-in (START alone)
+    this message asks for, or None if it asks neither."""
+    wants_out = stop
+    wants_in = not stop and _is_start(turn.text)
     if not wants_out and not wants_in:
         return None
     address = _address(turn.session, turn.conversation.person_id, turn.channel)

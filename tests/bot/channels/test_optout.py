@@ -43,9 +43,12 @@ def test_stop_works_before_consent_and_keeps_no_number(phone, sms_app):
         assert address.opted_out and address.address is None
 
 
-def test_the_opt_out_intent_stops_too(phone):
+def test_the_opt_out_intent_stops_after_a_yes(phone):
+    """Read from a sentence, not typed alone: asked first (bot/dialogue/irreversible.py)."""
     phone.say("bonjour")
-    assert phone.say("arretez de m'envoyer des sms") == [messages.text("opted_out")]
+    asked = phone.say("arretez de m'envoyer des sms")
+    assert len(asked) == 1 and asked[0].startswith("Arreter tous les messages")
+    assert phone.say("oui") == [messages.text("opted_out")]
     assert phone.say("oui") == []
 
 
