@@ -411,7 +411,7 @@ def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]
     « ils ont 2, 6 et 11 ans » are the children's ages once the person said they have some.
     """
     words = _norm(text)
-    digits = parsing.normalize(_words_to_digits(words))
+    digits = language.without_durations(parsing.normalize(_words_to_digits(words)))
     facts: dict[str, Any] = {}
     match = re.search(r"\b(?:j ai|jai|g|age de|agee? de|moi) ?(\d{2,3}) ?ans?\b", digits) or \
         re.search(r"^(\d{2,3}) ?ans?\b", digits) or \

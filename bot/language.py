@@ -154,6 +154,30 @@ def command(name: str, text: str, code: str | None = None) -> bool:
     return text.strip(" .!?") in spellings
 
 
+# In a `durations` phrase: # a number (digits or one word: « deux », « iki »), #### a year.
+_DURATION_NUMBER = r"(?:\d+(?:[.,]\d+)?|[^\W\d]+)"
+_YEAR = r"(?:19|20)\d\d"
+
+
+@functools.cache
+def _durations(code: str) -> re.Pattern | None:
+    phrases = words("durations", code)
+    if not phrases:
+        return None
+    bodies = [re.escape(p).replace(r"\#\#\#\#", _YEAR).replace(r"\#", _DURATION_NUMBER)
+              for p in sorted(phrases, key=len, reverse=True)]
+    return re.compile(r"(?<!\w)(?:" + "|".join(bodies) + r")(?!\w)")
+
+
+def without_durations(text: str, code: str | None = None) -> str:
+    """The folded text less its durations (« il y a 2 ans », « 2 years ago », « 2 yıl önce »,
+    « هادي عامين »): a time that passed or lasts is never an age, a child or an amount."""
+    for name in dict.fromkeys((code or current(), SOURCE)):
+        if (pattern := _durations(name)) is not None:
+            text = pattern.sub(" ", text)
+    return text
+
+
 def number_words_to_digits(text: str, code: str | None = None) -> str:
     """« otuz dört » -> « 34 », « ألف ومئتان » -> « 1200 »: numbers in words of a language
     whose words.yml has a `numbers` table (units and tens add, hundreds and thousands

@@ -53,7 +53,7 @@ def numbers_in(text: str) -> list[float]:
     text = _THOUSANDS.sub("", text)
     if language.current() != language.SOURCE:
         text = _COMMA_THOUSANDS.sub("", text)  # « 1,200 » in English is twelve hundred
-    text = words_to_digits(text)
+    text = language.without_durations(words_to_digits(text))
     values = []
     for match in _NUMBER.finditer(text):
         values.append(float(match.group().replace(",", ".")))
