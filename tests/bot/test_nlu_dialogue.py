@@ -103,7 +103,10 @@ def test_request_human_and_delete_my_data_work_mid_check(chat, app):
     chat.say("30")
     chat.say("je voudrais parler a un vrai conseiller svp")
     assert chat.last == messages.text("slot_offer")
-    chat.say("efface toutes mes donnees")
+    chat.say("efface toutes mes donnees")  # in a sentence: asked first (issue 32)
+    assert chat.last == messages.text("confirm_erase")
+    assert answers(app) != {}
+    chat.say("oui")
     assert chat.last == messages.text("erased")
     assert answers(app) == {}
 
@@ -114,6 +117,8 @@ def test_cancel_appointment_in_words(chat, app):
     chat.say("conseiller")
     chat.say("1")
     chat.say("je peux pas venir, faut annuler le rdv")
+    assert chat.last == messages.text("confirm_cancel")  # read by the model: asked first
+    chat.say("oui")
     assert messages.text("booking_cancelled") in [r["text"] for r in chat.replies]
 
 

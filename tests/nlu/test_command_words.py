@@ -1,9 +1,9 @@
 """Every word the service tells people to type is safe in every language's model (issue 32).
 
-The words are taken from the catalogues, not from a list kept by hand: each text residents
-read, in each language, gives its words in capitals (« DETAILS », « ENCORE », « SİL ») and
-the command words of its language it holds (« تفاصيل »), and each menu gives its labels. A
-command word added to a text tomorrow is covered the day it is added.
+The words are taken from the catalogues, not from a list kept by hand (bot/command_words.py):
+each text residents read, in each language, gives its words in capitals (« DETAILS »,
+« ENCORE », « SİL ») and the command words of its language it holds (« تفاصيل »), and each
+menu gives its labels. A command word added to a text tomorrow is covered the day it is added.
 
 Each is parsed by every language's real Rasa model. None may come out as an irreversible
 intent (erase, STOP, cancel an appointment), except a word that is itself that act's
@@ -14,43 +14,18 @@ delete_my_data (0.99).
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 
-from bot import language, messages
+from bot import command_words as words_of_the_service
+from bot import language
 from bot.dialogue import irreversible
 
 LANGUAGES = ("fr", "en", "tr", "ar")
-# The tables of words that are commands or answers the texts ask for.
-COMMAND_TABLES = ("stop", "start", "cancel", "move", "more")
-_CAPITALS = re.compile(r"(?<!\w)[^\W\d_]{3,}(?!\w)")
-_PLACEHOLDER = re.compile(r"\{[^}]*\}")
-
-
-def _spellings(code: str) -> list[str]:
-    found = [s for table in (language.words("commands", code) or {}).values() for s in table]
-    for table in COMMAND_TABLES:
-        found.extend(language.words(table, code) or [])
-    return found
 
 
 def command_words() -> dict[str, set[str]]:
-    """language -> the words its texts tell people to type, as written there."""
-    words: dict[str, set[str]] = {}
-    for code in LANGUAGES:
-        spellings = _spellings(code)
-        found = words.setdefault(code, set())
-        for key, source in messages.catalogue_entries().items():
-            text = _PLACEHOLDER.sub(" ", language.translate(key, source, code))
-            if key.startswith("choices."):
-                found.add(text.strip())
-                continue
-            found.update(w for w in _CAPITALS.findall(text) if w.isupper())
-            folded = language.fold(text)
-            found.update(s for s in spellings if language.says(folded, [s], code))
-    return words
+    return {code: set(found) for code, found in words_of_the_service.command_words().items()}
 
 
 def _own_act(word: str) -> set[str]:
@@ -67,6 +42,15 @@ def test_the_words_come_from_the_catalogues():
     assert {"DETAY", "SİL"} <= words["tr"]
     assert "تفاصيل" in words["ar"]
     assert all(len(found) > 20 for found in words.values())
+
+
+def test_every_model_is_trained_on_the_words_of_todays_catalogues():
+    """A word added to a text changes the training files (and so retrains every model)."""
+    assert words_of_the_service.main(["check"]) == 0
+    words = words_of_the_service.command_words()
+    assert words["en"]["DETAILS"] == "help" and words["fr"]["SUPPRIMER"] == "delete_my_data"
+    english = words_of_the_service.training_file("en", words)
+    assert "    - DETAILS\n" in english and "    - DETAY\n" in english
 
 
 def test_no_word_the_service_asks_for_is_read_as_an_irreversible_act(nlu_servers, nlu_token):
