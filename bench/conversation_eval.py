@@ -5,8 +5,8 @@
 Each persona of tests/conversations/personas/*.yaml texts the bot through POST /api/chat, as a
 resident would: its first message, then, turn after turn, the answer to whatever the
 conversation waits for (read from the database: "ask:KEY" -> says[KEY], "consent", "moment",
-"confirm", "slot" -> « non merci », any other state -> says[state] or says["default"] or
-« oui »). The persona stops at the state "result" (completed if a result was computed) or
+"confirm", "slot" -> « non merci », "recap" (the facts read back) -> yes in its language, any
+other state -> says[state] or says["default"] or « oui »). The persona stops at the state "result" (completed if a result was computed) or
 after MAX_TURNS messages; a persona with words for "result" (« encore ») says them at its
 first result, takes the follow-up questions (issue 14) and stops at the second result: its
 follow-up is a check of its own, with its own SMS parts (`followup_parts`), and its expected
@@ -46,9 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PERSONAS_DIR = ROOT / "tests" / "conversations" / "personas"
 URGENT_FILE = ROOT / "tests" / "conversations" / "urgent.yaml"
 MAX_TURNS = 30
-SMS_PART_LIMIT = 12  # per persona, the whole check over SMS
+SMS_PART_LIMIT = 13  # per persona, the whole check over SMS, the facts read back included
 # Arabic goes in UCS-2 (70 characters a part): its checks may take more parts (issue 17).
-SMS_PART_LIMITS = {"ar": 16, "tr": 16, "en": 12, "fr": 12}
+SMS_PART_LIMITS = {"ar": 17, "tr": 17, "en": 13, "fr": 13}
+# What a persona says to the facts read back before the result (issue 25), unless its
+# `says` has a `recap` entry: they are right when nothing was misread.
+RECAP_YES = {"fr": "oui", "en": "yes", "tr": "evet", "ar": "نعم"}
 
 
 def sms_part_limit(code: str) -> int:
@@ -284,6 +287,8 @@ class Script:
                 entry = _plain(key, self.persona.truth[key])
             elif key in STATE_DEFAULTS:
                 entry = STATE_DEFAULTS[key]
+            elif key == "recap":
+                entry = RECAP_YES.get(self.persona.language or "fr", "oui")
             elif key == "consent":
                 entry = "oui"
             else:

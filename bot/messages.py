@@ -100,6 +100,10 @@ TEXTS: dict[str, str] = {
     "confirm_reask": "Répondez 1 si c'est juste, 2 si c'est faux.",
     "confirm_dropped": "D'accord, je vous pose les questions.",
     "corrected": "C'est corrigé : {facts}.",
+    # Before the result, every fact the check uses, read back (issue 25); Oui / Non follow.
+    "recap": "Je vérifie : {facts}. C'est juste ?",
+    "recap_which": "Que faut-il corriger ? Écrivez son numéro, ou la bonne réponse.",
+    "recap_partner_income": "conjoint(e) {value} €",
     "fact_age": "{value} ans",
     "fact_postcode": "code postal {value}",
     "fact_household_single": "seul(e)",

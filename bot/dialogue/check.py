@@ -7,11 +7,14 @@ States it handles (see the core's table):
     moment    a moment of life, 1 to 5                   -> moment
     ask:KEY   the answer to question KEY                 -> answer
     confirm   oui / non to facts understood in passing   -> confirm
+    recap     oui / a correction to the facts read back  -> recap_answer
     computing a check interrupted before its result      -> begin_check (again)
 
 Answers are read the way people write them (bot/answers.py). A fact read outside its own
 question (« je paie 480 de loyer » while asked the salary) counts only once confirmed, and
-a number that answers the current question is never taken for another one.
+a number that answers the current question is never taken for another one. Nothing is
+computed from a fact the person has not seen: once every answer is in, they are read back
+in one message (« Je vérifie : … C'est juste ? ») and only « oui » computes.
 """
 
 from __future__ import annotations
@@ -522,9 +525,40 @@ def next_step(turn: Turn, *, after: str | None) -> list[Reply]:
         question = questions.next_question(turn.conversation.moment, turn.answers)
     if question is None:
         question = questions.next_followup(turn.answers)
-    if question is None:
+    if question is None and turn.answers.get("followup"):
+        # The follow-up (ENCORE): its one or two answers were each just given to their own
+        # question; the check's other facts were read back before the first result.
         return begin_check(turn)
+    if question is None:
+        return [prompts.recap(turn)]
     return [prompts.ask(turn, question.key)]
+
+
+def recap_answer(turn: Turn) -> list[Reply]:
+    """« oui » computes; a fact in words (« loyer 450 », « en fait on est en couple ») changes
+    it and reads back again; « non » asks which fact is wrong, and its number asks it again."""
+    facts = prompts.checked_facts(turn)
+    which = list((turn.conversation.context or {}).get("which") or [])
+    if which:
+        index = parsing.parse_choice(turn.text, prompts.fact_choices(facts, which))
+        if index is not None:
+            return [prompts.ask(turn, which[index])]
+    corrected = {k: v for k, v in _facts(turn).items()
+                 if k in questions.BY_KEY and turn.answers.get(k) != v}
+    corrected = corrected or _number_corrections(turn, current="")
+    if corrected:
+        turn.conversation.misunderstood = 0
+        return _apply_corrections(turn, corrected)
+    if which:  # asked which fact is wrong: neither its number nor a fact came
+        return prompts.not_understood(turn, prompts.which_prompt(turn, facts))
+    index = parsing.parse_choice(turn.text, messages.CHOICES["yes_no"])
+    verdict = (index == 0) if index is not None else questions.yes_no(turn.text)
+    if verdict is True:
+        turn.conversation.misunderstood = 0
+        return begin_check(turn)
+    if verdict is False:
+        return [prompts.which_prompt(turn, facts)]
+    return prompts.not_understood(turn, prompts.recap_prompt(facts))
 
 
 def begin_check(turn: Turn) -> list[Reply]:

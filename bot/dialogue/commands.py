@@ -201,7 +201,7 @@ def back(turn: Turn) -> list[Reply]:
     """Asks the previous question again."""
     conversation = turn.conversation
     history = list(conversation.history or [])
-    if conversation.state == "result" and history:
+    if conversation.state in ("result", "recap") and history:
         return [prompts.ask(turn, history[-1], remember=False)]
     if not conversation.state.startswith("ask:"):
         return [Reply(messages.text("no_previous")), *prompts.repeat(turn)]

@@ -11,6 +11,8 @@ state, so any worker can take the next turn. The handlers live in their flows:
     moment      a moment of life, 1 to 5                    check.moment
     ask:KEY     the answer to question KEY (questions.py)   check.answer
     confirm     oui / non to facts understood in passing    check.confirm
+    recap       oui / a correction to every fact read back  check.recap_answer
+                before the result (nothing computed unseen)
     computing   a check interrupted before its result       check.begin_check (again)
     result      1 talk to a person, 2 start again,          results.after_result
                 ENCORE the follow-up questions (when offered;
@@ -61,6 +63,7 @@ HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
     "moment": check.moment,
     "ask": check.answer,
     "confirm": check.confirm,
+    "recap": check.recap_answer,
     # A check whose computation never finished (the process stopped): run it again.
     "computing": check.begin_check,
     "result": results.after_result,

@@ -74,6 +74,8 @@ def repeat(turn: Turn) -> list[Reply]:
         return [prompt(state.split(":", 1)[1], (turn.conversation.context or {}).get("pair"))]
     if state == "confirm":
         return [confirm_prompt(turn)]
+    if state == "recap":
+        return [recap(turn)]
     return []
 
 
@@ -104,6 +106,66 @@ def describe_facts(facts: dict) -> str:
         else:
             parts.append(messages.text(f"fact_{key}", value=value))
     return ", ".join(parts)
+
+
+def checked_facts(turn: Turn) -> dict:
+    """The answers the check uses, in the order of the questions."""
+    moment = turn.conversation.moment or "other"
+    # « seul(e) avec enfant(s) », chosen with the moment, is used but never asked.
+    keys = set(questions.questions_for(moment, turn.answers)) | set(questions.IMPLIED.get(
+        moment, {}))
+    return {k: turn.answers[k] for k in questions.BY_KEY if k in keys and k in turn.answers}
+
+
+def recap(turn: Turn) -> Reply:
+    """Every answer is in: the facts the check will use, read back before it runs."""
+    turn.conversation.state = "recap"
+    turn.conversation.context = {}
+    return recap_prompt(checked_facts(turn))
+
+
+def recap_prompt(facts: dict) -> Reply:
+    """« Je vérifie : 34 ans, … C'est juste ? »"""
+    return Reply(messages.text("recap", facts=recap_facts(facts)), messages.CHOICES["yes_no"])
+
+
+def recap_facts(facts: dict) -> str:
+    """Every fact of a check in as few characters as reads plainly (two SMS parts at most):
+    « 34 ans, 67100, seul(e), enfants de 3 et 7 ans, logement social 420 €, … »."""
+    shown = dict(facts)
+    parts = []
+    if "postcode" in shown:
+        postcode = shown.pop("postcode")
+    else:
+        postcode = None
+    household = shown.pop("household", None)
+    if household and "children_ages" in shown:
+        household = household.replace("_with_children", "")  # the ages say there are some
+    housing, rent = shown.pop("housing", None), shown.pop("rent", None)
+    partner = shown.pop("partner_income", None)
+    for key in questions.BY_KEY:
+        if key == "postcode" and postcode is not None:
+            parts.append(str(postcode))
+        elif key == "household" and household:
+            parts.append(messages.text(f"fact_household_{household}"))
+        elif key == "housing" and housing:
+            where = messages.text(f"fact_housing_{housing}")
+            parts.append(f"{where} {messages.euros(rent)} €" if rent is not None else where)
+        elif key == "partner_income" and partner is not None:
+            parts.append(messages.text("recap_partner_income", value=messages.euros(partner)))
+        elif key in shown:
+            parts.append(describe_facts({key: shown[key]}))
+    return ", ".join(parts)
+
+
+def fact_choices(facts: dict, keys: list[str]) -> list[str]:
+    return [describe_facts({key: facts[key]}) for key in keys if key in facts]
+
+
+def which_prompt(turn: Turn, facts: dict) -> Reply:
+    """« Que faut-il corriger ? » with each fact read back as a numbered choice."""
+    turn.conversation.context = {"which": list(facts)}
+    return Reply(messages.text("recap_which"), fact_choices(facts, list(facts)))
 
 
 def confirm_prompt(turn: Turn) -> Reply:

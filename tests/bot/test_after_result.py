@@ -23,6 +23,7 @@ FAMILY = ["bonjour", "oui", "5", "40 ans 67000", "4", None, "1, 600", "non", "12
 def family(say, ages: str) -> None:
     for text in FAMILY:
         say(ages if text is None else text)
+    say("oui")  # to the facts read back
 
 
 def results(client) -> list[dict[str, dict]]:
@@ -57,9 +58,9 @@ def sms_family(phone, ages: str) -> str:
     for text in FAMILY[:5]:
         phone.say(text)
     phone.say(ages)
-    for text in FAMILY[6:-1]:
+    for text in FAMILY[6:]:
         phone.say(text)
-    return "\n".join(phone.say("0"))
+    return "\n".join(phone.say("oui"))  # to the facts read back
 
 
 def test_on_sms_the_follow_up_comes_in_the_next_exchange_up_to_the_second_childs_aeeh(phone):
@@ -153,7 +154,7 @@ def test_aeeh_for_both_children_counts_twice(client, chat):
 # ------------------------------------------------------------------ offered, not opened
 def test_a_67100_resident_with_only_offered_rights_is_not_put_in_the_queue(client, chat):
     # 45, alone, owner, 3 000 € a month: only the city's access-to-rights callback.
-    for text in ["bonjour", "oui", "5", "45 ans 67100", "1", "3", "non", "3000", "0"]:
+    for text in ["bonjour", "oui", "5", "45 ans 67100", "1", "3", "non", "3000", "0", "oui"]:
         chat.say(text)
     (found,) = results(client)
     assert set(found) == {"strasbourg_rappel_acces_aux_droits"}
@@ -166,9 +167,9 @@ def test_a_67100_resident_with_only_offered_rights_is_not_put_in_the_queue(clien
 
 
 def test_on_sms_the_callback_is_offered_and_a_person_comes_when_asked(phone, sms_app):
-    for text in ["bonjour", "oui", "5", "45 ans 67100", "1", "proprio", "non", "3000"]:
+    for text in ["bonjour", "oui", "5", "45 ans 67100", "1", "proprio", "non", "3000", "0"]:
         phone.say(text)
-    result = " ".join(phone.say("0"))
+    result = " ".join(phone.say("oui"))  # to the facts read back
     assert "une personne peut faire la demande avec vous" in result
     assert handoffs(sms_app) == []
     phone.say("je veux parler a quelqu un")

@@ -159,7 +159,7 @@ def test_after_the_result_one_talks_to_a_person_or_starts_again(chat):
     chat.say("bonjour")
     chat.say("oui")
     chat.say("5")
-    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0"]:
+    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0", "oui"]:
         chat.say(answer)
     assert chat.replies[-1]["choices"] == messages.CHOICES["after_result"]
     chat.say("1")

@@ -155,8 +155,9 @@ def fake_rasa():
 
 
 LEASE = 20  # INBOUND_LEASE_SECONDS: longer than a process takes to start (4-15 s here)
-# After the consent: a moment of life and its questions, the last answer starting the check.
-CHECK = ["bonjour", "1", "5", "30", "67100", "1", "1", "500", "2", "800", "0"]
+# After the consent: a moment of life and its questions, then « 1 » (Oui) to the facts read
+# back, which starts the check.
+CHECK = ["bonjour", "1", "5", "30", "67100", "1", "1", "500", "2", "800", "0", "1"]
 
 
 def _aware(moment: datetime) -> datetime:

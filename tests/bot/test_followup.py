@@ -33,7 +33,7 @@ def test_young_job_seeker_learns_about_the_aide_au_permis(client, chat):
     # France Travail 2023: up to 1 200 €) and the Fluo 67 free fares for job seekers need
     # the registration, which the check does not ask.
     start(chat, "1")
-    for text in ["20 ans 67100", "1", "4", "non", "rien", "rien"]:
+    for text in ["20 ans 67100", "1", "4", "non", "rien", "rien", "oui"]:
         chat.say(text)
     first = results(client)
     assert len(first) == 1
@@ -67,7 +67,7 @@ def test_single_parent_separated_recently_gets_the_rsa_majore_and_the_asf(client
     # is 3 or more: the RSA rises. ASF (art. L523-1 CSS): a single parent to whom the
     # other parent pays no alimony.
     start(chat, "3")
-    for text in ["30 ans 67100", "6", "4", "non", "rien", "rien"]:
+    for text in ["30 ans 67100", "6", "4", "non", "rien", "rien", "oui"]:
         chat.say(text)
     offer = chat.replies[-2]["text"]
     count = int(offer.split("encore ")[1].split()[0])
@@ -94,7 +94,7 @@ def test_senior_with_loss_of_autonomy_gets_the_apa(client, chat):
     # 78, alone, owner, 900 € of pension. APA (art. L232-2 CASF): 60 or over with a loss of
     # autonomy (GIR 1-4) assessed by the Département; the check does not ask it.
     start(chat, "4")
-    for text in ["78 ans 67100", "1", "3", "900", "0"]:
+    for text in ["78 ans 67100", "1", "3", "900", "0", "oui"]:
         chat.say(text)
     assert "apa" not in results(client)[0]
     assert chat.replies[-2]["text"] == messages.text("offer_followup", aids=1, count=1)
@@ -110,7 +110,7 @@ def family_result(chat, ages: str = "18") -> None:
     # A couple with one child, tenants at 600 €, 1 200 € of salary and nothing else, in
     # 67000 (67100 adds the city's callback, an accompanied claim, to every result).
     start(chat, "5")
-    for text in ["40 ans 67000", "4", ages, "1, 600", "non", "1200 et 0", "0"]:
+    for text in ["40 ans 67000", "4", ages, "1, 600", "non", "1200 et 0", "0", "oui"]:
         chat.say(text)
 
 

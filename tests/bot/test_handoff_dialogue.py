@@ -92,7 +92,7 @@ def test_asking_for_a_person_books_a_slot_and_confirms_everything(chat, app):
 
 def test_a_right_that_needs_help_to_claim_hands_off_with_its_documents(chat, app, eligibility):
     consented(chat, "2")  # expecting a child, alone, no income: RSA majoré
-    for answer in ["23", "67100", "1", "4", "2", "0", "0"]:
+    for answer in ["23", "67100", "1", "4", "2", "0", "0", "oui"]:
         chat.say(answer)
     assert chat.last.startswith("RSA")  # the largest right that needs help comes first
     assert chat.last.endswith(messages.text("accompanied_claim", names="").strip())

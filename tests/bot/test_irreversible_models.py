@@ -70,6 +70,8 @@ def _english_check(say) -> list[str]:
     said = say("yes")
     for answer in ENGLISH_ANSWERS:
         said = say(answer)
+        if any(text.startswith(_in("en", "recap", facts="").split(":")[0]) for text in said):
+            said = say("yes")  # the facts read back are right
         if any(text.startswith(_in("en", "result_intro")) for text in said):
             return said
     raise AssertionError(f"no result: {said}")

@@ -43,7 +43,7 @@ def result_text(chat) -> str:
 def test_single_adult_renting_in_strasbourg_gets_prime_activite_and_housing_aid(chat):
     """The issue's acceptance case: 30, 800 € net, private rent 500 € in 67100."""
     start = consent(chat, "5")
-    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0"]:
+    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0", "oui"]:
         chat.say(answer)
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
@@ -61,7 +61,7 @@ def test_single_adult_renting_in_strasbourg_gets_prime_activite_and_housing_aid(
 
 def test_young_adult_with_no_income_hosted_by_parents(chat):
     start = consent(chat, "1")
-    for answer in ["19", "67100", "1", "4", "2", "0", "0"]:
+    for answer in ["19", "67100", "1", "4", "2", "0", "0", "oui"]:
         chat.say(answer)
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
@@ -72,7 +72,7 @@ def test_young_adult_with_no_income_hosted_by_parents(chat):
 
 def test_expecting_a_child_alone_without_income(chat):
     start = consent(chat, "2")
-    for answer in ["23", "67100", "1", "4", "2", "0", "0"]:
+    for answer in ["23", "67100", "1", "4", "2", "0", "0", "oui"]:
         chat.say(answer)
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
@@ -83,7 +83,7 @@ def test_expecting_a_child_alone_without_income(chat):
 def test_couple_with_two_children_asks_at_most_ten_questions(chat):
     start = consent(chat, "2")
     # The couple's two incomes come in one answer (you, then your partner).
-    for answer in ["32", "67100", "4", "3 et 7", "2", "450", "2", "0 et 1500", "0"]:
+    for answer in ["32", "67100", "4", "3 et 7", "2", "450", "2", "0 et 1500", "0", "oui"]:
         chat.say(answer)
     assert questions_asked(chat, start) <= 10
     text = result_text(chat)
@@ -93,7 +93,7 @@ def test_couple_with_two_children_asks_at_most_ten_questions(chat):
 
 def test_single_parent_with_two_children(chat):
     start = consent(chat, "3")
-    for answer in ["35", "67100", "4 et 9", "1", "600", "2", "900", "0"]:
+    for answer in ["35", "67100", "4 et 9", "1", "600", "2", "900", "0", "oui"]:
         chat.say(answer)
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
@@ -104,7 +104,7 @@ def test_single_parent_with_two_children(chat):
 
 def test_senior_alone_with_a_small_pension_gets_aspa(chat):
     start = consent(chat, "4")
-    for answer in ["70", "67100", "1", "1", "450", "600", "0"]:
+    for answer in ["70", "67100", "1", "1", "450", "600", "0", "oui"]:
         chat.say(answer)
     assert questions_asked(chat, start) <= 8
     text = result_text(chat)
@@ -115,7 +115,7 @@ def test_senior_alone_with_a_small_pension_gets_aspa(chat):
 
 def test_result_and_answers_are_stored_with_engine_versions(chat, client):
     consent(chat, "5")
-    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0"]:
+    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0", "oui"]:
         chat.say(answer)
     db = client.app.state.db
     with db.session() as s:
@@ -129,7 +129,7 @@ def test_result_and_answers_are_stored_with_engine_versions(chat, client):
 def test_numbers_are_read_the_way_people_write_them(chat, client):
     consent(chat, "5")
     for answer in ["trente ans", "67100", "seul(e), sans enfant", "locataire", "500€",
-                   "non", "huit cents euros", "rien"]:
+                   "non", "huit cents euros", "rien", "oui"]:
         chat.say(answer)
     assert "Prime d'activité" in result_text(chat)
     with client.app.state.db.session() as s:
@@ -152,7 +152,7 @@ def test_every_way_of_writing_an_amount(chat, client, written):
 
 def test_details_on_request_repeat_how_to_claim_each_right(chat):
     consent(chat, "5")
-    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0"]:
+    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0", "oui"]:
         chat.say(answer)
     details = [r["text"] for r in chat.replies if "À apporter" in r["text"]]
     assert details  # shown at once on the web
@@ -163,7 +163,7 @@ def test_details_on_request_repeat_how_to_claim_each_right(chat):
 
 def test_a_right_that_needs_help_to_claim_names_it_and_offers_a_person(chat):
     consent(chat, "4")
-    for answer in ["70", "67100", "1", "1", "450", "600", "0"]:
+    for answer in ["70", "67100", "1", "1", "450", "600", "0", "oui"]:
         chat.say(answer)
     # The largest right whose claim needs help is named first (others are counted).
     assert chat.last.startswith("Minimum vieillesse (ASPA)")

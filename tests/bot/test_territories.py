@@ -98,7 +98,7 @@ def test_a_postcode_outside_every_territory_gets_national_contacts_and_no_appoin
     assert all(not reply["choices"] or messages.CHOICES["slot_none"][0] not in reply["choices"]
                for reply in chat.replies)
     assert handoffs(app) == []  # no referent anywhere would see it
-    for text in ("1", "1", "500", "2", "800", "0"):
+    for text in ("1", "1", "500", "2", "800", "0", "oui"):
         chat.say(text)
     assert "Prime d'activité" in chat.text  # national rights, computed as anywhere
     chat.say("1")  # « parler à une personne » after the result: still no appointment

@@ -24,11 +24,11 @@ def test_a_check_turn_reads_nothing_twice_and_writes_its_transcript_and_counts(
     with TestClient(app_factory(db=pg_db)) as client:
         chat = Chat(client, new_user_id())
         # A tenant of 30 with a small salary: rights found, the RSA's hand-off opened.
-        for text in ["bonjour", "oui", "5", "30", "67100", "1", "1", "450", "2", "300"]:
+        for text in ["bonjour", "oui", "5", "30", "67100", "1", "1", "450", "2", "300", "0"]:
             chat.say(text)
         event.listen(pg_db.engine, "before_cursor_execute", seen)
         try:
-            chat.say("0")
+            chat.say("oui")  # to the facts read back: the check turn
         finally:
             event.remove(pg_db.engine, "before_cursor_execute", seen)
     assert "€" in chat.text

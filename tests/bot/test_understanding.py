@@ -88,7 +88,7 @@ def test_the_issue_transcript_je_vis_seule_finishes_the_check_without_a_booking(
         chat.say(text)
     chat.say("je vis seule")
     assert chat.last == messages.text("ask_housing_rent")
-    for text in ["chez ma mère gratuitement", "nan", "je touche rien", "0"]:
+    for text in ["chez ma mère gratuitement", "nan", "je touche rien", "0", "oui"]:
         chat.say(text)
     assert "probablement droit" in chat.text or "aide probable" in chat.text
     assert bookings(client) == 0
@@ -133,6 +133,8 @@ def test_children_ages_never_fill_the_salary(client, chat):
     assert chat.last == messages.text("ask_salary_partner_income")
     chat.say("1500 et 0")
     chat.say("0")
+    assert chat.last.startswith("Je vérifie : 34 ans, 67100, en couple, enfants de 4 et 9 ans")
+    chat.say("oui")
     assert answers_of(client, chat)["salary"] == 1500
     with client.app.state.db.session() as s:
         result = s.scalars(select(EligibilityResult)).all()[-1]
@@ -181,6 +183,7 @@ def test_the_first_message_that_says_it_all_is_used_after_consent(client, chat):
         chat.say(text)
     assert asked == [messages.text("ask_postcode"), messages.text("ask_disability"),
                      messages.text("ask_unemployment")]
+    chat.say("oui")  # to the facts read back
     assert "probablement droit" in chat.text
 
 
@@ -276,7 +279,7 @@ def test_after_a_hand_off_reprendre_finishes_the_check(client, chat):
     assert state_of(client, chat) == "slot"
     chat.say("REPRENDRE")
     assert chat.last == messages.text("ask_household")
-    for text in ["1", "4", "non", "0", "0"]:
+    for text in ["1", "4", "non", "0", "0", "oui"]:
         chat.say(text)
     assert "probablement droit" in chat.text or "aide probable" in chat.text
 
@@ -360,7 +363,7 @@ def test_merci_after_the_result_is_not_a_yes_to_a_person(client, chat):
     from storage.handoff import Handoff
 
     start(chat, "5")
-    for text in ["40 ans 67200", "seul", "proprietaire", "non", "2000", "0", "0"]:
+    for text in ["40 ans 67200", "seul", "proprietaire", "non", "2000", "0", "0", "oui"]:
         chat.say(text)
     assert state_of(client, chat) == "result"
     chat.say("ok merci")
@@ -388,11 +391,11 @@ def test_je_vis_seule_at_the_menu_gets_the_same_result_as_the_digits(client, cha
     chat.say("ouais")
     chat.say("je vis seule")
     assert chat.last == messages.text("confirm_noted", facts="seul(e)")
-    for text in ["34 ans 67100", "on est en hlm 420", "non", "je gagne 900", "rien"]:
+    for text in ["34 ans 67100", "on est en hlm 420", "non", "je gagne 900", "rien", "oui"]:
         chat.say(text)
     assert state_of(client, chat) == "result"
     digits = chat.other()
-    for text in ["bonjour", "oui", "5", "34", "67100", "1", "2", "420", "2", "900", "0"]:
+    for text in ["bonjour", "oui", "5", "34", "67100", "1", "2", "420", "2", "900", "0", "oui"]:
         digits.say(text)
     assert state_of(client, digits) == "result"
     assert answers_of(client, chat) == answers_of(client, digits)
@@ -510,10 +513,14 @@ def test_oups_non_650_after_the_result_corrects_the_last_answer(client, chat):
     for text in ["22 ans 67100", "seul", "locataire 550", "non", "0"]:
         chat.say(text)
     chat.say("je touche 600 de chomage")
+    chat.say("oui")
     assert state_of(client, chat) == "result"
     chat.say("oups non 650")
     assert chat.replies[0]["text"] == messages.text("corrected", facts="chômage 650 €")
     assert answers_of(client, chat)["unemployment"] == 650
+    assert state_of(client, chat) == "recap"  # the facts read back again before computing
+    assert "chômage 650 €" in chat.last
+    chat.say("oui")
     assert state_of(client, chat) == "result"
     with client.app.state.db.session() as s:
         assert s.scalar(select(func.count()).select_from(EligibilityResult)) == 2
@@ -523,11 +530,12 @@ def test_oups_non_650_after_the_result_corrects_the_last_answer(client, chat):
 
 def test_en_fait_j_ai_25_ans_after_the_result_corrects_the_age(client, chat):
     start(chat)
-    for text in ["23 ans 67100", "seul", "hébergé", "non", "0", "0"]:
+    for text in ["23 ans 67100", "seul", "hébergé", "non", "0", "0", "oui"]:
         chat.say(text)
     assert state_of(client, chat) == "result"
     chat.say("en fait j'ai 25 ans")
     assert answers_of(client, chat)["age"] == 25
+    chat.say("oui")
     assert state_of(client, chat) == "result"
 
 
@@ -597,4 +605,6 @@ def test_oups_non_950_at_the_next_question_corrects_the_answer_just_given(client
     assert "unemployment" not in answers_of(client, chat)
     assert chat.last == messages.text("ask_unemployment")
     chat.say("0")
+    assert "salaire 950 €, chômage 0 €" in chat.last  # read back before computing
+    chat.say("oui")
     assert state_of(client, chat) == "result"

@@ -114,7 +114,11 @@ def test_a_whole_sms_conversation_from_bonjour_to_the_rights(phone):
     phone.say("5")
     for answer in ["30", "67100", "1", "1", "500", "2", "800"]:
         assert phone.say(answer), f"no reply to {answer}"
-    result = "\n".join(phone.say("0"))
+    recap = "\n".join(phone.say("0"))
+    # GSM-7 on SMS: « ô » has no code there and goes as « o ».
+    assert recap.startswith("Je vérifie : 30 ans, 67100, seul(e), locataire 500 €, pas de "
+                            "handicap, salaire 800 €, chomage 0 €. C'est juste ?") and "1. Oui" in recap
+    result = "\n".join(phone.say("1"))
     assert "Vous avez probablement droit" in result
     assert "Prime d'activité" in result and "Aide au logement" in result
     for body in phone.received:  # one SMS per turn, concatenated past 160 characters

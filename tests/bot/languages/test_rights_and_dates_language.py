@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from bot import language, messages, rights
 from tests.helpers.app import Chat
@@ -28,6 +29,16 @@ def _walk(chat: Chat, first: str, yes: str) -> None:
     chat.say(yes)
     for answer in EXPECTING_ALONE:
         chat.say(answer)
+    with language.use(_language_of(chat)):  # the facts, read back in the person's language
+        assert chat.last.startswith(messages.text("recap", facts="").split(":")[0])
+    chat.say(yes)
+
+
+def _language_of(chat: Chat) -> str:
+    from storage.models import Conversation
+
+    with chat.client.app.state.db.session() as s:
+        return s.scalars(select(Conversation.language).order_by(Conversation.id.desc())).first()
 
 
 def _names(code: str, *ids: str) -> list[str]:
