@@ -35,7 +35,13 @@ CHOICE_INTENTS: dict[str, list[str | None]] = {
                "life_event_senior", None],
     "after_result": ["request_human", "greet"], "slot_more": ["reschedule_appointment"],
     "slot_none": ["deny"], "booked": ["cancel_appointment", "reschedule_appointment"],
+    "range_income": ["inform"] * 4, "range_rent": ["inform"] * 4,  # amounts: tagged as such
 }
+# Not trained on: an erasure, a STOP or a cancellation acts on its own word without any model
+# (bot/dialogue/irreversible.py), and teaching a model « arreter » as an opt-out made it read
+# « j'arrête pour ce soir » as one.
+IRREVERSIBLE = {"delete_my_data", "opt_out", "cancel_appointment"}
+_AMOUNT = re.compile(r"\d[\d ]*\d|\d")
 # A word in capitals of no table (SMS, CAF, MDPH, FRANCAIS, BONJOUR): a question of help.
 OTHER_INTENT = "help"
 _CAPITALS = re.compile(r"(?<!\w)[^\W\d_]{3,}(?!\w)")
@@ -105,8 +111,11 @@ def training_file(code: str, words: dict[str, dict[str, str | None]] | None = No
     by_intent: dict[str, list[str]] = {}
     for found in words.values():
         for word, intent in found.items():
-            if intent is None or word.lower().strip() in own or '"' in word:
+            if intent is None or intent in IRREVERSIBLE or word.lower().strip() in own \
+                    or '"' in word:
                 continue
+            if intent == "inform":  # « 300 à 700 € »: its numbers are amounts
+                word = _AMOUNT.sub(lambda m: f"[{m.group()}](amount)", word)
             examples = by_intent.setdefault(intent, [])
             if word not in examples:
                 examples.append(word)
