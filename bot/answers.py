@@ -184,17 +184,29 @@ HOUSEHOLD_ORDER = ["couple_with_children", "single_with_children", "couple", "si
 
 
 def household(text: str) -> str | None:
+    """« seule avec 2 enfants », « en couple »; what a negation denies does not count, and
+    « pas seule », « not alone », « ماشي وحدي », « yalnız değilim » is someone there."""
     words = _norm(text)
+    folded, denied = language.split_negated(language.fold(text))
+    plain = _norm(folded)
     if re.search(NO_CHILDREN, words) or _says("no_children", text):
-        couple = _any(HOUSEHOLD_WORDS["couple"], words) or \
-            language.category("household", language.fold(text), ["couple"]) is not None
+        couple = _any(HOUSEHOLD_WORDS["couple"], plain) or \
+            language.category("household", folded, ["couple"]) is not None \
+            or _alone_denied(denied)
         return "couple" if couple else "single"
-    if found := language.category("household", language.fold(text), HOUSEHOLD_ORDER):
+    if found := language.category("household", folded, HOUSEHOLD_ORDER):
         return found
     for value in HOUSEHOLD_ORDER:
-        if _any(HOUSEHOLD_WORDS[value], words):
+        if _any(HOUSEHOLD_WORDS[value], plain):
             return value
-    return None
+    return "couple" if _alone_denied(denied) else None
+
+
+def _alone_denied(denied: list[str]) -> bool:
+    """« pas (toute) seule », « not on my own »: a denied word of living alone."""
+    alone = language.words("household").get("single", [])
+    return any(_any(HOUSEHOLD_WORDS["single"], _norm(words)) or language.says(words, alone)
+               for words in denied)
 
 
 def housing(text: str) -> str | None:

@@ -178,6 +178,48 @@ def without_durations(text: str, code: str | None = None) -> str:
     return text
 
 
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+|[^\w\s]")
+_BREAK = set(",.;:!?،؛")
+NEGATION_WINDOW = 3  # words a negation reaches, up to a comma or a « mais »
+
+
+def split_negated(text: str, code: str | None = None) -> tuple[str, list[str]]:
+    """The folded text less what its negations deny, and the words denied: « je suis pas
+    toute seule » -> (« je suis », [« toute seule »]); « yalniz degilim » -> (« », [« yalniz »]).
+
+    A negation (the language's `negation` table, and French's) reaches up to three words
+    after it (before it in Turkish), and stops at punctuation and at words like « mais »."""
+    codes = dict.fromkeys((code or current(), SOURCE))
+    tables = [words("negation", c) or {} for c in codes]
+    before = {w for t in tables for w in t.get("before", [])}
+    after = {w for t in tables for w in t.get("after", [])}
+    stops = {w for t in tables for w in t.get("stops", [])} | _BREAK
+    tokens = _TOKEN.findall(text)
+    keep = [True] * len(tokens)
+    denied: list[str] = []
+    for i, token in enumerate(tokens):
+        if token in before:
+            reach = []
+            for j in range(i + 1, min(i + 1 + NEGATION_WINDOW, len(tokens))):
+                if tokens[j] in stops or tokens[j] in before:
+                    break
+                reach.append(j)
+        elif token in after:
+            reach = []
+            for j in range(i - 1, max(i - 1 - NEGATION_WINDOW, -1), -1):
+                if tokens[j] in stops or tokens[j] in after:
+                    break
+                reach.insert(0, j)
+        else:
+            continue
+        if reach:
+            keep[i] = False
+            for j in reach:
+                keep[j] = False
+            denied.append(" ".join(tokens[j] for j in reach))
+    return " ".join(t for t, k in zip(tokens, keep, strict=True) if k), denied
+
+
 def number_words_to_digits(text: str, code: str | None = None) -> str:
     """« otuz dört » -> « 34 », « ألف ومئتان » -> « 1200 »: numbers in words of a language
     whose words.yml has a `numbers` table (units and tens add, hundreds and thousands
