@@ -6,8 +6,8 @@ Each persona of tests/conversations/personas/*.yaml texts the bot through POST /
 resident would: its first message, then, turn after turn, the answer to whatever the
 conversation waits for (read from the database: "ask:KEY" -> says[KEY], "consent", "moment",
 "confirm", "slot" -> « non merci », "recap" (the facts read back) -> yes in its language, any
-other state -> says[state] or says["default"] or « oui »). The persona stops at the state "result" (completed if a result was computed) or
-after MAX_TURNS messages; a persona with words for "result" (« encore ») says them at its
+other state -> says[state] or says["default"] or « oui »). The persona stops at the state
+"result" (completed if a result was computed) or after MAX_TURNS messages; a persona with words for "result" (« encore ») says them at its
 first result, takes the follow-up questions (issue 14) and stops at the second result: its
 follow-up is a check of its own, with its own SMS parts (`followup_parts`), and its expected
 rights count the follow-up answers it was asked. Measured per persona: completion, turns,
