@@ -7,15 +7,16 @@ resident would: its first message, then, turn after turn, the answer to whatever
 conversation waits for (read from the database: "ask:KEY" -> says[KEY], "consent", "moment",
 "confirm", "slot" -> « non merci », "recap" (the facts read back) -> yes in its language, any
 other state -> says[state] or says["default"] or « oui »). The persona stops at the state
-"result" (completed if a result was computed) or after MAX_TURNS messages; a persona with words for "result" (« encore ») says them at its
-first result, takes the follow-up questions (issue 14) and stops at the second result: its
-follow-up is a check of its own, with its own SMS parts (`followup_parts`), and its expected
-rights count the follow-up answers it was asked. Measured per persona: completion, turns,
-SMS parts (each turn's replies rendered for SMS, greeting included), stored answers against
-its truth (a stored answer that differs is a silent misfill), any appointment booked (none asked for: an
-accidental booking), and the rights found against those the real rules give its truth. Then
-the sentences of tests/conversations/urgent.yaml, each sent as the first message of a new
-resident and again mid-check: recognised when a reply holds the emergency numbers.
+"result" (completed if a result was computed) or after MAX_TURNS messages; a persona with words
+for "result" (« encore ») says them at its first result, takes the follow-up questions (issue
+14) and stops at the second result: its follow-up is a check of its own, with its own SMS parts
+(`followup_parts`), and its expected rights count the follow-up answers it was asked. Measured
+per persona: completion, turns, SMS parts (each turn's replies rendered for SMS, greeting
+included), stored answers against its truth (a stored answer that differs is a silent misfill),
+any appointment booked (none asked for: an accidental booking), and the rights found against
+those the real rules give its truth. Then the sentences of tests/conversations/urgent.yaml,
+each sent as the first message of a new resident and again mid-check: recognised when a reply
+holds the emergency numbers.
 
 The app is the real one (SQLite in a temporary directory, the real EligibilityService, the
 real Rasa NLU: started here via nlu.manage unless NLU_URL or --nlu-url names a running one).
