@@ -17,25 +17,12 @@ from storage.models import (
     Message,
     Person,
 )
-from tests.helpers.dialogue import ROUTE, SENIOR_ROUTE, prompt_key
+from tests.helpers.dialogue import ROUTE, SENIOR_ROUTE, drive_to, prompt_key
 
 
 def count(db, model) -> int:
     with db.session() as s:
         return s.scalar(select(func.count()).select_from(model))
-
-
-def drive_to(chat, key: str) -> None:
-    """Consents and answers every question before `key`."""
-    route = SENIOR_ROUTE if key in ("pension", "other_income") else ROUTE
-    chat.say("bonjour")
-    chat.say("1")
-    chat.say("4" if route is SENIOR_ROUTE else "5")
-    for question, answer in route.items():
-        if question == key:
-            break
-        chat.say(answer)
-    assert chat.last == messages.text(f"ask_{prompt_key(key, route)}")
 
 
 def route_of(key: str) -> dict:

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from bot import messages
 from storage.handoff import Appointment
 from storage.models import Answer, ChannelAddress, Person
-from tests.bot.test_dialogue import drive_to
 from tests.helpers.app import Chat, new_user_id
+from tests.helpers.dialogue import drive_to
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 

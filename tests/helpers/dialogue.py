@@ -21,3 +21,18 @@ def prompt_key(key: str, route: dict) -> str:
 
 SENIOR_ROUTE = {"age": "70", "postcode": "67100", "household": "1", "housing": "1",
                 "rent": "450", "pension": "600", "other_income": "0"}
+
+
+def drive_to(chat, key: str) -> None:
+    """Consents and answers every question before `key`."""
+    from bot import messages
+
+    route = SENIOR_ROUTE if key in ("pension", "other_income") else ROUTE
+    chat.say("bonjour")
+    chat.say("1")
+    chat.say("4" if route is SENIOR_ROUTE else "5")
+    for question, answer in route.items():
+        if question == key:
+            break
+        chat.say(answer)
+    assert chat.last == messages.text(f"ask_{prompt_key(key, route)}")
