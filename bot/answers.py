@@ -210,10 +210,23 @@ def _alone_denied(denied: list[str]) -> bool:
 
 
 def housing(text: str) -> str | None:
-    words = _norm(text)
-    order = ["social_tenant", "homeless", "owner", "hosted", "tenant"]
-    if found := language.category("housing", language.fold(text), order):
+    """« hlm », « je loue un studio »; what a negation denies does not count (« ماشي سكن
+    اجتماعي »: not social housing), unless the denial is the answer (« no rent »: housed)."""
+    folded = language.fold(text)
+    plain, denied = language.split_negated(folded)
+    if found := _housing_in(plain):
         return found
+    said = _housing_in(folded)
+    if said and any(_housing_in(words) == said for words in denied):
+        return None  # « pas en HLM » alone: asked again
+    return said
+
+
+def _housing_in(folded: str) -> str | None:
+    order = ["social_tenant", "homeless", "owner", "hosted", "tenant"]
+    if found := language.category("housing", folded, order):
+        return found
+    words = _norm(folded)
     for value in order:
         if _any(HOUSING_WORDS[value], words):
             return value

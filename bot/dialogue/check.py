@@ -545,7 +545,8 @@ def recap_answer(turn: Turn) -> list[Reply]:
             return [prompts.ask(turn, which[index])]
     corrected = {k: v for k, v in _facts(turn).items()
                  if k in questions.BY_KEY and turn.answers.get(k) != v}
-    corrected = corrected or _number_corrections(turn, current="")
+    corrected = corrected or _number_corrections(turn, current="") \
+        or (_read_by_its_question(turn, which) if which else {})
     if corrected:
         turn.conversation.misunderstood = 0
         return _apply_corrections(turn, corrected)
@@ -559,6 +560,24 @@ def recap_answer(turn: Turn) -> list[Reply]:
     if verdict is False:
         return [prompts.which_prompt(turn, facts)]
     return prompts.not_understood(turn, prompts.recap_prompt(facts))
+
+
+# Facts one answer gives together: a correction may change both (« locataire, 560 »).
+TOGETHER = ({"housing", "rent"}, {"household", "children_ages"})
+
+
+def _read_by_its_question(turn: Turn, keys: list[str]) -> dict[str, Any]:
+    """« Que faut-il corriger ? » answered with the right answer itself (« HLM »): the one
+    fact whose question reads it differently, or two that go together; else nothing."""
+    changed = {}
+    for key in keys:
+        question = questions.BY_KEY.get(key)
+        value = question.parse(turn.text) if question is not None else None
+        if value is not None and value != turn.answers.get(key):
+            changed[key] = value
+    if len(changed) == 1 or any(set(changed) == together for together in TOGETHER):
+        return changed
+    return {}
 
 
 def begin_check(turn: Turn) -> list[Reply]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot import messages, parsing, rights
+from bot import language, messages, parsing, rights
 from bot.dialogue import check, handoff_flow, prompts, questions, survey
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
@@ -44,7 +44,8 @@ def after_result(turn: Turn) -> list[Reply]:
     offer = (turn.conversation.context or {}).get("followup")
     index = parsing.parse_choice(turn.text, messages.CHOICES["after_result"])
     words = parsing.normalize(turn.text).replace("'", " ")
-    if index is None and offer and ENCORE.search(words):
+    if index is None and offer and (ENCORE.search(words) or language.says(
+            language.fold(turn.text), language.words("more"))):  # DEVAM, MORE, المزيد
         return begin_followup(turn, offer["keys"])
     if index is None and THANKS.search(words) and not SAYS_YES.search(words):
         return [Reply(messages.text("after_thanks"))]

@@ -125,3 +125,14 @@ def test_retour_at_the_recap_asks_the_last_question_again(client, chat):
         chat.say(text)
     chat.say("RETOUR")
     assert chat.last == messages.text("ask_unemployment")
+
+
+def test_the_right_answer_itself_after_non_corrects_its_fact(client, chat):
+    start(chat, "3")
+    for text in ["31, 67100", "3 et 7", "locataire 420", "non", "950", "rien"]:
+        chat.say(text)
+    assert "locataire 420 €" in chat.last
+    chat.say("non")
+    chat.say("HLM")  # « Écrivez son numéro, ou la bonne réponse »
+    assert chat.replies[0]["text"] == messages.text("corrected", facts="logement social")
+    assert "logement social 420 €" in chat.last and state_of(client, chat) == "recap"

@@ -35,3 +35,16 @@ def test_a_denied_household_word_does_not_count(code, text, household):
 ])
 def test_a_negation_reaches_a_few_words_up_to_a_comma_or_a_but(code, text, kept, denied):
     assert language.split_negated(language.fold(text), code) == (kept, denied)
+
+
+@pytest.mark.parametrize("code, text, housing", [
+    ("ar", "كنكري عند واحد، ماشي سكن اجتماعي", "tenant"),
+    ("tr", "kiracıyım, sosyal konut değil", "tenant"),
+    ("fr", "pas en HLM", None),  # denied alone: asked again
+    ("en", "I don't pay rent", "hosted"),  # the denial is the answer
+    ("en", "no rent, I live at my parents'", "hosted"),
+])
+def test_a_denied_housing_word_does_not_count_unless_the_denial_is_the_answer(code, text,
+                                                                               housing):
+    with language.use(code):
+        assert answers.housing(text) == housing
