@@ -280,6 +280,8 @@ def children_ages(text: str) -> list[int] | None:
     # « 2 enfants de 5 et 8 ans »: the count is not an age.
     words = re.sub(r"\b" + _NUMBER_WORDS + r" (enfants?|gosses?|petits?|filles?|garcons?|fils)"
                    r"\b", " ", words)
+    # « iki oğlum var 8 ve 12 », « two kids, 4 and 6 »: the language's words for a count.
+    words = language.without("child_counts", parsing.words_to_digits(words))
     return parsing.parse_ages(words)
 
 

@@ -154,14 +154,14 @@ def command(name: str, text: str, code: str | None = None) -> bool:
     return text.strip(" .!?") in spellings
 
 
-# In a `durations` phrase: # a number (digits or one word: « deux », « iki »), #### a year.
+# In a `durations` or `child_counts` phrase: # a number (digits or one word: « deux », « iki »), #### a year.
 _DURATION_NUMBER = r"(?:\d+(?:[.,]\d+)?|[^\W\d]+)"
 _YEAR = r"(?:19|20)\d\d"
 
 
 @functools.cache
-def _durations(code: str) -> re.Pattern | None:
-    phrases = words("durations", code)
+def _placeholders(table: str, code: str) -> re.Pattern | None:
+    phrases = words(table, code)
     if not phrases:
         return None
     bodies = [re.escape(p).replace(r"\#\#\#\#", _YEAR).replace(r"\#", _DURATION_NUMBER)
@@ -172,8 +172,14 @@ def _durations(code: str) -> re.Pattern | None:
 def without_durations(text: str, code: str | None = None) -> str:
     """The folded text less its durations (« il y a 2 ans », « 2 years ago », « 2 yıl önce »,
     « هادي عامين »): a time that passed or lasts is never an age, a child or an amount."""
+    return without("durations", text, code)
+
+
+def without(table: str, text: str, code: str | None = None) -> str:
+    """The folded text less the phrases of a word table whose # is a number (durations,
+    counts of children), the language's and French's."""
     for name in dict.fromkeys((code or current(), SOURCE)):
-        if (pattern := _durations(name)) is not None:
+        if (pattern := _placeholders(table, name)) is not None:
             text = pattern.sub(" ", text)
     return text
 

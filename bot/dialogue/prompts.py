@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import messages
+from bot import language, messages
 from bot.dialogue import questions
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
@@ -95,11 +95,11 @@ def describe_facts(facts: dict) -> str:
             parts.append(messages.text("fact_children_school", value=labels))
         elif key == "disabled_children":
             ranks = [str(int(i) + 1) for i in value]
-            joined = ", ".join(ranks[:-1]) + " et " + ranks[-1] if len(ranks) > 1 else ranks[0]
+            joined = _listed(ranks)
             parts.append(messages.text("fact_disabled_children", value=joined))
         elif key == "children_ages":
             ages = [str(a) for a in value]
-            joined = ", ".join(ages[:-1]) + " et " + ages[-1] if len(ages) > 1 else ages[0]
+            joined = _listed(ages)
             parts.append(messages.text("fact_children_ages", value=joined))
         elif questions.BY_KEY[key].kind == "amount":
             parts.append(messages.text(f"fact_{key}", value=messages.euros(value)))
@@ -166,6 +166,14 @@ def which_prompt(turn: Turn, facts: dict) -> Reply:
     """« Que faut-il corriger ? » with each fact read back as a numbered choice."""
     turn.conversation.context = {"which": list(facts)}
     return Reply(messages.text("recap_which"), fact_choices(facts, list(facts)))
+
+
+def _listed(items: list[str]) -> str:
+    """« 3, 7 et 12 » with the conversation's own « and » (« ve », « and », « و »)."""
+    if len(items) < 2:
+        return items[0] if items else ""
+    joiner = (language.setting("and") or ["et"])[0]
+    return f"{', '.join(items[:-1])} {joiner} {items[-1]}"
 
 
 def confirm_prompt(turn: Turn) -> Reply:

@@ -57,3 +57,22 @@ def test_a_first_message_keeps_its_children_but_not_the_duration():
     facts = answers.facts_in("j'ai 31 ans, seule avec mes enfants de 3 et 7 ans, leur pere est "
                              "parti il y a 2 ans")
     assert facts["children_ages"] == [3, 7] and facts["age"] == 31
+
+
+@pytest.mark.parametrize("code, text, ages", [
+    ("tr", "iki oglum var 8 ve 12", [8, 12]),  # read back as « 2, 8 et 12 » (7 Dec 2026)
+    ("tr", "2 çocuğum var, 5 ve 9", [5, 9]),
+    ("en", "two kids, 4 and 6", [4, 6]),
+    ("ar", "عندي 3 ولاد 15 و 10 و 6", [15, 10, 6]),
+])
+def test_a_number_of_children_is_never_an_age(code, text, ages):
+    with language.use(code):
+        assert answers.children_ages(text) == ages
+
+
+def test_the_ages_read_back_are_joined_with_the_languages_and():
+    from bot.dialogue import prompts
+
+    with language.use("tr"):
+        assert "8 ve 12" in prompts.describe_facts({"children_ages": [8, 12]})
+    assert "8 et 12" in prompts.describe_facts({"children_ages": [8, 12]})
