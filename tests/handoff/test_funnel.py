@@ -34,8 +34,8 @@ PARIS = ZoneInfo("Europe/Paris")
 START = ["bonjour", "oui"]
 # In 67000: the Neudorf (67100) access-to-rights callback, a right whose claim opens a
 # hand-off of its own, would change the hand-off counts this test is about.
-RIGHTS = ["30", "67000", "1", "1", "500", "2", "800", "0"]  # single tenant, 800 € a month
-NO_RIGHT = ["45", "67000", "1", "3", "2", "5000", "0"]  # owner, 5,000 € a month
+RIGHTS = ["30", "67000", "1", "1", "500", "2", "800", "0", "oui"]  # single tenant, 800 € a month
+NO_RIGHT = ["45", "67000", "1", "3", "2", "5000", "0", "oui"]  # owner, 5,000 € a month
 PERIOD = {"du": "2026-10-01", "au": "2026-11-30"}
 
 

@@ -13,7 +13,7 @@ from storage.models import Answer, FunnelEvent, Message
 
 START = ["bonjour", "oui", "5"]
 # Single tenants in 67000 with 800 € of salary: rights found (prime d'activité, housing).
-RIGHTS = ["30", "67000", "1", "1", "500", "2", "800", "0"]
+RIGHTS = ["30", "67000", "1", "1", "500", "2", "800", "0", "oui"]  # oui: the read-back
 PERIOD = {"du": "2026-10-01", "au": "2026-10-31"}
 
 

@@ -148,9 +148,9 @@ def test_a_campaign_from_the_file_to_the_figures(team, fake_twilio, campaign_clo
     assert "1. Oui" in resident.say("bonjour")[-1]
     resident.say("oui")
     resident.say("5")
-    for answer in ["30", "67100", "1", "1", "500", "2", "800"]:
+    for answer in ["30", "67100", "1", "1", "500", "2", "800", "0"]:
         resident.say(answer)
-    assert "Vous avez probablement droit" in "\n".join(resident.say("0"))
+    assert "Vous avez probablement droit" in "\n".join(resident.say("oui"))  # the read-back
     assert "rendez-vous" in resident.say("1")[0]  # talk to a person
     assert resident.say("1")[0].startswith("C'est noté")  # the first slot
     with sqlite_db.session() as session:  # what the referent records later

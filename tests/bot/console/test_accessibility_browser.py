@@ -30,7 +30,7 @@ def test_every_console_page_has_no_accessibility_violation(live_server, browser,
                     roles=["referent", "projet"])
     # An urgent person with rights found and an appointment, and a plain request.
     person_says(live_server, "a11y-person-1", "bonjour", "oui", "5", "30", "67100", "1", "1",
-                "500", "non", "800", "0", "mon mari me frappe", "1")
+                "500", "non", "800", "0", "oui", "mon mari me frappe", "1")
     person_says(live_server, "a11y-person-2", "bonjour", "oui", "CONSEILLER")
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")

@@ -37,7 +37,7 @@ def test_a_referent_answers_an_urgent_person_through_their_own_web_chat(
     shots = screenshots_dir(tmp_path)
     # A person does the check (rights found), then says she is in danger.
     person_says(live_server, "web-person-1", "bonjour", "oui", "5", "30", "67100", "1", "1",
-                "500", "non", "800", "0")
+                "500", "non", "800", "0", "oui")  # oui: the facts read back
     replies = person_says(live_server, "web-person-1", "mon mari me frappe")
     assert "3919" in replies[0]["text"]
     person_says(live_server, "web-person-1", "1")  # books the first slot offered

@@ -18,7 +18,7 @@ from tests.helpers.console import PASSWORD
 
 NUMBER = "+33612349901"
 # « Autre » moment, then a single tenant earning 800 € a month.
-ANSWERS = ["30", "67000", "1", "1", "500", "2", "800", "0"]
+ANSWERS = ["30", "67000", "1", "1", "500", "2", "800", "0", "oui"]  # oui: the read-back
 
 
 def fits(page) -> None:

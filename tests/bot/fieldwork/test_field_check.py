@@ -17,7 +17,7 @@ from tests.helpers.channels import Phone
 from tests.helpers.console import csrf_of
 
 # Moment « Autre situation », then a single tenant earning 800 € a month (test_funnel's).
-ANSWERS = ["5", "30", "67000", "1", "1", "500", "2", "800", "0"]
+ANSWERS = ["5", "30", "67000", "1", "1", "500", "2", "800", "0", "oui"]  # oui: the read-back
 
 
 def dispatch(client, clock):

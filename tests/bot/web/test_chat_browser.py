@@ -11,7 +11,7 @@ from tests.helpers.axe import assert_accessible
 PHONE = {"width": 360, "height": 780}
 # Consent and moment are tapped; the answers are typed (single tenant, 800 € a month).
 TAPPED = {"consent": "1. Oui", "moment": "5. Autre"}
-TYPED = ["30", "67100", "1", "1", "500", "non", "800", "0"]
+TYPED = ["30", "67100", "1", "1", "500", "non", "800", "0", "oui"]  # oui: the facts read back
 
 
 def wait_for_reply(page, bot_items_before: int) -> None:
