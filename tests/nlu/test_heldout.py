@@ -17,13 +17,16 @@ def test_heldout_targets(nlu_url, nlu_token):
 
 
 def test_heldout_is_not_in_training_data():
-    train = set()
+    train, sentences = set(), set()
     for path in manage.DATA_DIR.glob("*.yml"):
-        train |= {t.lower().strip() for t, _ in manage.read_examples(path)}
+        examples = {t.lower().strip() for t, _ in manage.read_examples(path)}
+        train |= examples
+        if path.name != "commands.yml":  # the catalogues' command words, not sentences
+            sentences |= examples
     heldout = manage.read_examples()
     copies = [t for t, _ in heldout if t.lower().strip() in train]
     assert not copies
-    assert len(heldout) >= 0.2 * len(train)
+    assert len(heldout) >= 0.2 * len(sentences)
 
 
 def test_metrics_plain_python():
