@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from bot import messages
 from bot.render import split_parts, to_gsm7
-from storage.models import Answer, Conversation, EligibilityResult
+from storage.models import Answer, EligibilityResult
+from tests.helpers.dialogue import conversation_of
 
 SINGLE_MOTHER = ["31, 67100", "3 ans et 7 ans, leur pere est parti ya 2 ans il paye rien",
                  "hlm 420", "non", "950", "rien"]
@@ -21,24 +22,14 @@ def start(chat, moment: str = "5") -> None:
     chat.say(moment)
 
 
-def _conversation(client, chat, session) -> Conversation:
-    """The chat's conversation, read in `session`."""
-    from storage.models import ChannelAddress
-
-    key = client.app.state.core.address_key("web", chat.user_id)
-    address = session.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
-    return session.scalars(select(Conversation).where(
-        Conversation.person_id == address.person_id)).one()
-
-
 def state_of(client, chat) -> str:
     with client.app.state.db.session() as s:
-        return _conversation(client, chat, s).state
+        return conversation_of(client, chat, s).state
 
 
 def answers_of(client, chat) -> dict:
     with client.app.state.db.session() as s:
-        conversation = _conversation(client, chat, s)
+        conversation = conversation_of(client, chat, s)
         return {a.key: a.value for a in s.scalars(select(Answer).where(
             Answer.conversation_id == conversation.id))}
 

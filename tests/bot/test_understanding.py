@@ -14,18 +14,9 @@ from sqlalchemy import func, select
 from bot import messages
 from storage.handoff import Appointment
 from storage.models import Answer, Conversation, EligibilityResult
+from tests.helpers.dialogue import conversation_of
 
 URGENT = messages.text("urgent")
-
-
-def conversation_of(client, chat, s) -> Conversation:
-    """The chat's conversation, read in the session `s`."""
-    from storage.models import ChannelAddress
-
-    key = client.app.state.core.address_key("web", chat.user_id)
-    address = s.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
-    return s.scalars(select(Conversation).where(
-        Conversation.person_id == address.person_id)).one()
 
 
 def answers_of(client, chat) -> dict:

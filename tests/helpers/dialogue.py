@@ -36,3 +36,15 @@ def drive_to(chat, key: str) -> None:
             break
         chat.say(answer)
     assert chat.last == messages.text(f"ask_{prompt_key(key, route)}")
+
+
+def conversation_of(client, chat, session):
+    """The web chat's conversation, read in `session`."""
+    from sqlalchemy import select
+
+    from storage.models import ChannelAddress, Conversation
+
+    key = client.app.state.core.address_key("web", chat.user_id)
+    address = session.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
+    return session.scalars(select(Conversation).where(
+        Conversation.person_id == address.person_id)).one()
