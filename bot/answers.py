@@ -659,3 +659,91 @@ def sex(text: str) -> str | None:
         if folded in phrases:
             return value
     return None
+
+
+# ------------------------------------------------------------------ whose fact it is
+# A sentence may speak of several people and several incomes: « maaş yok, işsizlik parası
+# 1050 », « I have no income, my husband earns 1,520 », « not me, my son has an 80 %
+# disability ». Each piece is read for its own person and income (the words are each
+# language's `subjects` and `incomes` tables), never the whole sentence for the question.
+INCOME_KINDS = ("salary", "unemployment", "pension")
+# A number said of the partner is an income only with a word of money or from this amount:
+# « mon mari en a 78 » is his age.
+PARTNER_INCOME_FROM = 150
+
+
+def whose(text: str) -> tuple[str, dict[str, Any]]:
+    """The person's own words in a message, and what it states of their partner and children.
+
+    Without words of another person, the whole message is the person's own."""
+    folded = language.fold(text)
+    pieces = language.segments("subjects", folded, "me")
+    if all(subject == "me" for subject, _ in pieces):
+        return text, {}
+    own = " ".join(piece for subject, piece in pieces if subject == "me")
+    partner = " ".join(piece for subject, piece in pieces if subject == "partner")
+    child = " ".join(piece for subject, piece in pieces if subject == "child")
+    facts: dict[str, Any] = {}
+    if partner and (income := _partner_income(partner)) is not None:
+        facts["partner_income"] = income
+    if child and _says_disability(child):
+        facts["child_disability"] = True
+        # « c'est mon fils qui a le handicap, pas moi »: the person's own only in their words.
+        facts["disability"] = _says_disability(own) and disability(own) is True
+    return own, facts
+
+
+def speaks_of_child(text: str) -> bool:
+    """« oui mon fils », « my daughter »: the message is about one of the person's children."""
+    return any(subject == "child"
+               for subject, _ in language.segments("subjects", language.fold(text), "me"))
+
+
+def _says_disability(text: str) -> bool:
+    return bool(text) and (_any(DISABILITY_YES, _norm(text)) or _says("disability_yes", text))
+
+
+def _partner_income(text: str) -> float | None:
+    numbers = [n for n in parsing.numbers_in(text) if n >= 0]
+    if not numbers:
+        return 0.0 if (_any(NOTHING, _norm(text)) or _says("nothing", text)) else None
+    if len(numbers) != 1:
+        return None
+    money = language.says(language.fold(text), list(language.words("earns") or [])) or \
+        language.says(language.fold(text), list(language.words("earns", language.SOURCE)),
+                      language.SOURCE)
+    return numbers[0] if money or numbers[0] >= PARTNER_INCOME_FROM else None
+
+
+def incomes(text: str, key: str) -> tuple[str, dict[str, float]]:
+    """The words about income KEY in a message, and the other incomes it states with their
+    own amount (« maaş yok, işsizlik parası 1050 » asked the salary -> « maas yok »,
+    {unemployment: 1050}). The message as it is when that is not clear."""
+    folded = language.fold(text)
+    pieces = [[kind, piece] for kind, piece in language.segments("incomes", folded, key)]
+    given: set[int] = set()
+    for i in range(1, len(pieces)):
+        # « 800 unemployment », « 820 de chômage »: the number just before the word is its
+        # own (unless that number was itself just given to the piece before).
+        if not parsing.numbers_in(pieces[i][1]) and i - 1 not in given:
+            before = pieces[i - 1][1]
+            numbers = list(re.finditer(r"\d[\d ,.]*", before))
+            if numbers and len(before[numbers[-1].start():].split()) <= 3:
+                given.add(i)
+                cut = numbers[-1].start()
+                pieces[i - 1][1], pieces[i][1] = before[:cut].strip(), \
+                    f"{before[cut:]} {pieces[i][1]}"
+    others: dict[str, float] = {}
+    for kind, piece in pieces:
+        if kind == key:
+            continue
+        numbers = parsing.numbers_in(piece)
+        if len(numbers) != 1 or numbers[0] < 0 or kind in others:
+            return text, {}
+        others[kind] = numbers[0]
+    if not others:
+        return text, {}
+    own = " ".join(piece for kind, piece in pieces if kind == key)
+    if len(parsing.numbers_in(own)) > 1:
+        return text, {}
+    return own, others

@@ -184,6 +184,33 @@ def without(table: str, text: str, code: str | None = None) -> str:
     return text
 
 
+def segments(table: str, text: str, first: str, code: str | None = None) -> list[tuple[str, str]]:
+    """The folded text cut where a phrase of a word table's categories starts, each piece
+    with its category: « je touche rien et mon mari 1500 » with `subjects` ->
+    [(me, « je touche rien et »), (partner, « mon mari 1500 »)]. What comes before the
+    first phrase is FIRST's. The language's phrases and French's (people mix)."""
+    marks: list[tuple[int, int, str]] = []
+    for name in dict.fromkeys((code or current(), SOURCE)):
+        for category_name, phrases in (words(table, name) or {}).items():
+            for phrase in phrases or []:
+                marks += [(m.start(), m.end(), category_name)
+                          for m in _phrase(str(phrase), name).finditer(text)]
+    # At one place the longest phrase; a phrase inside another one found already is not a cut.
+    cuts: list[tuple[int, str]] = [(0, first)]
+    reached = 0
+    for start, end, category_name in sorted(marks, key=lambda m: (m[0], m[0] - m[1])):
+        if start >= reached:
+            cuts.append((start, category_name))
+            reached = end
+    pieces = []
+    for i, (start, category_name) in enumerate(cuts):
+        end = cuts[i + 1][0] if i + 1 < len(cuts) else len(text)
+        piece = text[start:end].strip(" ,;.!?،؛")
+        if piece:
+            pieces.append((category_name, piece))
+    return pieces
+
+
 _TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+|[^\w\s]")
 _BREAK = set(",.;:!?،؛")
 NEGATION_WINDOW = 3  # words a negation reaches, up to a comma or a « mais »

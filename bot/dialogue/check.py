@@ -37,7 +37,11 @@ INTRO_KEPT = timedelta(hours=1)
 RANGE_VALUES = {"range_income": [150.0, 500.0, 950.0, 1500.0],
                 "range_rent": [300.0, 500.0, 700.0, 900.0]}
 # Facts that complete the answer to a question, read with it without a confirmation.
-RELATED = {"household": ("children_ages",), "housing": ("rent",)}
+RELATED = {"household": ("children_ages",), "housing": ("rent",),
+           "salary": ("unemployment", "partner_income"), "unemployment": ("partner_income",),
+           "disability": ("child_disability",)}
+# The person's own questions: what the message says of someone else is not their answer.
+OWN = {"salary", "unemployment", "pension", "other_income", "disability"}
 CORRECTION = re.compile(r"^(non|nan|pardon|en fait|enfait|finalement|plutot|erreur|oups|"
                         r"je me suis trompee?|correction|attention)\b|\bje me suis trompee?\b|"
                         r"\ben fait\b")
@@ -116,10 +120,35 @@ def _fresh_intro(turn: Turn) -> str | None:
 
 
 def _facts(turn: Turn) -> dict[str, Any]:
-    """The facts of the turn's message, read knowing the household already told."""
+    """The facts of the turn's message, read knowing the household already told, each
+    given to whom it is about (« mon fils a un handicap » is the child's, not the person's)."""
     implied = questions.IMPLIED.get(turn.conversation.moment or "", {})
-    return answers.facts_in(turn.text, known_household=turn.answers.get("household")
-                            or implied.get("household"))
+    facts = answers.facts_in(turn.text, known_household=turn.answers.get("household")
+                             or implied.get("household"))
+    _own, others = answers.whose(turn.text)
+    if "disability" in others and not (turn.answers.get("disability") is True
+                                       or turn.conversation.state == "ask:disability"):
+        # The person's own « no » is inferred only where their disability is in question.
+        others.pop("disability")
+        facts.pop("disability", None)
+    return {**facts, **others}
+
+
+def _own_words(turn: Turn, key: str) -> tuple[str, dict[str, Any]]:
+    """The words of the message that answer the person's own question KEY, and the facts it
+    states of others or of other incomes (« maaş yok, işsizlik parası 1050 » asked the
+    salary: « maas yok », and unemployment 1050)."""
+    if key not in OWN:
+        return turn.text, {}
+    own, others = answers.whose(turn.text)
+    if key == "disability" and "child_disability" not in others \
+            and answers.speaks_of_child(turn.text) and questions.yes_no(own) is True:
+        # « oui, mon fils » asked « Avez-vous un handicap reconnu ? »: the child's.
+        return "", {"child_disability": True, "disability": False}
+    if key in answers.INCOME_KINDS:
+        own, kinds = answers.incomes(own, key)
+        others = {**kinds, **others}
+    return own, others
 
 
 def _moment_from(facts: dict) -> str | None:
@@ -174,13 +203,14 @@ def answer(turn: Turn) -> list[Reply]:
         return [_offer_ranges(turn, key)]
     if context.get("pair"):
         return _answer_pair(turn, key, context["pair"])
-    facts = _facts(turn)
-    value = question.parse(turn.text)
+    own, said_of_others = _own_words(turn, key)
+    facts = {**_facts(turn), **said_of_others}
+    value = question.parse(own) if own.strip() else None
     if question.kind == "amount" and value and value in _other_amounts(facts, key):
         value = facts.get(key)  # « je touche le chômage 820 » asked the salary: not a salary
     if value is None:
         value = facts.get(key)
-    if value is None:
+    if value is None and not said_of_others:
         value = from_entities(turn, question)
     if value is not None and question.resolve is not None:
         value = question.resolve(value, turn.answers)
@@ -240,7 +270,13 @@ def _read_what_follows(turn: Turn, key: str) -> None:
 
 def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
     """Two questions in one prompt: keep what came, ask alone what did not."""
-    first, second = questions.read_pair(key, turn.text)
+    own, said_of_others = _own_words(turn, key)
+    if pair == "partner_income" and "partner_income" in said_of_others:
+        # « I have no income, my husband earns 1,520 »: each amount for whom it is about.
+        first = questions.BY_KEY[key].parse(own) if own.strip() else None
+        second = said_of_others["partner_income"]
+    else:
+        first, second = questions.read_pair(key, turn.text)
     if first is None and second is None:
         corrected = _corrections(turn, _facts(turn), current=key) \
             or _number_corrections(turn, key)
@@ -261,8 +297,12 @@ def _answer_pair(turn: Turn, key: str, pair: str) -> list[Reply]:
     if first is not None:
         turn.set_answer(key, first)
     taken = {first, second}
-    noted = {k: v for k, v in _facts(turn).items()
+    noted = {k: v for k, v in {**_facts(turn), **said_of_others}.items()
              if k not in (key, pair) and k not in turn.answers and v not in taken}
+    for related in RELATED.get(key, ()):
+        if related in noted and questions.BY_KEY[related].applies(
+                turn.conversation.moment or "other", turn.answers):
+            turn.set_answer(related, noted.pop(related))
     if noted:
         return [confirm_facts(turn, noted, after=key)]
     if first is None:
@@ -525,6 +565,9 @@ def next_step(turn: Turn, *, after: str | None) -> list[Reply]:
         question = questions.next_question(turn.conversation.moment, turn.answers)
     if question is None:
         question = questions.next_followup(turn.answers)
+    if question is None:
+        # « my son has autism » said in the check: « Lequel ? » when there are several.
+        question = questions.called_for(turn.answers)
     if question is None and turn.answers.get("followup"):
         # The follow-up (ENCORE): its one or two answers were each just given to their own
         # question; the check's other facts were read back before the first result.
@@ -586,6 +629,8 @@ def begin_check(turn: Turn) -> list[Reply]:
     asked = set(questions.questions_for(conversation.moment, turn.answers))
     taken = turn.answers.get("followup") or []
     asked |= set(taken) | {questions.FOLLOWS[k] for k in taken if k in questions.FOLLOWS}
+    # Facts of the follow-up said during the check (a child's disability): read back, used.
+    asked |= {k for k in questions.FOLLOWUP_KEYS if k in turn.answers}
     kept = {k: v for k, v in turn.answers.items() if k in asked}
     period = turn.clock().strftime("%Y-%m")
     turn.pending_check = build_profile(conversation.moment, kept, period)

@@ -114,6 +114,7 @@ def checked_facts(turn: Turn) -> dict:
     # « seul(e) avec enfant(s) », chosen with the moment, is used but never asked.
     keys = set(questions.questions_for(moment, turn.answers)) | set(questions.IMPLIED.get(
         moment, {}))
+    keys |= set(questions.FOLLOWUP_KEYS)  # said or asked already: the check uses them too
     return {k: turn.answers[k] for k in questions.BY_KEY if k in keys and k in turn.answers}
 
 

@@ -259,6 +259,16 @@ def followups(moment: str, answers_so_far: dict, found: set[str]) -> tuple[list[
     return keys, len(rights)
 
 
+def called_for(answers_so_far: dict) -> Question | None:
+    """The question a fact said during the check calls for (« Lequel ? » after « mon fils a
+    un handicap » when there are several children), if it is not answered yet."""
+    for key, then in FOLLOWS.items():
+        if answers_so_far.get(key) is True and then not in answers_so_far \
+                and BY_KEY[then].applies("", answers_so_far):
+            return BY_KEY[then]
+    return None
+
+
 def next_followup(answers_so_far: dict) -> Question | None:
     """The next follow-up question the person agreed to and has not answered."""
     for key in answers_so_far.get("followup") or []:
