@@ -43,8 +43,8 @@ def guess(text: str, *, low_accuracy: bool = True) -> str | None:
     if arabic * 2 > len(letters):
         return "ar" if "ar" in language.available() else None
     words = _WORD.findall(text)
-    if len(words) < MIN_WORDS:
-        return None
+    if len(words) < MIN_WORDS or darija_in_latin(text):
+        return None  # Darija in Latin letters reads as Turkish to lingua: offered Arabic
     if sum(w.lower() in FRENCH_MARKERS for w in words) >= 2:
         return None
     values = _detector(low_accuracy).compute_language_confidence_values(" ".join(words))
@@ -67,3 +67,36 @@ def _detector(low_accuracy: bool = True):
              if hasattr(IsoCode639_1, c.upper())]
     builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes)
     return (builder.with_low_accuracy_mode() if low_accuracy else builder).build()
+
+
+# Letters written as digits in Darija in Latin script (« 3andi », « 9rib », « 7na »).
+_ARABIZI = re.compile(r"(?<!\w)(?=\w*[a-z])(?=\w*[379])[a-z379]{2,}(?!\w)")
+DARIJA = "ar"
+
+
+def darija_in_latin(text: str) -> bool:
+    """« salam, 3andi 23 3am, ma khdamch »: two Darija words in Latin letters, or one with a
+    word spelt with the digits 3, 7 or 9 for letters (locales/ar/words.yml `latin_words`)."""
+    if DARIJA not in language.available():
+        return False
+    folded = language.fold(text)
+    found = sum(1 for word in language.words("latin_words", DARIJA) or []
+                if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", folded))
+    return found >= 2 or (found >= 1 and bool(_ARABIZI.search(folded)))
+
+
+def greeting_in(text: str) -> str | None:
+    """The language of a greeting written alone (« Merhaba », « Hello », « Salam »), other
+    than French: offered in one line, never switched to on so little."""
+    folded = language.fold(text).strip(" .!?,;:")
+    folded = re.sub(r"[!?.,;:]+", "", folded).strip()
+    for code in language.available():
+        if code != language.SOURCE and folded in (language.words("greetings", code) or []):
+            return code
+    return None
+
+
+def offered(text: str) -> str | None:
+    """A language to offer in one line to a first message that does not switch: a greeting
+    in it, or Darija written in Latin letters (Arabic)."""
+    return greeting_in(text) or (DARIJA if darija_in_latin(text) else None)

@@ -210,6 +210,8 @@ TEXTS: dict[str, str] = {
     # another language. back_to_french is always sent in French: it is for French readers.
     "language_chosen": "C'est noté : je vous écris en français.",
     "back_to_french": "En français : écrivez FRANCAIS.",
+    # Sent in the language offered (a greeting or Darija in Latin letters): its own name to type.
+    "language_offer": "Vous préférez le français ? Écrivez FRANCAIS.",
     "language_reask": "Répondez avec le chiffre de votre langue, par exemple : 1",
     # Navigation and commands
     "human_contact": "Une personne peut vous aider : {contact}",

@@ -37,6 +37,8 @@ def prepare(turn: Turn) -> None:
         if code and code != language.SOURCE:
             _set(turn, code)
             turn.notes["language_notice"] = "detected"
+        elif (offer_code := detect.offered(turn.text)) is not None:
+            turn.notes["language_notice"] = f"offer:{offer_code}"
     language.set_current(conversation.language or language.SOURCE)
 
 
@@ -70,6 +72,23 @@ def named(text: str) -> str | None:
         if words and words in (language.words("names", code) or []):
             return code
     return None
+
+
+def asked_for(text: str) -> str | None:
+    """The language a message asks for by its name (« Türkçe yazabilir misiniz? », « can you
+    speak English? », « بالعربية عافاك », « vous parlez turc ? »): one language named, in a
+    short message without numbers, with a word that asks for it or a question mark."""
+    folded = language.fold(text)
+    if len(folded.split()) > 10 or any(c.isdigit() for c in folded):
+        return None
+    found = {code for code in language.available()
+             if language.says(folded, language.words("names", code) or [], code)}
+    if len(found) != 1:
+        return None
+    asking = "?" in folded or "؟" in text or any(
+        language.says(folded, language.words(table, code) or [], code)
+        for code in language.available() for table in ("language_request", "please"))
+    return found.pop() if asking else None
 
 
 def menu() -> Reply:
@@ -113,6 +132,11 @@ def notice(turn: Turn) -> list[Reply]:
     kind = turn.notes.pop("language_notice", None)
     if kind == "chosen":
         return [Reply(messages.text("language_chosen"))]
+    if kind and kind.startswith("offer:"):
+        # « Merhaba », « Hello », « salam, 3andi 23 3am »: one line in that language, and
+        # the greeting in French under it; its name typed switches (named()).
+        with language.use(kind.split(":", 1)[1]):
+            return [Reply(messages.text("language_offer"))]
     if kind == "detected":
         # In French, for a French speaker the guess got wrong; the greeting that follows,
         # in the language guessed, shows the switch to everyone else.
