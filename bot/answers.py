@@ -747,3 +747,41 @@ def incomes(text: str, key: str) -> tuple[str, dict[str, float]]:
     if len(parsing.numbers_in(own)) > 1:
         return text, {}
     return own, others
+
+
+# ------------------------------------------------------------ the resident's own questions
+def question_in(text: str) -> tuple[str, str | None] | None:
+    """A question the person asks, as (kind, term): « c'est quoi la CSS ? » -> (what, css),
+    « c'est la mairie ? » -> (who, None), « how do I claim it? » -> (how, None). The words
+    are each language's `asking` and `terms` tables, French's read in every conversation."""
+    folded = language.fold(text)
+    codes = list(dict.fromkeys((language.current(), language.SOURCE)))
+
+    def says(kind: str) -> bool:
+        return any(language.says(folded, (language.words("asking", code) or {}).get(kind, []),
+                                 code) for code in codes)
+
+    term = _term_in(folded, codes)
+    if says("who"):
+        return "who", None
+    if says("how"):
+        return "how", term
+    if term is None:
+        return None
+    if says("what"):
+        return "what", term
+    if folded.rstrip().endswith(("?", "؟")) and len(folded.split()) <= 6:
+        return "about", term  # « la CSS ? », « et le RSA ? », « MDPH? »
+    return None
+
+
+def _term_in(folded: str, codes: list[str]) -> str | None:
+    """The word asked about, the longest one said (« prime d'activité » before « prime »)."""
+    best: tuple[int, str] | None = None
+    for code in codes:
+        for term, phrases in (language.words("terms", code) or {}).items():
+            for phrase in phrases or []:
+                if language.says(folded, [phrase], code) and (best is None
+                                                              or len(phrase) > best[0]):
+                    best = (len(phrase), term)
+    return best[1] if best else None

@@ -210,6 +210,24 @@ TEXTS: dict[str, str] = {
     # another language. back_to_french is always sent in French: it is for French readers.
     "language_chosen": "C'est noté : je vous écris en français.",
     "back_to_french": "En français : écrivez FRANCAIS.",
+    # The resident's own questions (bot/dialogue/asked.py): who we are, what a word means.
+    "about_service": "Passerelle est un service public gratuit pour connaître vos droits, avec "
+                     "les services sociaux de votre ville. Jamais d'argent ni de code demandé. "
+                     "Une personne : {contact}",
+    "term_right": "{label} : {sentence}",
+    "term_where": "À demander : {where}",
+    "term_mdph": "La MDPH (Maison départementale des personnes handicapées) reconnaît un "
+                 "handicap et son taux. Elle ouvre l'AAH, l'AEEH et la carte d'invalidité.",
+    "term_caf": "La CAF (Caisse d'allocations familiales) verse le RSA, la prime d'activité, "
+                "les aides au logement et les allocations familiales. En ligne : caf.fr",
+    "term_cpam": "La CPAM (Assurance maladie) rembourse vos soins et donne la CSS, une "
+                 "mutuelle gratuite ou presque. En ligne : ameli.fr",
+    "term_france_travail": "France Travail (ex-Pôle emploi) aide à trouver un emploi et verse "
+                           "l'allocation chômage. En ligne : francetravail.fr",
+    "term_hlm": "Un HLM est un logement social : un loyer plus bas. La demande se fait en "
+                "ligne (demande-logement-social.gouv.fr) ou à la mairie.",
+    "term_france_services": "France Services : un guichet public près de chez vous, où une "
+                            "personne vous aide à faire vos demandes (CAF, impôts, santé).",
     # Sent in the language offered (a greeting or Darija in Latin letters): its own name to type.
     "language_offer": "Vous préférez le français ? Écrivez FRANCAIS.",
     "language_reask": "Répondez avec le chiffre de votre langue, par exemple : 1",

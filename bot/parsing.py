@@ -21,7 +21,8 @@ def normalize(text: str) -> str:
 
 
 _CURRENCY = re.compile(r"(€|euros?\b|eur\b|(?<=\d)\s?e\b|\bpar mois\b|/mois\b|\bnet\b|\bnets\b)")
-_THOUSANDS = re.compile(r"(?<=\d)[ .\u202f\u00a0](?=\d{3}\b)")
+# « 1 200 », « 1.200 »; not « T3 480 » (a flat's type, then its rent).
+_THOUSANDS = re.compile(r"(?<![a-z]\d)(?<=\d)[ .\u202f\u00a0](?=\d{3}\b)")
 _NUMBER = re.compile(r"-?\d+(?:[.,]\d+)?")
 _COMMA_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
@@ -46,9 +47,20 @@ def words_to_digits(text: str) -> str:
     return converted
 
 
+# Darija in Latin letters writes letters with digits (« ta9riban », « l7a9 », « 3andi »):
+# a digit between two letters is a letter; in an Arabic conversation, so is a 3, 7 or 9
+# opening a word that is not a unit (« 3ans » is three years, « 3andi » « I have »).
+_LETTER_DIGIT = re.compile(r"(?<=[a-z])\d+(?=[a-z])")
+_ARABIZI_START = re.compile(r"(?<![\w])[379](?=(?!(?:ans?|mois|e|er|eme|em|euros?|eur)\b)"
+                            r"[a-z]{2,})")
+
+
 def numbers_in(text: str) -> list[float]:
     """Every number in the text, words and digits alike, in order."""
     text = normalize(text)
+    text = _LETTER_DIGIT.sub("", text)
+    if language.current() == "ar":
+        text = _ARABIZI_START.sub("", text)
     text = _CURRENCY.sub(" ", text)
     text = _THOUSANDS.sub("", text)
     if language.current() != language.SOURCE:

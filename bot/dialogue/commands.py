@@ -12,6 +12,7 @@ import re
 
 from bot import answers, language, messages, parsing
 from bot.dialogue import (
+    asked,
     check,
     handoff_flow,
     irreversible,
@@ -35,11 +36,11 @@ def any_step(turn: Turn) -> list[Reply] | None:
     act = irreversible.exact(turn.text)
     # A language's name (« english please ») is read by its words, not by the French model,
     # which takes words it never saw for a call for help; the keyword net still runs.
-    asked = languages.named(turn.text)
-    if asked is None and (wanted := languages.asked_for(turn.text)) is not None \
-            and wanted != (turn.conversation.language or language.SOURCE):
-        asked = wanted  # « Türkçe yazabilir misiniz? »: asked in words, not only the name
-    intent = None if asked is not None else turn.strong_intent()
+    wanted = languages.named(turn.text)
+    if wanted is None and (words := languages.asked_for(turn.text)) is not None \
+            and words != (turn.conversation.language or language.SOURCE):
+        wanted = words  # « Türkçe yazabilir misiniz? »: asked in words, not only the name
+    intent = None if wanted is not None else turn.strong_intent()
     if (command is not None or act is not None) and intent in irreversible.INTENTS:
         intent = None  # a word the service asks people to type is never a model's guess
     if intent == "urgent_help" and _gives_an_amount(turn) and not is_urgent(turn.text):
@@ -85,14 +86,14 @@ def any_step(turn: Turn) -> list[Reply] | None:
         return languages.offer(turn)
     # At the list of languages, a name is the answer to it (languages.choose), which also
     # goes back to what was being asked.
-    if turn.conversation.state != "language" and asked is not None:
-        switched = languages.switch(turn, asked)
+    if turn.conversation.state != "language" and wanted is not None:
+        switched = languages.switch(turn, wanted)
         return check.welcome(turn) if isinstance(switched, Goto) else switched
     if command == "menu":
         return menu(turn)
     if command == "back":
         return back(turn)
-    return None
+    return asked.respond(turn)  # « c'est quoi la CSS ? », « c'est la mairie ? »
 
 
 SHORT_HOMELESS_WORDS = 4

@@ -1,0 +1,87 @@
+"""The resident's own questions, answered where they are asked, then the pending question.
+
+« c'est quoi la CSS ? », « wats MDPH? » (what a word means), « c'est la mairie ? », « is this
+a scam? » (who we are), « how do I claim it? », « kifach ndir la demande » (how to claim).
+Improvised residents asked these at every step and got the next question, « Répondez 1 ou
+2 », or the same card again; a person who fears a scam stops there. The reading is
+answers.question_in (each language's `asking` and `terms` words); nothing here is stored.
+"""
+
+from __future__ import annotations
+
+from bot import answers, messages, rights
+from bot.dialogue import check, prompts, results
+from bot.dialogue.turn import Turn
+from bot.dialogue.types import Reply
+
+# Where a question is answered here: the check and its result. A referent holds the others
+# (an appointment booked, a slot being chosen), and the language list is answered by a digit.
+STATES = ("new", "consent", "declined", "moment", "ask", "confirm", "recap", "result")
+
+
+def respond(turn: Turn) -> list[Reply] | None:
+    """The answer to the person's question and what was being asked, or None (not one)."""
+    if turn.conversation.state.split(":", 1)[0] not in STATES:
+        return None
+    found = answers.question_in(turn.text)
+    if found is None:
+        return None
+    kind, term = found
+    if kind == "who":
+        answer = [Reply(messages.text("about_service", contact=turn.contact))]
+    elif kind == "how":
+        answer = _how(turn, term)
+        if answer is None:
+            return None
+    elif any(ch.isdigit() for ch in turn.text):
+        return None  # « c quoi l'AAH, j'ai 900 » is an answer with a question: read as one
+    else:
+        answer = [_meaning(turn, term, plain=kind == "what")]
+    return answer + _then(turn)
+
+
+def _then(turn: Turn) -> list[Reply]:
+    """What was being asked, asked again; a first message gets the greeting."""
+    if turn.conversation.state == "new":
+        return check.welcome(turn)
+    if turn.conversation.state == "declined":
+        return [Reply(messages.text("declined_again"))]  # OUI to do the check after all
+    return prompts.repeat(turn)
+
+
+def _meaning(turn: Turn, term: str | None, *, plain: bool = True) -> Reply:
+    """A right in its catalogue's words, an organisation in its own text. « et le RSA ? »
+    (not `plain`) about a right the result did not find: that it was not found."""
+    eligibility = turn.services.eligibility
+    if term not in eligibility.catalogue:
+        return Reply(messages.text(f"term_{term}"))
+    info = eligibility.benefit(term)
+    latest = turn.latest_result()
+    computed = {b["id"]: bool(b.get("eligible")) for b in (latest.benefits if latest else [])}
+    not_found = messages.text("right_not_found", name=rights.name(info))
+    if computed.get(term) is False and not plain:
+        return Reply(not_found)
+    text = messages.text("term_right", label=rights.text(info, "label"),
+                         sentence=rights.text(info, "sentence"))
+    if computed.get(term):
+        # One of the person's rights: where to claim it, not the whole card again.
+        text += "\n" + messages.text("term_where", where=rights.text(info, "where"))
+    elif term in computed:
+        text += "\n" + not_found
+    return Reply(text)
+
+
+def _how(turn: Turn, term: str | None) -> list[Reply] | None:
+    """How to claim the right named, else the largest right found; before any result, what
+    the named word is (nothing to claim yet), else nothing (the flow reads the message)."""
+    latest = turn.latest_result()
+    eligible = results.largest_first([b for b in (latest.benefits if latest else [])
+                                      if b.get("eligible")])
+    if term is not None:
+        chosen = [b for b in eligible if b["id"] == term]
+        if chosen:
+            return results.details(turn, chosen, detail=False)
+        return [_meaning(turn, term, plain=False)]
+    if not eligible:
+        return None
+    return results.details(turn, eligible[:1], detail=False)
