@@ -242,6 +242,27 @@ def disability(text: str) -> bool | None:
     return yes_no(text)
 
 
+# « 50 % », « %50 », « 80 pour cent », « ٪80 », « 50 percent », « yüzde 50 »: a disability rate.
+_RATE = re.compile(r"(?<!\d)(\d{1,3}) ?(?:%|٪|pour ?cent|pourcent|percent|per cent)|"
+                   r"(?:%|٪|yuzde) ?(\d{1,3})(?!\d)")
+
+
+def says_rate(text: str) -> bool:
+    """« oui, 50 % »: a rate said with its sign or word (a bare number is not one)."""
+    return bool(_RATE.search(language.fold(text)))
+
+
+def disability_rate(text: str) -> int | None:
+    """The rate said (« oui, 50 % »), a bare number (« 80 ») when that is the whole answer."""
+    folded = language.fold(text)
+    match = _RATE.search(folded)
+    value = int(match.group(1) or match.group(2)) if match else None
+    if value is None:
+        number = parsing.parse_integer(text, minimum=1, maximum=100)
+        value = number
+    return value if value is not None and 1 <= value <= 100 else None
+
+
 def amount(text: str) -> float | None:
     """A monthly amount: « 800 », « 1 200 € », « mille deux cents », « je touche rien »."""
     value = parsing.parse_amount(text)

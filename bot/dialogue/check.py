@@ -237,6 +237,9 @@ def answer(turn: Turn) -> list[Reply]:
     turn.set_answer(key, value)
     turn.conversation.misunderstood = 0
     turn.conversation.context = {}
+    if key == "disability" and value is True and answers.says_rate(own):
+        # « oui, 50 % »: the rate comes with the yes, not asked again.
+        turn.set_answer("disability_rate", answers.disability_rate(own))
     noted = {k: v for k, v in facts.items()
              if k != key and k not in turn.answers and v != value}
     # What completes this very answer (the children's ages with « avec 2 enfants de 2 et 5

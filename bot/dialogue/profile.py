@@ -38,9 +38,10 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
         if key in answers:  # asked after the first result (questions.FOLLOWUPS)
             applicant[key] = bool(answers[key])
     if answers.get("disability"):
-        # The check does not ask the rate: 80 % is the rate that opens the AAH on its own,
-        # and the referent checks the real rate with the person.
-        applicant["disability_rate"] = 80
+        # The rate the person gave; not known (or not asked, before the question existed):
+        # 80 %, the rate that opens the AAH on its own, and the referent checks it.
+        rate = answers.get("disability_rate", "unknown")
+        applicant["disability_rate"] = 80 if rate == "unknown" else int(rate)
     partner = None
     household = answers.get("household", "single")
     if household.startswith("couple"):

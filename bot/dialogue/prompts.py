@@ -88,6 +88,9 @@ def describe_facts(facts: dict) -> str:
         value = facts[key]
         if key in ("household", "housing"):
             parts.append(messages.text(f"fact_{key}_{value}"))
+        elif key == "disability_rate":
+            parts.append(messages.text("fact_disability_rate_unknown") if value == "unknown"
+                         else messages.text("fact_disability_rate", value=value))
         elif key == "disability" or isinstance(value, bool):
             parts.append(messages.text(f"fact_{key}_yes" if value else f"fact_{key}_no"))
         elif key == "children_school":

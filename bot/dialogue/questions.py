@@ -49,6 +49,21 @@ def _disability(text: str) -> Any:
     return index == 0 if index is not None else answers.disability(text)
 
 
+# The rate the MDPH recognised, by the menu's option: 80 % or more opens the AAH and the
+# invalidity card alone; 50 to 79 % only with conditions a referent checks; not known: 80, as
+# before the question (the referent checks it with the person, the read-back says « not known »).
+RATES = [80, 50, 30, "unknown"]
+
+
+def _disability_rate(text: str) -> Any:
+    index = parsing.parse_choice(text, CHOICES["disability_rate"])
+    if index is not None:
+        return RATES[index]
+    if (rate := answers.disability_rate(text)) is not None:
+        return rate
+    return "unknown" if answers.dont_know(text) else None
+
+
 def _amount(text: str) -> Any:
     return answers.amount(text)
 
@@ -96,6 +111,9 @@ QUESTIONS: list[Question] = [
              choices="housing"),
     Question("rent", _amount, lambda m, a: _rents(a), kind="amount"),
     Question("disability", _disability, lambda m, a: m != "senior", choices="yes_no"),
+    Question("disability_rate", _disability_rate,
+             lambda m, a: m != "senior" and a.get("disability") is True,
+             choices="disability_rate"),
     Question("salary", _amount, lambda m, a: m != "senior", kind="amount"),
     # After the salary: for couples, one prompt asks both (answers.PAIRS).
     Question("partner_income", _amount,

@@ -17,7 +17,7 @@ from storage.models import (
     Message,
     Person,
 )
-from tests.helpers.dialogue import ROUTE, SENIOR_ROUTE, drive_to, prompt_key
+from tests.helpers.dialogue import ROUTE, SENIOR_ROUTE, drive_to, prompt_key, route_to
 
 
 def count(db, model) -> int:
@@ -26,7 +26,7 @@ def count(db, model) -> int:
 
 
 def route_of(key: str) -> dict:
-    return SENIOR_ROUTE if key in ("pension", "other_income") else ROUTE
+    return route_to(key)
 
 
 # ------------------------------------------------------------------ re-asks
@@ -37,8 +37,7 @@ def test_every_question_re_asks_with_an_example_then_accepts_a_good_answer(chat,
     reask = messages.text(f"reask_{prompt_key(question, route_of(question))}")
     assert chat.last == reask
     assert "par exemple" in reask or "Répondez" in reask
-    route = SENIOR_ROUTE if question in SENIOR_ROUTE and question not in ROUTE else ROUTE
-    chat.say(route[question])
+    chat.say(route_of(question)[question])
     assert chat.last != reask
 
 

@@ -19,6 +19,10 @@ def prompt_key(key: str, route: dict) -> str:
     return key
 
 
+# The same route for a person with a disability: its rate is asked after the yes.
+DISABLED_ROUTE = {k: v for key, value in ROUTE.items() for k, v in (
+    [(key, "1"), ("disability_rate", "1")] if key == "disability" else [(key, value)])}
+
 SENIOR_ROUTE = {"age": "70", "postcode": "67100", "household": "1", "housing": "1",
                 "rent": "450", "pension": "600", "other_income": "0"}
 
@@ -27,7 +31,7 @@ def drive_to(chat, key: str) -> None:
     """Consents and answers every question before `key`."""
     from bot import messages
 
-    route = SENIOR_ROUTE if key in ("pension", "other_income") else ROUTE
+    route = route_to(key)
     chat.say("bonjour")
     chat.say("1")
     chat.say("4" if route is SENIOR_ROUTE else "5")
@@ -48,3 +52,10 @@ def conversation_of(client, chat, session):
     address = session.scalars(select(ChannelAddress).where(ChannelAddress.key == key)).one()
     return session.scalars(select(Conversation).where(
         Conversation.person_id == address.person_id)).one()
+
+
+def route_to(key: str) -> dict:
+    """The route that asks KEY."""
+    if key in ("pension", "other_income"):
+        return SENIOR_ROUTE
+    return DISABLED_ROUTE if key == "disability_rate" else ROUTE

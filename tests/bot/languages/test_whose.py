@@ -127,13 +127,14 @@ def test_the_child_s_disability_corrected_at_the_read_back_asks_which_child(clie
     chat.say("bonjour")
     chat.say("oui")
     chat.say("3")
-    for text in ["36, 67100", "4 et 11", "hlm 450", "oui", "900", "0"]:
+    for text in ["36, 67100", "4 et 11", "hlm 450", "oui", "1", "900", "0"]:
         chat.say(text)
     assert messages.text("fact_disability_yes") in chat.last
     chat.say("non c'est mon fils qui a le handicap, pas moi")
     assert chat.last == messages.text("ask_disabled_children")
     chat.say("celui de 11 ans")
     stored = _answers(client, chat)
+    assert "disability_rate" not in _answers(client, chat)  # no longer asked: forgotten
     assert stored["disability"] is False and stored["child_disability"] is True
     assert stored["disabled_children"] == [1]
     assert messages.text("fact_child_disability_yes") in chat.last
