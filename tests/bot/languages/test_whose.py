@@ -138,3 +138,12 @@ def test_the_child_s_disability_corrected_at_the_read_back_asks_which_child(clie
     assert stored["disability"] is False and stored["child_disability"] is True
     assert stored["disabled_children"] == [1]
     assert messages.text("fact_child_disability_yes") in chat.last
+
+
+@pytest.mark.parametrize("code, text", [
+    ("fr", "non mais mon fils est autiste"), ("en", "no, my daughter has autism"),
+    ("tr", "hayır, oğlum otistik"), ("ar", "لا، ولدي عندو التوحد"),
+])
+def test_a_child_s_condition_named_without_the_word_disability_is_the_child_s(code, text):
+    with language.use(code):
+        assert answers.whose(text)[1] == {"child_disability": True, "disability": False}
