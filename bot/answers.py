@@ -52,14 +52,18 @@ HOUSING_WORDS = {
     "homeless": [r"\ba la rue\b", r"\bsans (logement|domicile|abri|toit)\b", r"\bsdf\b",
                  r"\bdans (la|ma) (rue|voiture)\b", r"\bdehors\b", r"\bfoyer d urgence\b",
                  r"\b115\b", r"\bsquat\w*\b", r"\bhotel social\b"],
-    "owner": [r"\bproprio\w*\b", r"\bproprietaires?\b", r"\b(j ai|on a|nous avons) achete\b",
+    "owner": [r"(?<!mon )(?<!un )(?<!le )(?<!chez )(?<!du )(?<!au )(?<!notre )\bproprio\w*\b(?! prive)",
+              r"(?<!mon )(?<!un )(?<!le )(?<!chez )(?<!du )(?<!au )(?<!notre )\bproprietaires?\b"
+              r"(?! prive)", r"\b(j ai|on a|nous avons) achete\b", r"\best a nous\b",
+              r"\best a moi\b",
               r"\b(ma|notre) (maison|appart\w*) (a moi|a nous)\b", r"\bcredit immo\w*\b",
               r"\bemprunt\b"],
     "hosted": [r"\bheberge\w*\b", r"\b(il|elle|ma mere|mon pere) (vit|habite|loge) chez\b",
                r"\bchez (sa|son|ses|ma fille|mon fils|mes enfants|nous|moi)\b(?! (depuis|a))",
                r"\bchez (mes|mon|ma|des|un|une|ma) ", r"\bchez (eux|lui|elle)\b",
                r"\bgratuit\w*\b", r"\bsans payer\b", r"\bje paye rien\b", r"\bloge\w*\b"],
-    "tenant": [r"\bloca\w*\b", r"\bje loue\b", r"\bon loue\b", r"\bloue\b", r"\bloyer\b",
+    "tenant": [r"\b(mon|un|le|chez un|du|au|notre) (proprio|proprietaire)\w*\b",
+               r"\b(proprio|proprietaire) prive\b", r"\bloca\w*\b", r"\bje loue\b", r"\bon loue\b", r"\bloue\b", r"\bloyer\b",
                r"\bappart\w*\b", r"\bstudio\b", r"\bt[1-5]\b", r"\bf[1-5]\b", r"\bbail\b",
                r"\bprive\b", r"\bcolocation\b", r"\bcoloc\b"],
 }
@@ -237,8 +241,12 @@ def disability(text: str) -> bool | None:
     words = _norm(text)
     if _any(DISABILITY_NO, words) or _says("disability_no", text):
         return False
-    if _any(DISABILITY_YES, words) or _says("disability_yes", text):
+    # « No, I do not have any disability »: a denied disability word is a no.
+    kept, denied = language.split_negated(language.fold(text))
+    if _says_disability(kept):
         return True
+    if any(_says_disability(piece) for piece in denied):
+        return False
     return yes_no(text)
 
 
@@ -289,6 +297,11 @@ def age(text: str) -> int | None:
         value = int(match.group(1))
         return value if 15 <= value <= 120 else None
     return None
+
+
+def no_children(text: str) -> bool:
+    """« pas d'enfant », « çocuk yok », « no kids », « ما عنديش ولاد »."""
+    return bool(re.search(NO_CHILDREN, _norm(text))) or _says("no_children", text)
 
 
 def children_ages(text: str) -> list[int] | None:
@@ -499,8 +512,7 @@ def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]
                 facts["age"] = int(numbers[-1])
         if values:
             facts["children_ages"] = values
-    status = housing(text) if _any([p for ps in HOUSING_WORDS.values() for p in ps], words) \
-        else None
+    status = housing(text)  # the language's words and French's
     if status and not (status == "tenant" and not re.search(
             r"\b(loca\w*|je loue|on loue|bail|coloc\w*)\b", words)):
         facts["housing"] = status
@@ -693,12 +705,14 @@ INCOME_KINDS = ("salary", "unemployment", "pension")
 PARTNER_INCOME_FROM = 150
 
 
-def whose(text: str) -> tuple[str, dict[str, Any]]:
+def whose(text: str, first: str = "me") -> tuple[str, dict[str, Any]]:
     """The person's own words in a message, and what it states of their partner and children.
 
+    FIRST is whom the message is about until it names someone: the person, or the partner
+    when the question was about the partner (« elle touche 600 » asked the partner's income).
     Without words of another person, the whole message is the person's own."""
     folded = language.fold(text)
-    pieces = language.segments("subjects", folded, "me")
+    pieces = language.segments("subjects", folded, first)
     if all(subject == "me" for subject, _ in pieces):
         return text, {}
     own = " ".join(piece for subject, piece in pieces if subject == "me")
@@ -707,17 +721,20 @@ def whose(text: str) -> tuple[str, dict[str, Any]]:
     facts: dict[str, Any] = {}
     if partner and (income := _partner_income(partner)) is not None:
         facts["partner_income"] = income
-    if child and _says_disability(child):
-        facts["child_disability"] = True
+    for subject, words in (("partner", partner), ("child", child)):
+        if words and _says_disability(words):
+            facts[f"{subject}_disability"] = True  # « ma femme est reconnue MDPH »
+    if "partner_disability" in facts or "child_disability" in facts:
         # « c'est mon fils qui a le handicap, pas moi »: the person's own only in their words.
         facts["disability"] = _says_disability(own) and disability(own) is True
     return own, facts
 
 
-def speaks_of_child(text: str) -> bool:
-    """« oui mon fils », « my daughter »: the message is about one of the person's children."""
-    return any(subject == "child"
-               for subject, _ in language.segments("subjects", language.fold(text), "me"))
+def spoken_of(text: str) -> str | None:
+    """« oui mon fils », « yes, my wife »: the child or partner the message is about, if one."""
+    subjects = {subject for subject, _ in language.segments("subjects", language.fold(text), "me")}
+    found = subjects & {"child", "partner"}
+    return found.pop() if len(found) == 1 else None
 
 
 def _says_disability(text: str) -> bool:
@@ -776,7 +793,9 @@ def question_in(text: str) -> tuple[str, str | None] | None:
     « c'est la mairie ? » -> (who, None), « how do I claim it? » -> (how, None). The words
     are each language's `asking` and `terms` tables, French's read in every conversation."""
     folded = language.fold(text)
-    codes = list(dict.fromkeys((language.current(), language.SOURCE)))
+    # Every language's question words (« شنو هي APL؟ » in a French conversation): they are
+    # distinct enough not to be taken for another language's answers.
+    codes = list(dict.fromkeys((language.current(), *language.available())))
 
     def says(kind: str) -> bool:
         return any(language.says(folded, (language.words("asking", code) or {}).get(kind, []),

@@ -197,6 +197,10 @@ TEXTS: dict[str, str] = {
     "ask_autonomy_loss": "Avez-vous besoin d'aide pour les gestes du quotidien (perte d'autonomie) ?",
     "reask_autonomy_loss": "Répondez 1 pour Oui ou 2 pour Non.",
     "ask_partner_age": "Quel âge a votre conjoint(e) ?",
+    "ask_partner_disability": "Votre conjoint(e) a-t-il ou elle un handicap reconnu par la MDPH ?",
+    "reask_partner_disability": "Répondez 1 pour Oui ou 2 pour Non.",
+    "fact_partner_disability_yes": "conjoint(e) handicapé(e)",
+    "fact_partner_disability_no": "conjoint(e) sans handicap",
     "reask_partner_age": "Écrivez son âge en chiffres, par exemple : 62",
     # The optional question on sex after the result (issue 16): anonymous counts only.
     # No numbered choices: 1 and 2 keep meaning what the result's menu says.

@@ -48,19 +48,26 @@ def words_to_digits(text: str) -> str:
 
 
 # Darija in Latin letters writes letters with digits (« ta9riban », « l7a9 », « 3andi »):
-# a digit between two letters is a letter; in an Arabic conversation, so is a 3, 7 or 9
-# opening a word that is not a unit (« 3ans » is three years, « 3andi » « I have »).
+# a digit between two letters is a letter, and so is a 3, 7 or 9 opening a word that is
+# not a unit (« 3ans » is three years, « 3andi » « I have », « 31 3am » an age).
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])\d+(?=[a-z])")
-_ARABIZI_START = re.compile(r"(?<![\w])[379](?=(?!(?:ans?|mois|e|er|eme|em|euros?|eur)\b)"
-                            r"[a-z]{2,})")
+_ARABIZI_START = re.compile(r"(?<![\w])[379](?=(?!(?:ans?|mois|e|er|eme|em|euros?|eur|jours?|"
+                            r"pieces?|semaines?|enfants?|gosses?|fois|heures?|min|kg|km|"
+                            r"years?|kids?|yas|yasinda)\b)[a-z]{2,})")
+
+
+# A rate (« 80 pour cent », « %50 ») or a number of hours (« 12h a week ») is no amount,
+# age or child: read apart where it is asked (answers.disability_rate).
+_NOT_A_QUANTITY = re.compile(r"(?<![\d.,])\d+ ?(?:%|٪|pour ?cent|pourcent|percent|per cent)|"
+                             r"(?:%|٪|yuzde) ?\d+|(?<![\d.,])\d+ ?(?:h|hrs?|hours?|heures?|saat)\b"
+                             r"(?! ?\d)")
 
 
 def numbers_in(text: str) -> list[float]:
     """Every number in the text, words and digits alike, in order."""
     text = normalize(text)
-    text = _LETTER_DIGIT.sub("", text)
-    if language.current() == "ar":
-        text = _ARABIZI_START.sub("", text)
+    text = _ARABIZI_START.sub("", _LETTER_DIGIT.sub("", text))
+    text = _NOT_A_QUANTITY.sub(" ", text)
     text = _CURRENCY.sub(" ", text)
     text = _THOUSANDS.sub("", text)
     if language.current() != language.SOURCE:
@@ -131,6 +138,16 @@ def parse_yes_no(text: str) -> bool | None:
 def parse_choice(text: str, choices: list[str]) -> int | None:
     """Index of the option chosen by its digit or by its words, or None."""
     words = normalize(text).strip(" .!?)")
+    if words and not any(c.isdigit() for c in words) and len(words.split()) <= 2:
+        # « dört », « trois », « tamam bir »: an option's number in words (the last word).
+        spelled = words_to_digits(words.split()[-1])
+        if not re.fullmatch(r"\d{1,2}", spelled) and (reader := language.words("text2num")):
+            try:  # « two »: alpha2digit leaves lone small numbers as words
+                spelled = str(text2num(words.split()[-1], reader))
+            except ValueError:
+                pass
+        if re.fullmatch(r"\d{1,2}", spelled):
+            words = spelled
     match = re.fullmatch(r"(\d{1,2})\s*[).-]?", words)
     if match:
         index = int(match.group(1)) - 1

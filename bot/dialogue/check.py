@@ -39,7 +39,8 @@ RANGE_VALUES = {"range_income": [150.0, 500.0, 950.0, 1500.0],
 # Facts that complete the answer to a question, read with it without a confirmation.
 RELATED = {"household": ("children_ages",), "housing": ("rent",),
            "salary": ("unemployment", "partner_income"), "unemployment": ("partner_income",),
-           "disability": ("child_disability",)}
+           "disability": ("child_disability", "partner_disability"),
+           "partner_income": ("partner_disability",)}
 # The person's own questions: what the message says of someone else is not their answer.
 OWN = {"salary", "unemployment", "pension", "other_income", "disability"}
 CORRECTION = re.compile(r"^(non|nan|pardon|en fait|enfait|finalement|plutot|erreur|oups|"
@@ -123,15 +124,27 @@ def _facts(turn: Turn) -> dict[str, Any]:
     """The facts of the turn's message, read knowing the household already told, each
     given to whom it is about (« mon fils a un handicap » is the child's, not the person's)."""
     implied = questions.IMPLIED.get(turn.conversation.moment or "", {})
-    facts = answers.facts_in(turn.text, known_household=turn.answers.get("household")
+    first = _subject_asked(turn)
+    own, others = answers.whose(turn.text, first)
+    # Asked about the partner, the message is the partner's until it names the person.
+    facts = answers.facts_in(turn.text if first == "me" else own,
+                             known_household=turn.answers.get("household")
                              or implied.get("household"))
-    _own, others = answers.whose(turn.text)
     if "disability" in others and not (turn.answers.get("disability") is True
                                        or turn.conversation.state == "ask:disability"):
         # The person's own « no » is inferred only where their disability is in question.
         others.pop("disability")
         facts.pop("disability", None)
     return {**facts, **others}
+
+
+# Questions about the partner: what the answer says is the partner's unless it says « moi ».
+PARTNER_QUESTIONS = {"partner_income", "partner_age", "partner_disability"}
+
+
+def _subject_asked(turn: Turn) -> str:
+    state = turn.conversation.state
+    return "partner" if state.startswith("ask:") and state[4:] in PARTNER_QUESTIONS else "me"
 
 
 def _own_words(turn: Turn, key: str) -> tuple[str, dict[str, Any]]:
@@ -141,10 +154,10 @@ def _own_words(turn: Turn, key: str) -> tuple[str, dict[str, Any]]:
     if key not in OWN:
         return turn.text, {}
     own, others = answers.whose(turn.text)
-    if key == "disability" and "child_disability" not in others \
-            and answers.speaks_of_child(turn.text) and questions.yes_no(own) is True:
+    if key == "disability" and not {"child_disability", "partner_disability"} & set(others) \
+            and (whom := answers.spoken_of(turn.text)) and questions.yes_no(own) is True:
         # « oui, mon fils » asked « Avez-vous un handicap reconnu ? »: the child's.
-        return "", {"child_disability": True, "disability": False}
+        return "", {f"{whom}_disability": True, "disability": False}
     if key in answers.INCOME_KINDS:
         own, kinds = answers.incomes(own, key)
         others = {**kinds, **others}
@@ -203,6 +216,16 @@ def answer(turn: Turn) -> list[Reply]:
         return [_offer_ranges(turn, key)]
     if context.get("pair"):
         return _answer_pair(turn, key, context["pair"])
+    if key == "disability_rate" and questions.BY_KEY[key].parse(turn.text) is None \
+            and (questions.yes_no(turn.text) is False or answers.disability(turn.text) is False):
+        # « No, I do not have any disability » asked the rate: the yes before was misread.
+        return _apply_corrections(turn, {"disability": False})
+    if key == "children_ages" and answers.no_children(turn.text) \
+            and answers.children_ages(turn.text) is None:
+        # « yanımda çocuk yok, yalnızım » asked the children's ages: the household had them
+        # wrong (grown children living elsewhere); it is corrected, not asked again.
+        household = turn.answers.get("household", "single_with_children")
+        return _apply_corrections(turn, {"household": household.replace("_with_children", "")})
     own, said_of_others = _own_words(turn, key)
     facts = {**_facts(turn), **said_of_others}
     value = question.parse(own) if own.strip() else None

@@ -157,6 +157,7 @@ class DialogueCore:
             # After an SMS result, the next turn back at it brings what the result left out:
             # the follow-up offer first, the optional question on sex a turn later.
             replies = results.offer_pending(turn, replies)
+            replies = languages.offer_again(turn, replies)
             replies = survey.ask_after(turn, replies)
             pending = turn.pending_check
             if then is not None and pending is None:

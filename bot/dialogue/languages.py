@@ -42,6 +42,17 @@ def prepare(turn: Turn) -> None:
     language.set_current(conversation.language or language.SOURCE)
 
 
+def offer_again(turn: Turn, replies: list[Reply]) -> list[Reply]:
+    """Darija in Latin letters later in a French conversation (« 31 3am, ma khdamch »): the
+    one line offering Arabic comes with the replies, until the person chooses."""
+    if (turn.conversation.language or language.SOURCE) != language.SOURCE \
+            or turn.notes.get("state_before") == "new" or not replies \
+            or not detect.darija_in_latin(turn.text):
+        return replies
+    with language.use(detect.DARIJA):
+        return [Reply(messages.text("language_offer")), *replies]
+
+
 def _set(turn: Turn, code: str) -> None:
     turn.conversation.language = code
     language.set_current(code)

@@ -49,6 +49,8 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
         # until then the applicant's age stands in.
         partner = _person(int(answers.get("partner_age", answers["age"])),
                           salary=float(answers.get("partner_income", 0)))
+        if answers.get("partner_disability"):
+            partner["disability_rate"] = 80  # as the person's own when its rate is not known
     children = [{"age": int(age)} for age in answers.get("children_ages", [])]
     # School levels are said in the order of the children aged 10 to 18.
     for index, level in zip(school_children(answers), answers.get("children_school") or [],

@@ -229,6 +229,9 @@ FOLLOWUPS: list[Question] = [
              resolve=_disabled_children),
     Question("autonomy_loss", _yes_no_choice, lambda m, a: m == "senior" or _age_of(a) >= 60,
              choices="yes_no"),
+    # The AAH and the invalidity card are the partner's own when the partner has the disability.
+    Question("partner_disability", _yes_no_choice,
+             lambda m, a: a.get("household", "").startswith("couple"), choices="yes_no"),
     # The partner's age matters where the applicant's stands in badly: near retirement.
     Question("partner_age", _partner_age,
              lambda m, a: a.get("household", "").startswith("couple")
@@ -246,6 +249,7 @@ FOLLOWUP_RIGHTS = {
     "child_disability": ["aeeh"],
     "disabled_children": ["aeeh"],
     "autonomy_loss": ["apa"],
+    "partner_disability": ["aah", "carte_mobilite_inclusion"],
     "partner_age": ["aspa", "asi", "apa"],
 }
 # Questions a yes to another one calls for (not counted in the offer: asked only then).

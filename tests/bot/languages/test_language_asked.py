@@ -77,3 +77,13 @@ def test_darija_in_latin_letters_is_offered_arabic(chat):
     assert chat.replies[0]["text"] == _in("ar", "language_offer")
     chat.say("العربية")
     assert chat.last == _in("ar", "privacy", months=12)
+
+
+def test_darija_in_latin_letters_later_in_a_french_conversation_is_offered_arabic(chat):
+    chat.say("salam 3alikom")
+    assert chat.replies[0]["text"] == _in("ar", "language_offer")
+    chat.say("1")
+    chat.say("5")
+    chat.say("31 3am, Bischheim 67800")  # « 3am »: years in Darija, not a number
+    assert chat.replies[0]["text"] == _in("ar", "language_offer")
+    assert chat.last == _in("fr", "ask_household")

@@ -32,6 +32,9 @@ from tests.helpers.dialogue import conversation_of
     ("fr", "j'ai un handicap et ma fille aussi, elle est reconnue mdph", "j'ai un handicap et",
      {"child_disability": True, "disability": True}),
     ("fr", "je gagne 1200", "je gagne 1200", {}),
+    ("fr", "non, mais ma femme est reconnue mdph", "non, mais",
+     {"partner_disability": True, "disability": False}),
+    ("tr", "hayır, eşimin engeli var", "hayir", {"partner_disability": True, "disability": False}),
 ])
 def test_each_piece_of_a_sentence_is_read_for_whom_it_is_about(code, text, own, facts):
     with language.use(code):
@@ -147,3 +150,24 @@ def test_the_child_s_disability_corrected_at_the_read_back_asks_which_child(clie
 def test_a_child_s_condition_named_without_the_word_disability_is_the_child_s(code, text):
     with language.use(code):
         assert answers.whose(text)[1] == {"child_disability": True, "disability": False}
+
+
+def test_a_partner_s_disability_is_the_partner_s_and_opens_the_partner_s_aah(client, chat):
+    chat.say("bonjour")
+    chat.say("oui")
+    chat.say("4")  # senior: the disability question is not asked, the fact said is kept
+    for text in ["72, 67100", "en couple", "proprietaire"]:
+        chat.say(text)
+    assert chat.last == messages.text("ask_partner_income")
+    chat.say("elle a 600 de pension, elle est handicapée reconnue mdph")
+    assert chat.last == messages.text("ask_pension")
+    chat.say("1100 de retraite")
+    chat.say("0")
+    assert messages.text("fact_partner_disability_yes") in chat.last
+    chat.say("oui")
+    stored = _answers(client, chat)
+    with client.app.state.db.session() as s:
+        found = {b["id"] for b in s.scalars(select(EligibilityResult)).one().benefits
+                 if b.get("eligible")}
+    assert "aah" in found
+    assert stored["partner_income"] == 600 and stored["partner_disability"] is True
