@@ -101,6 +101,9 @@ class Persona:
     source: str = ""
     language: str = "fr"  # the language the person writes in (locales/)
     channel: str = "web"  # "sms": straight into the core as the SMS channel does
+    # Follow-up facts the person states during the check (« ma femme est handicapée »): the
+    # check keeps and uses them, so the expected rights count them too.
+    said: tuple[str, ...] = ()
 
 
 def _normalise_truth(truth: dict[str, Any]) -> dict[str, Any]:
@@ -129,7 +132,8 @@ def load_personas(directory: Path = PERSONAS_DIR) -> list[Persona]:
                 first_message=str(raw.get("first_message", "bonjour")),
                 says=dict(raw.get("says", {})), source=path.name,
                 language=str(raw.get("language", "fr")),
-                channel=str(raw.get("channel", "web"))))
+                channel=str(raw.get("channel", "web")),
+                said=tuple(raw.get("said", ()))))
     return personas
 
 
@@ -144,7 +148,7 @@ def relevant_truth(persona: Persona) -> dict[str, Any]:
     """The true answers the dialogue asks this person (as the core filters before a check)."""
     from bot.dialogue import questions
 
-    asked = questions.questions_for(persona.moment, persona.truth)
+    asked = [*questions.questions_for(persona.moment, persona.truth), *persona.said]
     return {k: v for k, v in persona.truth.items() if k in asked}
 
 

@@ -63,7 +63,8 @@ HOUSING_WORDS = {
                r"\bchez (mes|mon|ma|des|un|une|ma) ", r"\bchez (eux|lui|elle)\b",
                r"\bgratuit\w*\b", r"\bsans payer\b", r"\bje paye rien\b", r"\bloge\w*\b"],
     "tenant": [r"\b(mon|un|le|chez un|du|au|notre) (proprio|proprietaire)\w*\b",
-               r"\b(proprio|proprietaire) prive\b", r"\bloca\w*\b", r"\bje loue\b", r"\bon loue\b", r"\bloue\b", r"\bloyer\b",
+               r"\b(proprio|proprietaire) prive\b", r"\bloca\w*\b", r"\bje loue\b",
+               r"\bon loue\b", r"\bloue\b", r"\bloyer\b",
                r"\bappart\w*\b", r"\bstudio\b", r"\bt[1-5]\b", r"\bf[1-5]\b", r"\bbail\b",
                r"\bprive\b", r"\bcolocation\b", r"\bcoloc\b"],
 }
