@@ -47,8 +47,11 @@ def build_profile(moment: str, answers: dict[str, Any], period: str) -> dict[str
     if household.startswith("couple"):
         # The partner's age is asked only after the first result, to those near retirement;
         # until then the applicant's age stands in.
+        # A senior's partner lives on a pension far more often than on a wage, and the two
+        # count differently (the AAH's and the ASPA's allowances on earnings).
+        income_kind = "pension" if moment == "senior" else "salary"
         partner = _person(int(answers.get("partner_age", answers["age"])),
-                          salary=float(answers.get("partner_income", 0)))
+                          **{income_kind: float(answers.get("partner_income", 0))})
         if answers.get("partner_disability"):
             partner["disability_rate"] = 80  # as the person's own when its rate is not known
     children = [{"age": int(age)} for age in answers.get("children_ages", [])]

@@ -229,7 +229,8 @@ FOLLOWUPS: list[Question] = [
              resolve=_disabled_children),
     Question("autonomy_loss", _yes_no_choice, lambda m, a: m == "senior" or _age_of(a) >= 60,
              choices="yes_no"),
-    # The AAH and the invalidity card are the partner's own when the partner has the disability.
+    # The AAH and the invalidity card are the partner's own when the partner has the disability
+    # (read when said: SAID_ONLY).
     Question("partner_disability", _yes_no_choice,
              lambda m, a: a.get("household", "").startswith("couple"), choices="yes_no"),
     # The partner's age matters where the applicant's stands in badly: near retirement.
@@ -252,6 +253,9 @@ FOLLOWUP_RIGHTS = {
     "partner_disability": ["aah", "carte_mobilite_inclusion"],
     "partner_age": ["aspa", "asi", "apa"],
 }
+# Facts read when the person says them (« ma femme est handicapée »), never offered as a
+# question: the follow-up stays as short as it was.
+SAID_ONLY = {"partner_disability"}
 # Questions a yes to another one calls for (not counted in the offer: asked only then).
 FOLLOWS = {"child_disability": "disabled_children"}
 # Rights for young people only: not counted in the offer to whom they cannot concern.
@@ -269,6 +273,7 @@ def followups(moment: str, answers_so_far: dict, found: set[str]) -> tuple[list[
     keys, rights = [], set()
     for question in FOLLOWUPS:
         if question.key in answers_so_far or question.key in FOLLOWS.values() \
+                or question.key in SAID_ONLY \
                 or not question.applies(moment, answers_so_far):
             continue
         concerned = {right for right in FOLLOWUP_RIGHTS[question.key]
