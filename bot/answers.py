@@ -513,7 +513,10 @@ def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]
                 facts["age"] = int(numbers[-1])
         if values:
             facts["children_ages"] = values
-    status = housing(text)  # the language's words and French's
+    # Only with a French housing word: other languages' tables hold phrases that are also
+    # said of a household (« with my son »), which must not become a fact in passing.
+    status = housing(text) if _any([p for ps in HOUSING_WORDS.values() for p in ps], words) \
+        else None
     if status and not (status == "tenant" and not re.search(
             r"\b(loca\w*|je loue|on loue|bail|coloc\w*)\b", words)):
         facts["housing"] = status
