@@ -80,7 +80,8 @@ TEXTS: dict[str, str] = {
     "ask_disability": "Avez-vous un handicap reconnu par la MDPH ?",
     "reask_disability": "Répondez 1 pour Oui ou 2 pour Non.",
     "ask_disability_rate": "Quel taux de handicap la MDPH a-t-elle reconnu ?",
-    "reask_disability_rate": "Répondez avec un chiffre de 1 à 4, ou le taux, par exemple : 50 %",
+    "reask_disability_rate": "Répondez 1, 2 ou 3, ou le taux (par exemple : 50 %), ou : je ne "
+                             "sais pas",
     "fact_disability_rate": "taux {value} %",
     "fact_disability_rate_unknown": "taux non connu",
     "ask_salary": "Combien gagnez-vous de salaire par mois, net ? Écrivez 0 si rien.",
@@ -324,7 +325,8 @@ CHOICES: dict[str, list[str]] = {
         "Sans logement",
     ],
     "yes_no": ["Oui", "Non"],
-    "disability_rate": ["80 % ou plus", "De 50 à 79 %", "Moins de 50 %", "Je ne sais pas"],
+    # Not known: « je ne sais pas » in words (answers.dont_know), not an option to type.
+    "disability_rate": ["80 % ou plus", "De 50 à 79 %", "Moins de 50 %"],
     "after_result": ["Parler à une personne", "Recommencer"],
     "slot_more": ["Autres dates"],
     "slot_none": ["Pas de rendez-vous"],

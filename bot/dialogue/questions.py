@@ -52,7 +52,7 @@ def _disability(text: str) -> Any:
 # The rate the MDPH recognised, by the menu's option: 80 % or more opens the AAH and the
 # invalidity card alone; 50 to 79 % only with conditions a referent checks; not known: 80, as
 # before the question (the referent checks it with the person, the read-back says « not known »).
-RATES = [80, 50, 30, "unknown"]
+RATES = [80, 50, 30]
 
 
 def _disability_rate(text: str) -> Any:
