@@ -819,6 +819,39 @@ def question_in(text: str) -> tuple[str, str | None] | None:
     return None
 
 
+# Words past which « merci … » is more than thanks (« Merci. C'est quoi le soutien familial ? »,
+# « je vous remercie, mais je ne vois rien pour mon mari… »): a question for someone.
+THANKS_WORDS = 6
+
+
+def thanks_only(text: str) -> bool:
+    """« merci », « ok merci », « شكرا »: thanks that close an exchange, not a question, a yes
+    or a message for the referent."""
+    folded = language.fold(text)
+    if "?" in folded or "؟" in folded or len(folded.split()) > THANKS_WORDS:
+        return False
+    codes = list(dict.fromkeys((language.current(), language.SOURCE)))
+    return any(language.says(folded, language.words("thanks", code) or [], code) for code in codes)
+
+
+def booking_question(text: str) -> str | None:
+    """After a booking: « c'est où ? » (appointment), « je dois apporter quoi ? » (bring),
+    « Strasbourg çok uzak » (far); None for anything else (it goes to the referent)."""
+    folded = language.fold(text)
+    codes = list(dict.fromkeys((language.current(), *language.available())))
+    for kind in ("far", "bring", "appointment"):
+        if any(language.says(folded, (language.words("asking", code) or {}).get(kind, []), code)
+               for code in codes):
+            return kind
+    return None
+
+
+def term_in(text: str) -> str | None:
+    """The right or organisation a text names (each language's `terms`), or None."""
+    return _term_in(language.fold(text), list(dict.fromkeys((language.current(),
+                                                             *language.available()))))
+
+
 def _term_in(folded: str, codes: list[str]) -> str | None:
     """The word asked about, the longest one said (« prime d'activité » before « prime »)."""
     best: tuple[int, str] | None = None

@@ -152,6 +152,8 @@ TEXTS: dict[str, str] = {
     "result_detail": "{label} : {sentence}\nOù : {where}. {link}\nÀ apporter : {documents}.",
     "details_hint": "DETAILS : comment les demander.",
     "result_more": "Et {count} autre(s) : écrivez DETAILS.",
+    # DETAILS with several rights: one line each, then the one asked (results.show_details).
+    "details_which": "Pour laquelle ? Répondez par son numéro.",
     "result_none": (
         "Je ne trouve pas d'aide probable avec ces réponses. Une personne peut vérifier avec vous."
     ),
@@ -287,6 +289,12 @@ TEXTS: dict[str, str] = {
     "link_calendar": "Ajouter à mon agenda : {url}",
     "link_map": "Plan : {url}",
     "forwarded": "Message transmis à {referent}, qui vous répondra ici.",
+    # Answered after a booking without the referent (handoff_flow.about_booking).
+    "booked_thanks": "Avec plaisir ! À bientôt au rendez-vous.",
+    "booked_where": "Votre rendez-vous : {day} à {time}, {place}, {address}.",
+    "booked_documents": "À apporter : {documents}. Et les courriers que vous avez reçus (CAF, MDPH…).",
+    "booked_far": "Trop loin ? Écrivez CHANGER pour choisir un autre lieu ou jour, ou appelez : "
+                  "{contact}",
     "the_referent": "votre conseiller",
     "reminder": "Rappel : RDV demain {time}, {place}, {address}. ANNULER ou CHANGER pour modifier.",
     # Channels: opt-out (STOP / START) and Telegram's /aide

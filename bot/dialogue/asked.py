@@ -14,9 +14,10 @@ from bot.dialogue import check, prompts, results
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
 
-# Where a question is answered here: the check and its result. A referent holds the others
-# (an appointment booked, a slot being chosen), and the language list is answered by a digit.
-STATES = ("new", "consent", "declined", "moment", "ask", "confirm", "recap", "result")
+# Where a question is answered here: the check, its result and a booked appointment (what
+# the booking does not answer itself goes to the referent). A slot being chosen and the
+# language list are answered by a digit.
+STATES = ("new", "consent", "declined", "moment", "ask", "confirm", "recap", "result", "booked")
 
 
 def respond(turn: Turn) -> list[Reply] | None:

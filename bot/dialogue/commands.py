@@ -32,6 +32,8 @@ from storage.models import ChannelAddress, Person
 def any_step(turn: Turn) -> list[Reply] | None:
     if (replies := confirmed(turn)) is not None:
         return replies
+    if (replies := results.detail_chosen(turn)) is not None:
+        return replies  # « 2 » just after the DETAILS list: that right
     command = parsing.command_in(turn.text)
     act = irreversible.exact(turn.text)
     # A language's name (« english please ») is read by its words, not by the French model,
@@ -76,7 +78,8 @@ def any_step(turn: Turn) -> list[Reply] | None:
             return handoff_flow.cancel(turn)
         if change == "move":
             return handoff_flow.move(turn)
-    if command == "details" and (details := results.show_details(turn)) is not None:
+    if (command == "details" or results.details_rest(turn.text) is not None) \
+            and (details := results.show_details(turn)) is not None:
         return details
     if command == "restart":
         return check.restart(turn)

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot import language, messages, parsing, rights
+from bot import answers, language, messages, parsing, rights
 from bot.dialogue import irreversible, prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
@@ -321,11 +321,29 @@ def after_booking(turn: Turn) -> Outcome:
         return cancel(turn)
     if change == "move" or choice == 1:
         return move(turn)
+    if answers.thanks_only(turn.text):
+        return [Reply(messages.text("booked_thanks"))]  # « merci » reaches nobody
+    if handoff.booked and (kind := answers.booking_question(turn.text)) is not None:
+        return about_booking(turn, handoff.booked, kind)
     # Kept in the transcript for the referent; the bot does not answer in their place.
     territory = territory_of(turn, handoff)
     referent = territory.referents.get(handoff.referent_id or "") if territory else None
     name = referent.first_name if referent else messages.text("the_referent")
     return [Reply(messages.text("forwarded", referent=name))]
+
+
+def about_booking(turn: Turn, appointment: Appointment, kind: str) -> list[Reply]:
+    """What the booking itself answers: where and when, what to bring, too far (another
+    place or date, or the contact). Improvised residents' « bunlar nerede? », « what should I
+    bring? », « Strasbourg çok uzak » all went to the referent unanswered."""
+    if kind == "far":
+        return [Reply(messages.text("booked_far", contact=turn.contact))]
+    if kind == "bring":
+        return [Reply(messages.text("booked_documents", documents=", ".join(documents(turn))))]
+    parts = describe_slot(Slot.of(appointment), territory_of(turn, appointment.handoff),
+                          language.current())
+    return [Reply(messages.text("booked_where", day=parts["day"], time=parts["time"],
+                                place=parts["place"], address=parts["address"]))]
 
 
 def held(turn: Turn) -> bool:

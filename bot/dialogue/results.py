@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from bot import language, messages, parsing, rights
+from bot import answers, language, messages, parsing, rights
 from bot.dialogue import check, handoff_flow, prompts, questions, survey
 from bot.dialogue.turn import Turn
 from bot.dialogue.types import Reply
@@ -32,8 +32,6 @@ def largest_first(benefits: list[dict]) -> list[dict]:
 # « merci », « ok merci » after the result close the exchange: they are not a « oui » to
 # « Voulez-vous en parler avec une personne ? » (that booked people who were only polite),
 # nor a message not understood. « oui merci » still says yes.
-THANKS = re.compile(r"\b(merci\w*|mrc|mci|remercie\w*|thanks?|thank you|thx|ty|tesekkur\w*|"
-                    r"sagol|saol|sag ol)\b|شكرا")
 SAYS_YES = re.compile(r"\b(oui|ouais|ouai|yes|evet)\b|نعم")
 ENCORE = re.compile(r"\b(encore|encor|encores|ancore|ancor|enocre|encroe|econre|continuer|"
                     r"continue|on continue|d autres questions|vas y|allez)\b")
@@ -47,7 +45,7 @@ def after_result(turn: Turn) -> list[Reply]:
     if index is None and offer and (ENCORE.search(words) or language.says(
             language.fold(turn.text), language.words("more"))):  # DEVAM, MORE, المزيد
         return begin_followup(turn, offer["keys"])
-    if index is None and THANKS.search(words) and not SAYS_YES.search(words):
+    if index is None and answers.thanks_only(turn.text) and not SAYS_YES.search(words):
         return [Reply(messages.text("after_thanks"))]
     if index is None and (corrected := check.correct_after_result(turn)) is not None:
         return corrected  # before « non » is read as a no: « oups non 650 » corrects
@@ -197,6 +195,9 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
 
 def render(turn: Turn, eligible: list[dict]) -> list[Reply]:
     """One line per right with its amount, then how to claim each (details), then a person."""
+    # A help (kind: help, the 67100 callback) is not a right: it comes with the offer of a
+    # person (accompanied_claim in `result`), not in this list.
+    eligible = [b for b in eligible if turn.services.eligibility.benefit(b["id"]).kind != "help"]
     if not eligible:
         return [Reply(messages.text("result_none")), Reply(messages.text("estimate")),
                 prompts.after_result_prompt()]
@@ -225,18 +226,82 @@ def details(turn: Turn, eligible: list[dict], *, detail: bool) -> list[Reply]:
     replies = []
     for benefit in eligible:
         info = turn.services.eligibility.benefit(benefit["id"])
+        where = rights.text(info, "where")
+        # A link costs an SMS part and is read on a basic phone as noise: on SMS it is
+        # given only when there is no place to go (issue 26: « full of links »).
+        link = "" if turn.channel == "sms" and where else info.apply.get("link", "")
         text = messages.text("result_detail", label=rights.text(info, "label"),
                              sentence=rights.text(info, "sentence"),
-                             where=rights.text(info, "where"), link=info.apply.get("link", ""),
+                             where=where, link=link,
                              documents=", ".join(rights.documents(info)))
         replies.append(Reply(text.replace(". \n", ".\n").strip(), detail=detail))
     return replies
 
 
 def show_details(turn: Turn) -> list[Reply] | None:
-    """DETAILS: how to claim the rights found, in full on every channel."""
+    """DETAILS: one right's card when it names one (« DETAILS 2 », « details css ») or when
+    only one was found; else the rights one line each and « which? ». Every card at once was
+    30 SMS parts for one resident (issue 26)."""
     latest = turn.latest_result()
     if latest is None:
         return None
     eligible = largest_first([b for b in latest.benefits if b.get("eligible")])
-    return details(turn, eligible, detail=False) + prompts.repeat(turn)
+    rest = details_rest(turn.text)
+    named = _named_in(turn, eligible, rest or "")
+    if named is not None:
+        return details(turn, [named], detail=False) + prompts.repeat(turn)
+    if rest is not None:
+        return None  # « comment faire pour mon loyer » names no right: read as usual
+    if len(eligible) <= 1:
+        return details(turn, eligible, detail=False) + prompts.repeat(turn)
+    # The list's numbers are read by `detail_chosen` in the next message only: the
+    # person's « 2 » then means the second right, not the menu shown before it.
+    turn.conversation.context = {**(turn.conversation.context or {}),
+                                 "details": [b["id"] for b in eligible]}
+    return [Reply(messages.text("details_which"), _names(turn, eligible))]
+
+
+def details_rest(text: str) -> str | None:
+    """What follows a DETAILS word (« details 2 » -> « 2 »), or None when the message does
+    not start with one."""
+    words = parsing.normalize(text).strip(" .!?")
+    for code in dict.fromkeys((language.current(), language.SOURCE)):
+        for spelling in (language.words("commands", code) or {}).get("details", []):
+            if words.startswith(spelling + " ") and words[len(spelling):].strip():
+                return words[len(spelling):].strip()
+    return None
+
+
+def detail_chosen(turn: Turn) -> list[Reply] | None:
+    """The right picked from the DETAILS list in the message just before, or None; the list
+    is forgotten either way (a later digit answers what is asked then)."""
+    context = turn.conversation.context or {}
+    if "details" not in context:
+        return None
+    ids = context["details"]
+    turn.conversation.context = {k: v for k, v in context.items() if k != "details"}
+    latest = turn.latest_result()
+    if latest is None:
+        return None
+    by_id = {b["id"]: b for b in latest.benefits if b.get("eligible")}
+    listed = [by_id[i] for i in ids if i in by_id]
+    chosen = _named_in(turn, listed, turn.text)
+    if chosen is None:
+        return None
+    return details(turn, [chosen], detail=False) + prompts.repeat(turn)
+
+
+def _names(turn: Turn, benefits: list[dict]) -> list[str]:
+    return [rights.name(turn.services.eligibility.benefit(b["id"])) for b in benefits]
+
+
+def _named_in(turn: Turn, benefits: list[dict], text: str) -> dict | None:
+    """The right of `benefits` that TEXT picks: its number in the list, its name, or a word
+    for it (each language's `terms`: « css », « the activity bonus »)."""
+    if not text.strip() or not benefits:
+        return None
+    index = parsing.parse_choice(text, _names(turn, benefits))
+    if index is not None and index < len(benefits):
+        return benefits[index]
+    term = answers.term_in(text)
+    return next((b for b in benefits if b["id"] == term), None)

@@ -81,7 +81,8 @@ def test_a_whole_check_in_arabic_gives_rights_and_days_in_arabic(client):
     assert result.splitlines()[1:] == [
         "- RSA: 759 €/شهر", "- PAJE (ولادة): 1 099 € (مرة واحدة)", "- تغطية صحية (CSS)"]
     assert _names("ar", "paje", "css") == ["PAJE (ولادة)", "تغطية صحية (CSS)"]
-    chat.say("DETAILS")
+    chat.say("DETAILS")  # which right? (one line each), then the PAJE's card
+    chat.say("2")
     details = chat.text
     assert "منحة استقبال الطفل الصغير (PAJE): منحة عند الولادة" in details
     assert "بطاقة الهوية (أو بطاقة الإقامة)" in details
