@@ -54,5 +54,14 @@ def name(benefit: Benefit) -> str:
     return text(benefit, "short_label") if benefit.short_label else text(benefit, "label")
 
 
-def documents(benefit: Benefit) -> list[str]:
-    return [language.translate(document_key(d), d) for d in benefit.documents]
+def documents(benefit: Benefit, found: dict | None = None) -> list[str]:
+    """The documents this person brings for the right, in the conversation's language.
+
+    ``found``: the right as the check found it (an item of the result's ``benefits``), whose
+    ``documents`` the rules chose for the person computed (a pregnancy declaration only to
+    someone pregnant). A result stored before they did lists only the documents for everyone:
+    never one that may not concern the person.
+    """
+    chosen = (found or {}).get("documents")
+    texts = chosen if chosen is not None else benefit.documents_for(None)
+    return [language.translate(document_key(d), d) for d in texts]

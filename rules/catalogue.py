@@ -15,6 +15,8 @@ import jsonschema
 import rule_engine
 import yaml
 
+from .facts import DOCUMENT_CONDITIONS
+
 HERE = Path(__file__).parent
 BENEFITS_DIR = HERE / "benefits"
 SCHEMA_FILE = HERE / "benefit.schema.json"
@@ -64,10 +66,23 @@ class Benefit:
     # rights found for everyone of a place or an age (the 67100 callback, the FAJ), which
     # would fill the queue with people who did not ask.
     handoff: str = "open"
+    # "help": a service that helps to claim (the 67100 callback), not a right: the dialogue
+    # offers it with a person and does not list it among the rights.
+    kind: str = "right"
+    # Document text -> the situation (facts.DOCUMENT_CONDITIONS) it is for; the others are
+    # for everyone who has the right.
+    documents_when: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
         return self.short_label or self.label
+
+    def documents_for(self, facts: dict | None) -> list[str]:
+        """The documents this person brings: a document tied to a situation (a pregnancy, a
+        student's grant) only when the facts say so; without facts, only the others."""
+        return [text for text in self.documents
+                if text not in self.documents_when or (
+                    facts is not None and DOCUMENT_CONDITIONS[self.documents_when[text]](facts))]
 
     def variables(self) -> list[str]:
         """Every OpenFisca variable this benefit needs computed."""
@@ -139,7 +154,8 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         variable=data.get("variable"),
         period=data["period"],
         apply=dict(data["apply"]),
-        documents=list(data["documents"]),
+        documents=[d["text"] if isinstance(d, dict) else d for d in data["documents"]],
+        documents_when={d["text"]: d["when"] for d in data["documents"] if isinstance(d, dict)},
         accompanied_claim=data["accompanied_claim"],
         moments=list(data["moments"]),
         amount=data.get("amount", "euros"),
@@ -155,6 +171,7 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         per=data.get("per", ""),
         legal_basis=data.get("legal_basis", ""),
         handoff=data.get("handoff", "open"),
+        kind=data.get("kind", "right"),
     )
 
 

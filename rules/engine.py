@@ -196,6 +196,10 @@ class RulesEngine:
         }
         for key, name in benefit.extra.items():
             result[key] = round(float(values[(name, at)][h]), 2)
+        if eligible:
+            # Read on the profile computed: a mother who is not pregnant is not asked for a
+            # pregnancy declaration, a senior for a student's grant notice.
+            result["documents"] = benefit.documents_for(facts)
         return result
 
 

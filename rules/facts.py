@@ -30,10 +30,28 @@ FACTS = {
     "in_bas_rhin": "the commune is in the Bas-Rhin (67)",
     "housing_status": "tenant, social_tenant, owner, hosted or homeless",
     "rent": "monthly rent",
+    "moving": "the person is moving or looking for a flat (housing.moving)",
+    "salary": "someone of the household earns a salary",
     "resources": "the household's net monthly resources (all incomes and alimony)",
 }
 
 _EMS = set(EMS_INSEE_CODES)
+
+# The situations a document to bring can be tied to (`documents: - {text, when}` in a benefit
+# file): a closed set, so that a file cannot name one nobody computes. Each reads the facts
+# below. The schema's `document_condition` lists the same names (tests/rules check it).
+DOCUMENT_CONDITIONS = {
+    "pregnant": lambda f: f["pregnant"],
+    "student": lambda f: f["student"],
+    "children": lambda f: f["children"] > 0,
+    "child_16_to_18": lambda f: any(16 <= age <= 18 for age in f["children_ages"]),
+    "disability": lambda f: f["disability_rate"] > 0,
+    "child_disability": lambda f: f["child_disability"],
+    "couple": lambda f: f["couple"],
+    "salary": lambda f: f["salary"],
+    "tenant": lambda f: f["housing_status"] in ("tenant", "social_tenant"),
+    "moving": lambda f: f["moving"],
+}
 
 
 def profile_facts(profile: dict) -> dict:
@@ -64,5 +82,7 @@ def profile_facts(profile: dict) -> dict:
         "in_bas_rhin": profile["commune"].startswith("67"),
         "housing_status": profile["housing"]["status"],
         "rent": profile["housing"]["rent"],
+        "moving": bool(profile["housing"].get("moving")),
+        "salary": any(a["income"]["salary"] > 0 for a in adults),
         "resources": round(resources, 2),
     }

@@ -193,11 +193,13 @@ def validate_profile(data: dict) -> dict:
     if "housing" not in data:
         raise ProfileError("housing", "is required")
     housing = _object(data["housing"], "housing")
-    _no_unknown_keys(housing, {"status", "rent"}, "housing")
+    _no_unknown_keys(housing, {"status", "rent", "moving"}, "housing")
     status = housing.get("status")
     if status not in HOUSING_STATUSES:
         raise ProfileError("housing.status", "must be one of " + ", ".join(HOUSING_STATUSES))
     rent = _amount(housing.get("rent"), "housing.rent")
+    # Moving, or looking for a flat: the aids for a next home (Loca-Pass, Visale) need it.
+    moving = _bool(housing, "moving", "housing.moving")
 
     alimony = _alimony(data.get("alimony"))
 
@@ -208,7 +210,7 @@ def validate_profile(data: dict) -> dict:
         "applicant": applicant,
         "partner": partner,
         "children": children,
-        "housing": {"status": status, "rent": rent},
+        "housing": {"status": status, "rent": rent, "moving": moving},
         "alimony": alimony,
     }
     if "id" in data:

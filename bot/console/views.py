@@ -159,7 +159,11 @@ def conversation_view(session: Session, territory: Territory, handoff: Handoff, 
                 "accompanied": bool(info and info.accompanied_claim),
                 "outcomes": by_benefit.get(benefit["id"], []),
             })
-            for doc in (info.documents if info else []):
+            # The person's own (a pregnancy declaration only if pregnant); a result stored
+            # before the rules chose them: the documents for everyone.
+            chosen = benefit.get("documents")
+            for doc in (chosen if chosen is not None else
+                        info.documents_for(None) if info else []):
                 if doc not in documents:
                     documents.append(doc)
     referent_messages = set(session.scalars(

@@ -265,7 +265,7 @@ def documents(turn: Turn) -> list[str]:
     # The rights the appointment is for (a claim made with someone) first, then the largest.
     found.sort(key=lambda b: (not eligibility.benefit(b["id"]).accompanied_claim,
                               -(b.get("amount") or 0) * (12 if b.get("per") == "month" else 1)))
-    lists = [rights.documents(eligibility.benefit(b["id"])) for b in found]
+    lists = [rights.documents(eligibility.benefit(b["id"]), b) for b in found]
     for rank in range(max((len(docs) for docs in lists), default=0)):
         for docs in lists:  # the first document of each right, then the second…
             if rank < len(docs) and docs[rank] not in seen:

@@ -233,7 +233,7 @@ def details(turn: Turn, eligible: list[dict], *, detail: bool) -> list[Reply]:
         text = messages.text("result_detail", label=rights.text(info, "label"),
                              sentence=rights.text(info, "sentence"),
                              where=where, link=link,
-                             documents=", ".join(rights.documents(info)))
+                             documents=", ".join(rights.documents(info, benefit)))
         replies.append(Reply(text.replace(". \n", ".\n").strip(), detail=detail))
     return replies
 

@@ -59,9 +59,9 @@ def test_a_whole_check_in_english_gives_rights_documents_and_days_in_english(cli
     assert result.splitlines()[1:] == [
         "- RSA: 759 €/month", "- PAJE (birth): 1 099 € (once)", "- Health cover (CSS)"]
     everything = chat.text
-    assert "Early childhood benefit (PAJE): A birth grant" in everything
+    assert "Birth grant (PAJE): A grant paid once, in the 7th month of pregnancy" in everything
     assert "Pregnancy declaration (from the doctor or midwife)" in everything
-    assert "Prestation d'accueil" not in everything and "Pièce d'identité" not in everything
+    assert "Prime à la naissance" not in everything and "Pièce d'identité" not in everything
     chat.say("1")  # a person: the slots offered
     with language.use("en"):
         assert chat.replies[-1]["text"] == messages.text("slot_offer")
@@ -84,7 +84,7 @@ def test_a_whole_check_in_arabic_gives_rights_and_days_in_arabic(client):
     chat.say("DETAILS")  # which right? (one line each), then the PAJE's card
     chat.say("2")
     details = chat.text
-    assert "منحة استقبال الطفل الصغير (PAJE): منحة عند الولادة" in details
+    assert "منحة الولادة (PAJE): منحة تُدفع مرة واحدة" in details
     assert "بطاقة الهوية (أو بطاقة الإقامة)" in details
     assert "Complémentaire santé" not in details and "Pièce d'identité" not in details
     chat.say("1")
@@ -100,7 +100,7 @@ def test_the_same_check_in_french_reads_as_before(client):
     assert chat.replies[0]["text"].splitlines()[1:] == [
         "- RSA : 759 €/mois", "- PAJE (naissance) : 1 099 € (une fois)",
         "- Complémentaire santé solidaire"]
-    assert "Prestation d'accueil du jeune enfant (PAJE) : Une prime à la naissance" in chat.text
+    assert "Prime à la naissance (PAJE) : Une prime versée une seule fois" in chat.text
     chat.say("1")
     assert chat.replies[-1]["choices"][0] == "mer. 2 déc. 9h, France Services Neudorf"
     chat.say("1")
