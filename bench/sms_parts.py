@@ -2,7 +2,12 @@
 
 Each scenario texts the bot through the real webhook (valid Twilio signatures) from
 « bonjour » to the result; replies leave through the outbox and the real twilio client to a
-local fake Twilio API, which counts them. Target: a median of at most 12 parts.
+local fake Twilio API, which counts them, up to the result (the facts read back confirmed).
+Target: a median of at most 12 parts.
+
+Then the same resident asks how to claim two of their rights (« DETAILS 1 », « DETAILS 2 »):
+greeting to result plus those two cards, at most 18 parts in French and English and 24 in
+Turkish and Arabic (issue 26; DETAILS once sent every card at once, 30 parts for one resident).
 """
 
 from __future__ import annotations
@@ -14,6 +19,13 @@ import uuid
 from pathlib import Path
 
 TARGET = 12
+WITH_DETAILS = {"fr": 18, "en": 18, "tr": 24, "ar": 24}
+# The first message in each language (the conversation is then in it), the consent's yes.
+OPENINGS = {"fr": ("bonjour", "oui"),
+            "en": ("Hello, I would like to know my rights", "yes"),
+            "tr": ("Merhaba, haklarımı öğrenmek istiyorum", "evet"),
+            "ar": ("السلام عليكم، أريد أن أعرف حقوقي", "نعم")}
+DETAILS = ["DETAILS 1", "DETAILS 2"]
 SCENARIOS = {
     # moment: (menu choice, answers), as in tests/bot/test_scenarios.py
     "je deviens adulte": ("1", ["19", "67100", "1", "4", "2", "0", "0"]),
@@ -34,7 +46,17 @@ def segments(body: str) -> int:
     return 1 if length <= SMS_LIMIT else -(-length // SEGMENT_LIMIT)
 
 
-def run() -> dict[str, int]:
+def cases() -> list[tuple[str, str, str, list[str]]]:
+    """(name, language, menu choice, answers): every moment in French, two in each other."""
+    found = [(name, "fr", choice, answers) for name, (choice, answers) in SCENARIOS.items()]
+    for code in ("en", "tr", "ar"):
+        for name in ("j'élève seul·e mes enfants", "je deviens senior"):
+            choice, answers = SCENARIOS[name]
+            found.append((f"{name} ({code})", code, choice, answers))
+    return found
+
+
+def run() -> dict[str, tuple[str, int, int]]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from fastapi.testclient import TestClient
     from twilio.request_validator import RequestValidator
@@ -51,7 +73,7 @@ def run() -> dict[str, int]:
     eligibility = EligibilityService()
     eligibility.start_warm_up()
     eligibility._ready.wait()
-    parts: dict[str, int] = {}
+    parts: dict[str, tuple[str, int, int]] = {}
     with tempfile.TemporaryDirectory() as tmp, FakeTwilio() as fake:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         settings = Settings(database_url=url, secret_key="bench", warm_up_rules=False,
@@ -62,9 +84,10 @@ def run() -> dict[str, int]:
         db = Database(url)
         with TestClient(create_app(settings, db=db, eligibility=eligibility)) as client:
             transports = client.app.state.channels.transports
-            for index, (name, (choice, answers)) in enumerate(SCENARIOS.items()):
+            for index, (name, code, choice, answers) in enumerate(cases()):
                 number = f"+3361000{index:04d}"
-                for text in ["bonjour", "oui", choice, *answers]:
+
+                def text_in(text: str, number: str = number) -> None:
                     params = {"MessageSid": "SM" + uuid.uuid4().hex, "From": number,
                               "To": settings.twilio_sms_from, "Body": text}
                     signature = validator.compute_signature(public + "/webhooks/twilio", params)
@@ -72,23 +95,37 @@ def run() -> dict[str, int]:
                                            headers={"X-Twilio-Signature": signature})
                     response.raise_for_status()
                     dispatch_once(db, transports)
+
+                # « 1 »: yes to the facts read back before the result.
+                for text in [*OPENINGS[code], choice, *answers, "1"]:
+                    text_in(text)
                 bodies = fake.bodies(to=number)
-                if "probablement droit" not in "\n".join(bodies) and "aide probable" not in \
-                        "\n".join(bodies):
+                if "€" not in bodies[-1] or "1." not in bodies[-1]:
                     raise SystemExit(f"{name}: the check did not reach its result")
                 # One concatenated SMS per turn: Twilio bills it by segments.
-                parts[name] = sum(segments(body) for body in bodies)
+                check = sum(segments(body) for body in bodies)
+                for text in DETAILS:
+                    text_in(text)
+                cards = sum(segments(body) for body in fake.bodies(to=number)[len(bodies):])
+                parts[name] = (code, check, cards)
         db.engine.dispose()
     return parts
 
 
 def main() -> int:
     parts = run()
-    for name, count in parts.items():
-        print(f"  {name:30s} {count:3d} SMS parts")
-    median = statistics.median(parts.values())
+    print(f"  {'resident':36s} {'check':>5s} {'+2 DETAILS':>10s} {'total':>5s} (target)")
+    for name, (code, check, cards) in parts.items():
+        limit = WITH_DETAILS[code]
+        verdict = "" if check + cards <= limit else "  above target"
+        print(f"  {name:36s} {check:5d} {cards:10d} {check + cards:5d} ({limit}){verdict}")
+    french = [check for code, check, _ in parts.values() if code == "fr"]
+    median = statistics.median(french)
     verdict = "ok" if median <= TARGET else "above target"
-    print(f"  median: {median:g} SMS parts per completed check (target <= {TARGET}: {verdict})")
+    print(f"  median (French): {median:g} SMS parts per completed check (target <= {TARGET}: "
+          f"{verdict})")
+    over = sum(check + cards > WITH_DETAILS[code] for code, check, cards in parts.values())
+    print(f"  greeting to result plus two rights' DETAILS: {over} of {len(parts)} above target")
     return 0
 
 

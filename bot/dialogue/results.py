@@ -117,7 +117,7 @@ def offer_pending(turn: Turn, replies: list[Reply]) -> list[Reply]:
     offer = (turn.conversation.context or {}).get("followup")
     if not offer or offer.get("shown", True) or turn.conversation.state != "result" \
             or turn.pending_check is not None or not replies or parsing.command_in(turn.text) \
-            or turn.notes.get("not_understood"):
+            or turn.notes.get("not_understood") or turn.notes.get("card"):
         return replies
     turn.conversation.context = {"followup": {**offer, "shown": True}}
     turn.notes["offered"] = True  # one extra at a time: the question on sex waits
@@ -249,11 +249,11 @@ def show_details(turn: Turn) -> list[Reply] | None:
     rest = details_rest(turn.text)
     named = _named_in(turn, eligible, rest or "")
     if named is not None:
-        return details(turn, [named], detail=False) + prompts.repeat(turn)
+        return details(turn, [named], detail=False) + _after_card(turn)
     if rest is not None:
         return None  # « comment faire pour mon loyer » names no right: read as usual
     if len(eligible) <= 1:
-        return details(turn, eligible, detail=False) + prompts.repeat(turn)
+        return details(turn, eligible, detail=False) + _after_card(turn)
     # The list's numbers are read by `detail_chosen` in the next message only: the
     # person's « 2 » then means the second right, not the menu shown before it.
     turn.conversation.context = {**(turn.conversation.context or {}),
@@ -288,7 +288,20 @@ def detail_chosen(turn: Turn) -> list[Reply] | None:
     chosen = _named_in(turn, listed, turn.text)
     if chosen is None:
         return None
-    return details(turn, [chosen], detail=False) + prompts.repeat(turn)
+    return details(turn, [chosen], detail=False) + _after_card(turn)
+
+
+def _after_card(turn: Turn) -> list[Reply]:
+    """What was being asked, after a right's card. At the result, its menu is what a digit
+    still answers: on SMS it is not sent again under every card (a part each time), on the
+    other channels its buttons stay under the card."""
+    # The follow-up's offer and the question on sex wait for a turn without a card: they
+    # would add a part to the answer the person asked for.
+    turn.notes["card"] = True
+    if turn.conversation.state != "result":
+        return prompts.repeat(turn)
+    prompt = prompts.after_result_prompt()
+    return [Reply(prompt.text, prompt.choices, detail=True)]
 
 
 def _names(turn: Turn, benefits: list[dict]) -> list[str]:

@@ -44,7 +44,7 @@ def ask_after(turn: Turn, replies: list[Reply]) -> list[Reply]:
         return replies  # erased this turn
     if conversation.sex_question != "due" or turn.pending_check is not None \
             or turn.notes.get("offered") or parsing.command_in(turn.text) \
-            or turn.notes.get("not_understood") \
+            or turn.notes.get("not_understood") or turn.notes.get("card") \
             or conversation.state not in ASKED_AT or not replies:
         return replies
     if conversation.state == "booked" and turn.notes.get("state_before") != "booked":
