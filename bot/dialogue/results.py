@@ -245,7 +245,7 @@ def show_details(turn: Turn) -> list[Reply] | None:
     latest = turn.latest_result()
     if latest is None:
         return None
-    eligible = largest_first([b for b in latest.benefits if b.get("eligible")])
+    eligible = largest_first(_rights_of(turn, latest.benefits))
     rest = details_rest(turn.text)
     named = _named_in(turn, eligible, rest or "")
     if named is not None:
@@ -283,7 +283,7 @@ def detail_chosen(turn: Turn) -> list[Reply] | None:
     latest = turn.latest_result()
     if latest is None:
         return None
-    by_id = {b["id"]: b for b in latest.benefits if b.get("eligible")}
+    by_id = {b["id"]: b for b in _rights_of(turn, latest.benefits)}
     listed = [by_id[i] for i in ids if i in by_id]
     chosen = _named_in(turn, listed, turn.text)
     if chosen is None:
@@ -302,6 +302,12 @@ def _after_card(turn: Turn) -> list[Reply]:
         return prompts.repeat(turn)
     prompt = prompts.after_result_prompt()
     return [Reply(prompt.text, prompt.choices, detail=True)]
+
+
+def _rights_of(turn: Turn, benefits: list[dict]) -> list[dict]:
+    """The rights found, without the help offered beside them (the rights appointment)."""
+    eligibility = turn.services.eligibility
+    return [b for b in benefits if b.get("eligible") and eligibility.benefit(b["id"]).kind != "help"]
 
 
 def _names(turn: Turn, benefits: list[dict]) -> list[str]:

@@ -81,9 +81,11 @@ def test_a_whole_check_in_arabic_gives_rights_and_days_in_arabic(client):
     assert result.splitlines()[1:] == [
         "- RSA: 759 €/شهر", "- PAJE (ولادة): 1 099 € (مرة واحدة)", "- تغطية صحية (CSS)"]
     assert _names("ar", "paje", "css") == ["PAJE (ولادة)", "تغطية صحية (CSS)"]
-    chat.say("DETAILS")  # which right? (one line each), then the PAJE's card
-    chat.say("2")
+    chat.say("DETAILS")  # which right? (one line each), then the RSA's and the PAJE's cards
+    chat.say("1")
     details = chat.text
+    chat.say("DETAILS 2")
+    details += chat.text
     assert "منحة الولادة (PAJE): منحة تُدفع مرة واحدة" in details
     assert "بطاقة الهوية (أو بطاقة الإقامة)" in details
     assert "Complémentaire santé" not in details and "Pièce d'identité" not in details
