@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot import answers, language, messages, parsing, rights
+from bot import answers, language, messages, parsing, rights, slot_words
 from bot.dialogue import irreversible, prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
@@ -180,6 +180,8 @@ def choose(turn: Turn) -> Outcome:
         choices.append(messages.CHOICES["slot_more"][0])
     choices.append(messages.CHOICES["slot_none"][0])
     index = parsing.parse_choice(turn.text, choices)
+    if index is None:  # « mercredi 13h30 à Neudorf », « the first one », « salı 14:45 »
+        index = slot_words.named_slot(turn.text, offered, territory)
     words = parsing.normalize(turn.text)
     if index is None and words in ("autres", "autre", "autres dates", "plus", "suite"):
         index = len(offered) if more else None
