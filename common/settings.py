@@ -54,9 +54,11 @@ class Settings(BaseSettings):
     # question about an access, not forever (it outlives the people it is about).
     audit_retention_months: int = Field(12, ge=1, le=120)
     referent_contact: str = "France Services Neudorf, 03 88 00 00 00, lun-ven 9h-17h"
-    territory_file: str = ""  # empty: the demo territory (handoff/territories/)
+    # One territory file; it serves the postcodes it names (everyone if it names none).
+    territory_file: str = ""
     # A directory of territory files, one per territory, served by one deployment; when set,
-    # it is used instead of TERRITORY_FILE for routing (handoff.territory.route).
+    # it is used instead of TERRITORY_FILE for routing (handoff.territory.route). With
+    # neither, the demo territories of handoff/territories/ (their postcodes only).
     territory_dir: str = ""
     # Whether this process also runs the background jobs (outbox dispatcher, reminders,
     # retention purge). `make run` does (one process doing everything); `python -m bot serve`

@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     add.add_argument("--login", required=True, help="login or e-mail address")
     add.add_argument("--referent-id", help="referent id in the territory file "
                      "(not for an ambassador alone)")
-    add.add_argument("--territory", help="territory id (required when TERRITORY_DIR holds "
-                                         "several): the account sees only its hand-offs and "
-                                         "figures")
+    add.add_argument("--territory", help="territory id (required when the deployment serves "
+                                         "several, the demo too): the account sees only its "
+                                         "hand-offs and figures")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from the first line of standard input")
     add.add_argument("--role", action="append", choices=ROLES, dest="roles",

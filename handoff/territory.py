@@ -3,13 +3,14 @@
 A territory is one YAML file, checked against a JSON schema and then for consistency (ids
 that refer to each other, time ranges that end after they start) when it is loaded, so a
 mistake in the file stops the start with a message naming the file and the field.
-`TERRITORY_FILE` selects the file; the default is the Strasbourg Neudorf demo.
-
-One deployment may serve many territories: `TERRITORY_DIR` is a directory of such files
-(`load_territories`). Each declares what it serves (postcodes, communes), its own Twilio
-number or Telegram bot when it has one, and its contact; `route` picks a resident's
+`TERRITORY_FILE` selects one file; `TERRITORY_DIR` a directory of them (`load_territories`);
+with neither, the deployment serves the demo ones (`DEMO_DIR`: Strasbourg Neudorf and
+Mulhouse Bourtzwiller). Each file declares what it serves (postcodes, communes), its own
+Twilio number or Telegram bot when it has one, and its contact; `route` picks a resident's
 territory by the number they texted, else by their postcode, else none (the national
-fallback: national rights and contacts, no appointment).
+fallback: national rights and contacts, no appointment). A deployment serves only the
+postcodes its files name: a file that names none serves everyone, and only when it is the
+deployment's only one.
 """
 
 from __future__ import annotations
@@ -26,7 +27,10 @@ import holidays
 import jsonschema
 import yaml
 
-DEFAULT_FILE = Path(__file__).resolve().parent / "territories" / "strasbourg-neudorf.yaml"
+DEMO_DIR = Path(__file__).resolve().parent / "territories"
+# The demo served first: what `load_territory()` gives, and the first territory of a deployment
+# configured with neither setting (the demo login, rows stored before territories).
+DEFAULT_FILE = DEMO_DIR / "strasbourg-neudorf.yaml"
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -256,6 +260,12 @@ class Territory:
         """The SMS number messages the person did not just ask for (a referent's reply, a
         reminder) go out from, so that answers come back here; None: the shared one."""
         return min(self.twilio_numbers) if self.twilio_numbers else None
+
+    @property
+    def names_whom_it_serves(self) -> bool:
+        """Whether the file says whom it serves; a file that does not serves everyone when it
+        is a deployment's only one (tests and small deployments rely on it)."""
+        return bool(self.postcodes or self.communes)
 
     def serves(self, *, postcode: str | None = None, commune: str | None = None) -> bool:
         return (postcode is not None and postcode in self.postcodes) or (
@@ -500,10 +510,15 @@ def load_territories(directory: str | os.PathLike) -> list[Territory]:
 
 def territories_from_settings(territory_dir: str = "",
                               territory_file: str = "") -> list[Territory]:
-    """TERRITORY_DIR when set, else the one TERRITORY_FILE (or the demo) as a list of one."""
+    """TERRITORY_DIR when set, else the one TERRITORY_FILE as a list of one, else the demo
+    territories (`DEMO_DIR`), the default file first."""
     if territory_dir:
         return load_territories(territory_dir)
-    return [load_territory(territory_file or None)]
+    if territory_file:
+        return [load_territory(territory_file)]
+    # Strasbourg first, as when it was the only default: the demo login is its referent's and
+    # rows stored before territories (NULL) stay its own.
+    return sorted(load_territories(DEMO_DIR), key=lambda t: Path(t.source) != DEFAULT_FILE)
 
 
 def normalise_number(number: str) -> str:
@@ -534,11 +549,13 @@ def route(territories: list[Territory], *, number: str | None = None,
 class Territories:
     """The territories one deployment serves, and which one a conversation belongs to.
 
-    `catch_all` serves everyone no other territory serves: the one territory of a
-    deployment configured with a single TERRITORY_FILE (today's behaviour, whatever its
-    `serves` says: there is nothing to route between), or the only file of a TERRITORY_DIR
-    when it declares no `serves`. Without it, a resident outside every territory gets the
-    national fallback. Rows stored before territories existed (NULL) belong to the first.
+    A resident is served by the territory of the number they wrote to, else of their
+    postcode; a postcode no territory names gets the national fallback, never a territory
+    far away. `catch_all` serves everyone no other territory serves: only the one territory
+    of a deployment whose file names no postcode or commune. Before the postcode is known,
+    a deployment of one territory takes the resident in (they are asked it in the check and
+    routed anew then); a deployment of several cannot guess. Rows stored before territories
+    existed (NULL) belong to the first.
     """
 
     def __init__(self, items: list[Territory], *, catch_all: Territory | None = None):
@@ -551,16 +568,13 @@ class Territories:
     @classmethod
     def from_settings(cls, territory_dir: str = "", territory_file: str = "") -> Territories:
         items = territories_from_settings(territory_dir, territory_file)
-        if not territory_dir:
-            return cls(items, catch_all=items[0])
-        alone = items[0] if len(items) == 1 and not (items[0].postcodes or items[0].communes) \
-            else None
-        return cls(items, catch_all=alone)
+        return cls.of(items[0]) if len(items) == 1 else cls(items)
 
     @classmethod
     def of(cls, territory: Territory) -> Territories:
-        """One territory serving everyone (a TERRITORY_FILE deployment, and most tests)."""
-        return cls([territory], catch_all=territory)
+        """A deployment of this one territory (a TERRITORY_FILE, and most tests): it serves
+        the postcodes and communes it names, or everyone when it names none."""
+        return cls([territory], catch_all=None if territory.names_whom_it_serves else territory)
 
     @classmethod
     def coerce(cls, given: Territory | Territories) -> Territories:
@@ -596,9 +610,14 @@ class Territories:
 
     def route(self, *, number: str | None = None, postcode: str | None = None
               ) -> Territory | None:
-        """`route` over these territories, then the catch-all; None: the national fallback."""
+        """`route` over these territories, then the catch-all; None: the national fallback
+        (or, with several territories, not known before the postcode)."""
         found = route(list(self.all), number=number, postcode=postcode)
-        return found or self.catch_all
+        if found is not None or self.catch_all is not None:
+            return found or self.catch_all
+        if not (postcode or "").strip() and not self.several:
+            return self.first
+        return None
 
     def where(self, column: Any, territory_id: str | None) -> Any:
         """The SQL condition « this row belongs to `territory_id` » on a hand-off, account or

@@ -63,8 +63,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     from handoff.territory import Territories
 
     if territories is None:
-        # `territory` alone: one territory serving everyone (what tests and callers gave
-        # before TERRITORY_DIR); else TERRITORY_DIR, or TERRITORY_FILE.
+        # `territory` alone: a deployment of that one territory, as TERRITORY_FILE gives;
+        # else TERRITORY_DIR, or TERRITORY_FILE, or the demo territories.
         territories = Territories.of(territory) if territory is not None else \
             Territories.from_settings(settings.territory_dir, settings.territory_file)
     territory = territories.first

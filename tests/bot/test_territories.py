@@ -1,6 +1,7 @@
-"""Many territories in one deployment (TERRITORY_DIR), through the web chat: a resident is
-served by the territory of the postcode they answer, one outside every territory gets the
-national contacts and no appointment, and one who corrects their postcode is re-routed.
+"""Many territories in one deployment (TERRITORY_DIR, and the demo's default), through the
+web chat: a resident is served by the territory of the postcode they answer, one outside
+every territory gets the national contacts and no appointment, and one who corrects their
+postcode is re-routed. A TERRITORY_FILE serves the postcodes it names, or everyone.
 
 The clock is Tuesday 1 December 2026, 9:00 in France; the two demo territories
 (Strasbourg Neudorf 67100, Mulhouse Bourtzwiller 68200) offer slots then.
@@ -11,12 +12,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from bot import messages
 from handoff.territory import DEFAULT_FILE, load_territories
-from storage.handoff import Handoff
+from storage.handoff import Appointment, Handoff
 from storage.models import Conversation, FunnelEvent
 from tests.helpers.app import Chat
 
@@ -154,11 +156,72 @@ def test_moving_outside_every_territory_closes_a_hand_off_with_nothing_booked(ap
     assert handoff.status == "closed"
 
 
-def test_one_territory_file_still_serves_everyone(app_factory):
-    """TERRITORY_FILE alone (the default): nothing to route between, every postcode is its."""
-    with TestClient(app_factory(clock=lambda: NOW)) as client:
+def appointments(app) -> list[Appointment]:
+    with app.app.state.db.session() as session:
+        return list(session.scalars(select(Appointment).order_by(Appointment.id)))
+
+
+def books_in(client, chat: Chat, territory) -> None:
+    """Asks for a person, is offered the territory's places only, and books the first."""
+    chat.say("conseiller")
+    assert places_offered(chat) <= names(territory)
+    chat.say("1")
+    assert any(place.address in chat.last for place in territory.places.values()), chat.text
+    (appointment,) = appointments(client)
+    assert appointment.place_id in territory.places
+    assert appointment.referent_id in territory.referents
+    (handoff,) = handoffs(client)
+    assert handoff.territory_id == territory.id
+
+
+def gets_the_national_contacts(client, chat: Chat) -> None:
+    """Asks for a person and gets the national contacts: no slot, no hand-off."""
+    chat.say("conseiller")
+    assert chat.replies[0]["text"] == messages.text(
+        "no_territory", contact=messages.text("national_contact"))
+    assert all(messages.CHOICES["slot_none"][0] not in reply["choices"]
+               for reply in chat.replies)
+    assert handoffs(client) == [] and appointments(client) == []
+
+
+@pytest.mark.parametrize("postcode, territory", [("68200", MULHOUSE), ("68100", MULHOUSE),
+                                                 ("67200", STRASBOURG)])
+def test_by_default_a_resident_books_in_their_own_territory(app_factory, postcode, territory):
+    """Neither TERRITORY_FILE nor TERRITORY_DIR (`make run`, the demo): a resident of
+    Mulhouse is no longer offered Strasbourg, 110 km away."""
+    with TestClient(app_factory(clock=lambda: NOW, territory_file="")) as client:
+        chat = Chat(client, f"default-{postcode}")
+        start(chat, postcode)
+        assert conversation(client, chat).territory_id == territory.id
+        books_in(client, chat, territory)
+
+
+def test_by_default_a_resident_of_lyon_gets_the_national_contacts(app_factory):
+    with TestClient(app_factory(clock=lambda: NOW, territory_file="")) as client:
+        chat = Chat(client, "default-lyon")
+        start(chat, "69003")
+        assert conversation(client, chat).territory_id is None
+        gets_the_national_contacts(client, chat)
+
+
+def test_a_territory_file_that_names_postcodes_refuses_the_others(app_factory):
+    with TestClient(app_factory(clock=lambda: NOW, territory_file=str(DEFAULT_FILE))) as client:
+        lyon = Chat(client, "file-lyon")
+        start(lyon, "69003")
+        assert conversation(client, lyon).territory_id is None
+        gets_the_national_contacts(client, lyon)
+        neudorf = Chat(client, "file-neudorf")
+        start(neudorf, "67100")
+        books_in(client, neudorf, STRASBOURG)
+
+
+def test_a_territory_file_that_names_nobody_still_serves_everyone(app_factory, tmp_path):
+    data = yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8"))
+    del data["serves"]
+    path = tmp_path / "everyone.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with TestClient(app_factory(clock=lambda: NOW, territory_file=str(path))) as client:
         chat = Chat(client, "one-file")
-        start(chat, "75011")
+        start(chat, "69003")
         assert conversation(client, chat).territory_id == STRASBOURG.id
-        chat.say("conseiller")
-        assert places_offered(chat) <= names(STRASBOURG)
+        books_in(client, chat, STRASBOURG)

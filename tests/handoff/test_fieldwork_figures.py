@@ -126,8 +126,10 @@ def test_the_project_team_sees_them_in_the_console_and_the_report(app_factory, s
 def test_add_referent_creates_an_ambassador_account(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url}
+    # The default deployment serves both demo territories: the account names its own.
     done = subprocess.run([sys.executable, "-m", "handoff", "add-referent", "--login", "karim",
-                           "--role", "ambassadeur", "--password-stdin"],
+                           "--role", "ambassadeur", "--territory", "strasbourg-neudorf",
+                           "--password-stdin"],
                           input="un-secret-assez-long\n", env=env, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr

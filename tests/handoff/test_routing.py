@@ -12,6 +12,7 @@ import yaml
 from handoff.slots import free_slots
 from handoff.territory import (
     DEFAULT_FILE,
+    Territories,
     TerritoryError,
     load_territories,
     route,
@@ -40,6 +41,9 @@ def test_the_directory_holds_two_demo_territories_that_each_offer_slots(territor
             assert free_slots(session, territory, "acces_droits", NOW, limit=3)
     mulhouse = by_id(territories, "mulhouse-bourtzwiller")
     assert all("68200 Mulhouse" in place.address for place in mulhouse.places.values())
+    # Each France Services receives its whole commune, and nobody beyond it.
+    assert by_id(territories, "strasbourg-neudorf").postcodes == {"67000", "67100", "67200"}
+    assert mulhouse.postcodes == {"68100", "68200"}
 
 
 def test_routed_by_the_number_texted_whatever_the_postcode(territories):
@@ -92,8 +96,42 @@ def test_a_postcode_claimed_by_two_territories_is_refused(tmp_path):
         load_territories(tmp_path)
 
 
-def test_the_single_file_setting_keeps_working():
-    (only,) = territories_from_settings("", "")
-    assert only.id == "strasbourg-neudorf"
-    assert {t.id for t in territories_from_settings(str(DIRECTORY))} == {
-        "strasbourg-neudorf", "mulhouse-bourtzwiller"}
+def test_with_neither_setting_the_demo_territories_serve_their_postcodes_only():
+    """`make run`: both demo territories, Strasbourg first (the demo login, rows from before
+    territories); Lyon is nobody's, and a resident is nobody's until their postcode."""
+    assert [t.id for t in territories_from_settings("", "")] == [
+        "strasbourg-neudorf", "mulhouse-bourtzwiller"]
+    deployment = Territories.from_settings("", "")
+    assert deployment.first.id == "strasbourg-neudorf"
+    for postcode in ("67000", "67100", "67200"):
+        assert deployment.route(postcode=postcode).id == "strasbourg-neudorf"
+    for postcode in ("68100", "68200"):
+        assert deployment.route(postcode=postcode).id == "mulhouse-bourtzwiller"
+    assert deployment.route(postcode="69003") is None
+    assert deployment.route(postcode="67400") is None  # Illkirch has its own France Services
+    assert deployment.route() is None
+    assert deployment.route(number="+33639980001", postcode="69003").id == (
+        "mulhouse-bourtzwiller")  # its own number still wins
+
+
+def test_a_territory_file_that_names_postcodes_serves_only_those():
+    deployment = Territories.from_settings("", str(DEFAULT_FILE))
+    assert [t.id for t in deployment] == ["strasbourg-neudorf"]
+    assert deployment.route(postcode="67200").id == "strasbourg-neudorf"
+    assert deployment.route(postcode="69003") is None
+    assert deployment.route(postcode="68200") is None
+    # Before the postcode, its only territory takes the resident in (asked it in the check).
+    assert deployment.route().id == "strasbourg-neudorf"
+    # TERRITORY_DIR wins over TERRITORY_FILE, as before.
+    assert len(Territories.from_settings(str(DIRECTORY), str(DEFAULT_FILE))) == 2
+
+
+def test_a_territory_file_that_names_nobody_serves_everyone(tmp_path):
+    data = yaml.safe_load(DEFAULT_FILE.read_text(encoding="utf-8"))
+    del data["serves"]
+    path = tmp_path / "everyone.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    for deployment in (Territories.from_settings("", str(path)),
+                       Territories.from_settings(str(tmp_path))):  # a directory of that one
+        assert deployment.route(postcode="69003").id == "strasbourg-neudorf"
+        assert deployment.route().id == "strasbourg-neudorf"

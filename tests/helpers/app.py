@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from fastapi.testclient import TestClient
 
 from common.settings import Settings
+from handoff.territory import DEFAULT_FILE
 
 _ids = itertools.count()
 
@@ -21,8 +22,12 @@ def new_user_id() -> str:
 def make_settings(database_url: str, **overrides) -> Settings:
     # Each app gets Redis keys of its own (a fresh deployment), and a test speaks for many
     # people from one address: the limit on new web conversations is lifted unless a test
-    # sets it (tests/bot/web/test_limits.py).
+    # sets it (tests/bot/web/test_limits.py). The deployment is the Strasbourg demo file
+    # alone (its postcodes 67000, 67100, 67200; REFERENT_CONTACT its contact) unless a test
+    # names another: `make run`'s default, both demo territories, is `territory_file=""`
+    # (tests/bot/test_territories.py).
     values = dict(database_url=database_url, secret_key="test-secret", warm_up_rules=False,
+                  territory_file=str(DEFAULT_FILE),
                   nlu_url="http://127.0.0.1:9", nlu_timeout=0.3,
                   referent_contact="CCAS Neudorf, 03 88 11 22 33",
                   rate_limit_prefix=f"test-{uuid.uuid4().hex}",

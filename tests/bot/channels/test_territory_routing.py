@@ -1,8 +1,9 @@
 """Routing over the real channels: an SMS to a territory's own number (the real twilio
 client against the local fake Twilio, signed webhooks), an SMS to the shared number routed
 by the postcode, and a territory's own Telegram bot (python-telegram-bot against the fake
-Bot API). Two demo territories: Strasbourg Neudorf (67100, the shared number) and Mulhouse
-Bourtzwiller (68200, its own number +33639980001)."""
+Bot API). Two demo territories: Strasbourg Neudorf (67000, 67100, 67200, the shared number)
+and Mulhouse Bourtzwiller (68100, 68200, its own number +33639980001), served by TERRITORY_DIR
+and, with neither setting, by default."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from handoff.territory import DEFAULT_FILE, load_territories
-from storage.handoff import Handoff
+from storage.handoff import Appointment, Handoff
 from storage.models import Conversation
 from tests.bot.channels.test_telegram import WebhookUser
 from tests.helpers.channels import SMS_FROM, Phone, telegram_settings, twilio_settings
@@ -87,6 +88,41 @@ def test_an_sms_from_outside_every_territory_gets_the_national_contacts(sms, fak
     assert "3230" in answer and "France Services" in answer
     assert "Choisissez un rendez-vous" not in answer
     assert territories_of(sms) == [None]
+
+
+@pytest.fixture
+def default_sms(app_factory, fake_twilio):
+    """Neither TERRITORY_FILE nor TERRITORY_DIR: what `make run` serves."""
+    app = app_factory(clock=lambda: NOW, territory_file="", **twilio_settings(fake_twilio))
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.mark.parametrize("postcode, territory_id", [("68200", "mulhouse-bourtzwiller"),
+                                                    ("67000", "strasbourg-neudorf")])
+def test_by_default_the_shared_number_books_in_the_resident_own_territory(
+        default_sms, fake_twilio, postcode, territory_id):
+    phone = Phone(default_sms, fake_twilio, "+33612340004")
+    offer = through_the_check(phone, postcode)
+    assert territories_of(default_sms) == [territory_id]
+    others = [name for tid in TERRITORIES if tid != territory_id for name in place_names(tid)]
+    assert any(name in offer for name in place_names(territory_id)), offer
+    assert not any(name in offer for name in others), offer
+    phone.say("1")
+    with default_sms.app.state.db.session() as session:
+        (appointment,) = session.scalars(select(Appointment)).all()
+        assert appointment.place_id in TERRITORIES[territory_id].places
+        assert appointment.handoff.territory_id == territory_id
+
+
+def test_by_default_an_sms_from_lyon_gets_the_national_contacts(default_sms, fake_twilio):
+    phone = Phone(default_sms, fake_twilio, "+33612340005")
+    answer = through_the_check(phone, "69003")
+    assert "3230" in answer and "France Services" in answer
+    assert "Choisissez un rendez-vous" not in answer
+    assert territories_of(default_sms) == [None]
+    with default_sms.app.state.db.session() as session:
+        assert session.scalars(select(Handoff)).all() == []
 
 
 @pytest.fixture

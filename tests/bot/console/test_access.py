@@ -124,8 +124,10 @@ def test_the_limit_is_counted_in_the_database_per_login_and_per_address(any_db):
 def test_add_referent_command_hashes_the_password_with_argon2(tmp_path):
     url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
     env = {**os.environ, "DATABASE_URL": url}
+    # The default deployment serves both demo territories: the account names its own.
     done = subprocess.run([sys.executable, "-m", "handoff", "add-referent", "--login",
                            "Julien@ccas.example", "--referent-id", "julien",
+                           "--territory", "strasbourg-neudorf",
                            "--password-stdin"], input="un-secret-assez-long\n", env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -139,7 +141,8 @@ def test_add_referent_command_hashes_the_password_with_argon2(tmp_path):
         assert account.roles == ["referent"] and not account.has_role("projet")
     db.engine.dispose()
     unknown = subprocess.run([sys.executable, "-m", "handoff", "add-referent", "--login", "x",
-                              "--referent-id", "personne", "--password-stdin"],
+                              "--referent-id", "personne", "--territory", "strasbourg-neudorf",
+                              "--password-stdin"],
                              input="un-secret-assez-long\n", env=env, capture_output=True,
                              text=True, timeout=120)
     assert unknown.returncode == 2 and "unknown referent id 'personne'" in unknown.stderr
@@ -304,7 +307,7 @@ def test_add_referent_sets_exactly_the_roles_given(sqlite_db, monkeypatch, capsy
         monkeypatch.setattr("sys.stdin", io.StringIO("un-secret-assez-long\n"))
         options = [part for role in roles for part in ("--role", role)]
         assert main(["add-referent", "--login", login, "--referent-id", "julien",
-                     "--password-stdin", *options]) == 0
+                     "--territory", "strasbourg-neudorf", "--password-stdin", *options]) == 0
         with sqlite_db.session() as session:
             return session.scalars(select(ReferentAccount.roles).where(
                 ReferentAccount.login == login)).one()
