@@ -306,6 +306,32 @@ TEXTS: dict[str, str] = {
         "ou touchez une réponse. CONSEILLER : parler à une personne. RETOUR : question "
         "précédente. SUPPRIMER : effacer vos données. /stop : ne plus recevoir de messages."
     ),
+    # The web chat page around the conversation (bot/web/ui.py): it speaks the
+    # conversation's language too. Only command words already known in capitals here.
+    "page_title": "Passerelle – vos droits en quelques questions",
+    "page_heading": "Passerelle : à quoi ai-je droit ?",
+    "page_conversation": "Conversation",
+    "page_label": "Votre message",
+    "page_placeholder": "Écrivez ici, ou un chiffre",
+    "page_send": "Envoyer",
+    "page_hint": ("Écrivez « bonjour » pour commencer. CONSEILLER : parler à une personne. "
+                  "SUPPRIMER : effacer vos données."),
+    "page_end": "Terminer et effacer",
+    "page_end_hint": ("Sur un ordinateur partagé : efface cette conversation pour que la "
+                      "personne suivante ne la voie pas."),
+    "page_choices": "Réponses possibles",
+    "page_you": "Vous :",
+    "page_bot": "Passerelle :",
+    "page_sending": "Envoi…",
+    "page_received": "Réponse reçue.",
+    "page_error": "Erreur : réessayez.",
+    "page_offline": "La connexion a échoué. Votre message n'est pas perdu : réessayez.",
+    "page_calendar": "Ajouter à mon agenda",
+    "page_map": "Voir le plan",
+    "page_erasing": "Effacement…",
+    "page_erased": "Conversation effacée.",
+    "page_ended": "Conversation terminée. Écrivez bonjour pour recommencer.",
+    "page_end_failed": "La connexion a échoué : la conversation n'est pas effacée. Réessayez.",
 }
 
 PER = {"month": "/mois", "year": "/an", "once": " (une fois)"}

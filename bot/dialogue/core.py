@@ -247,6 +247,22 @@ class DialogueCore:
         and has not erased it since (no database read: see LanguageCache)."""
         return self._languages.get(self.address_key(channel, sender)) is not None
 
+    def language_of(self, channel: str, sender: str) -> str:
+        """The language this address's conversation is in now, French when it has none (never
+        begun, or erased): what the web page around the conversation speaks. No guess from a
+        message here: the language is the one the dialogue settled on and stored."""
+        key = self.address_key(channel, sender)
+        known = self._languages.get(key)
+        if known is not None and known in language.available():
+            return known
+        with self.db.session() as session:
+            code = session.scalars(
+                select(Conversation.language)
+                .join(ChannelAddress, ChannelAddress.person_id == Conversation.person_id)
+                .where(ChannelAddress.key == key, Conversation.channel == channel)
+                .order_by(Conversation.id.desc()).limit(1)).first()
+        return code if code in language.available() else language.SOURCE
+
     def address_key(self, channel: str, sender: str) -> str:
         return hmac.new(self.services.secret_key, f"{channel}:{sender}".encode(),
                         hashlib.sha256).hexdigest()

@@ -12,13 +12,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import language, parsing
@@ -34,7 +33,6 @@ from common.threads import TurnThreads, run_turn
 from storage.db import Database
 
 log = logging.getLogger(__name__)
-STATIC = Path(__file__).resolve().parent / "static"
 WEB_THREADS = 256
 
 
@@ -158,9 +156,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     async def http_error(_request: Request, error: StarletteHTTPException):
         return JSONResponse({"error": str(error.detail)}, status_code=error.status_code)
 
+    from bot.web import page, ui
+
     @app.get("/")
-    def chat_page() -> FileResponse:
-        return FileResponse(STATIC / "chat.html", media_type="text/html")
+    def chat_page(request: Request) -> HTMLResponse:
+        return page.chat_page(request)
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
@@ -185,9 +185,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             replies = handle_turn(core, IncomingMessage(channel="web", sender=body.user_id,
                                                         text=body.text))
             # Plain JSON already: a JSONResponse skips FastAPI's jsonable_encoder, which walks
-            # every reply of a result in Python (a check's ~15) on the event loop.
+            # every reply of a result in Python (a check's ~15) on the event loop. With the
+            # conversation's language after the turn and the page's texts in it (bot/web/ui.py).
             return JSONResponse({"replies": [reply.as_dict() for reply in replies
-                                             if not reply.brief]})
+                                             if not reply.brief],
+                                 **ui.page(core.language_of("web", body.user_id))})
 
         return await run_turn(request, turn)
 
@@ -211,8 +213,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             body = appointment_ics(appointment, own)
         return Response(body, media_type="text/calendar; charset=utf-8", headers={
             "Content-Disposition": 'attachment; filename="rendez-vous.ics"'})
-
-    from bot.web import page
 
     app.include_router(page.router)  # the chat page's cookie endpoints: /api/chat/page
     from bot.console import mount_console

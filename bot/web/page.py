@@ -8,6 +8,10 @@ development (Secure), which lasts until the browser closes. Polling is a POST wi
 cookie. « Terminer et effacer » erases the conversation (SUPPRIMER) and clears the cookie,
 so the next person on the kiosk starts afresh.
 
+The page speaks the conversation's language (bot/web/ui.py): each answer says it, and a
+second cookie keeps only that language's code, so that the page, reloaded, is first drawn
+in it (the identity cookie is sent to the chat endpoints only, not with the page's GET).
+
 POST /api/chat with a `user_id` stays as it is, for integrations and scripts.
 """
 
@@ -15,15 +19,18 @@ from __future__ import annotations
 
 import re
 import secrets
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot import outbox
+from bot import language, outbox
 from bot.console.auth import secure_cookies
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
+from bot.web import ui
 from bot.web.guard import admit_web, handle_turn, known_web
 from bot.web.schemas import ChatText
 from common.threads import run_turn
@@ -32,6 +39,10 @@ COOKIE = "passerelle_chat"
 COOKIE_PATH = "/api/chat/page"
 TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 ERASE = "SUPPRIMER"  # the dialogue erases the person on this word (bot/dialogue/commands.py)
+# The conversation's language, and nothing else: read when the page itself is served.
+LANGUAGE_COOKIE = "passerelle_lang"
+_templates = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+                         autoescape=select_autoescape(("html",)))
 
 router = APIRouter(prefix=COOKIE_PATH)
 
@@ -51,6 +62,20 @@ def _set_cookie(request: Request, response: JSONResponse, token: str) -> None:
                         secure=secure_cookies(request.app.state.settings))
 
 
+def _set_language(request: Request, response: JSONResponse, code: str) -> None:
+    # Until the browser closes, like the identity it goes with; for the page's GET (path /).
+    response.set_cookie(LANGUAGE_COOKIE, code, httponly=True, samesite="strict", path="/",
+                        secure=secure_cookies(request.app.state.settings))
+
+
+def chat_page(request: Request) -> HTMLResponse:
+    """The chat page, drawn in the language this browser's conversation is in, else French."""
+    code = request.cookies.get(LANGUAGE_COOKIE)
+    shown = ui.page(code if code in language.available() else language.SOURCE)
+    html = _templates.get_template("chat.html").render(page=shown, ui=shown["ui"])
+    return HTMLResponse(html)
+
+
 @router.post("")
 async def page_message(request: Request, body: ChatText) -> JSONResponse:
     """One message from the page: the replies, and a fresh cookie for a new conversation."""
@@ -67,9 +92,13 @@ def _page_turn(request: Request, body: ChatText) -> JSONResponse:
         return refused
     replies = handle_turn(core, IncomingMessage(channel="web", sender=_sender(token),
                                                 text=body.text))
-    response = JSONResponse({"replies": [r.as_dict() for r in replies if not r.brief]})
+    # After the turn: the turn that switched the language already answers in the new one.
+    shown = ui.page(core.language_of("web", _sender(token)))
+    response = JSONResponse({"replies": [r.as_dict() for r in replies if not r.brief], **shown})
     if issued:
         _set_cookie(request, response, token)
+    if request.cookies.get(LANGUAGE_COOKIE) != shown["language"]:
+        _set_language(request, response, shown["language"])
     return response
 
 
@@ -99,8 +128,12 @@ def end_conversation(request: Request) -> JSONResponse:
         # Erasure is never rate limited; with no conversation yet, there is nothing to erase.
         if known_web(core, _sender(token)):
             replies = core.handle(IncomingMessage(channel="web", sender=_sender(token), text=ERASE))
-    response = JSONResponse({"replies": [r.as_dict() for r in replies if not r.brief]})
+    # The next person on the kiosk finds the page in French.
+    response = JSONResponse({"replies": [r.as_dict() for r in replies if not r.brief],
+                             **ui.page(language.SOURCE)})
     response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict",
+                           secure=secure_cookies(request.app.state.settings))
+    response.delete_cookie(LANGUAGE_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=secure_cookies(request.app.state.settings))
     return response
 
