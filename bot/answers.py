@@ -559,12 +559,13 @@ def _amounts_tied_to(key: str, cue: str, text: str) -> list[float]:
     """Numbers tied to a cue: after it (« loyer 480 ») or before its noun (« 480 de loyer »)."""
     found = []
     if key in CUES_AFTER:
-        before = _AMOUNT + r" (?:de |d |du |le |la |en |pour (?:le |la )?)?" + CUES_AFTER[key]
+        before = _AMOUNT + r" (?:de |d |du |le |la |en |pour (?:le |la )?)?" + CUES_AFTER[key] + r"\b"
         found += [m.group(1) for m in re.finditer(before, text)]
     # Between the cue and its number: a few words, but never « et », « rien » or another
     # person (« je gagne rien et lui 1400 » gives nothing to « je gagne »).
     gap = r"(?:(?!\b(?:et|rien|lui|elle|mari|femme|conjointe?|moi)\b)\D){0,25}?"
-    found += [m.group(m.lastindex) for m in re.finditer(cue + gap + _AMOUNT, text)]
+    # A cue is a whole word: « are » (the ARE) is not the end of « my share is 410 ».
+    found += [m.group(m.lastindex) for m in re.finditer(r"\b" + cue + gap + _AMOUNT, text)]
     values = [parsing.parse_amount(number) for number in found]
     return [value for value in values if value is not None]
 
@@ -762,7 +763,13 @@ def incomes(text: str, key: str) -> tuple[str, dict[str, float]]:
     own amount (« maaş yok, işsizlik parası 1050 » asked the salary -> « maas yok »,
     {unemployment: 1050}). The message as it is when that is not clear."""
     folded = language.fold(text)
-    pieces = [[kind, piece] for kind, piece in language.segments("incomes", folded, key)]
+    pieces: list[list[str]] = []
+    for kind, piece in language.segments("incomes", folded, key):
+        if pieces and pieces[-1][0] == kind:
+            # « 960 a month unemployment from France Travail »: two words of one income.
+            pieces[-1][1] = f"{pieces[-1][1]} {piece}"
+        else:
+            pieces.append([kind, piece])
     given: set[int] = set()
     for i in range(1, len(pieces)):
         # « 800 unemployment », « 820 de chômage »: the number just before the word is its
@@ -819,9 +826,10 @@ def question_in(text: str) -> tuple[str, str | None] | None:
     return None
 
 
-# Words past which « merci … » is more than thanks (« Merci. C'est quoi le soutien familial ? »,
-# « je vous remercie, mais je ne vois rien pour mon mari… »): a question for someone.
-THANKS_WORDS = 6
+# Words past which « merci … » is more than thanks (« je vous remercie, mais je ne vois rien pour
+# mon mari, quelqu'un peut venir nous aider à la maison »): a message for someone. « Je vous
+# remercie beaucoup pour votre aide. Cordialement, M. Schaeffer » is still thanks.
+THANKS_WORDS = 12
 
 
 def thanks_only(text: str) -> bool:
@@ -834,16 +842,50 @@ def thanks_only(text: str) -> bool:
     return any(language.says(folded, language.words("thanks", code) or [], code) for code in codes)
 
 
-def booking_question(text: str) -> str | None:
-    """After a booking: « c'est où ? » (appointment), « je dois apporter quoi ? » (bring),
-    « Strasbourg çok uzak » (far); None for anything else (it goes to the referent)."""
+def student_in(text: str) -> bool:
+    """« i'm an irish student », « je suis étudiante en licence »: a student, said in passing."""
+    folded = language.fold(text)
+    folded, _denied = language.split_negated(folded)  # « je ne suis plus étudiante »
+    return any(language.says(folded, language.words("student", code) or [], code)
+               for code in dict.fromkeys((language.current(), language.SOURCE)))
+
+
+QUESTION_WORDS = 3
+
+
+def is_question(text: str) -> bool:
+    """« ila mrati khdama wach kay9ess lina chi 7aja? », « c gratuit ? »: the person asks
+    something (a question mark, or a question word of any language)."""
+    folded = language.fold(text)
+    if len(folded.split()) < QUESTION_WORDS:
+        return False  # « hein ? », « quoi ? »: not understood, not a question to answer
+    if "?" in folded or "؟" in folded:
+        return True
+    return any(language.says(folded, language.words("question_words", code) or [], code)
+               for code in dict.fromkeys((language.current(), *language.available())))
+
+
+def worry_in(text: str) -> str | None:
+    """A fear said (« ils vont prendre ma maison ? », « will I have to pay it back? », « titre
+    de séjour »): estate, payback or papers, else None. Every language's words are read: a
+    fear is said in the words that come first."""
     folded = language.fold(text)
     codes = list(dict.fromkeys((language.current(), *language.available())))
-    for kind in ("far", "bring", "appointment"):
-        if any(language.says(folded, (language.words("asking", code) or {}).get(kind, []), code)
+    for kind in ("estate", "payback", "court", "papers"):
+        if any(language.says(folded, (language.words("worries", code) or {}).get(kind, []), code)
                for code in codes):
             return kind
     return None
+
+
+def booking_questions(text: str) -> list[str]:
+    """After a booking: « c'est où ? » (appointment), « je dois apporter quoi ? » (bring),
+    « Strasbourg çok uzak » (far), each one asked; none: the message goes to the referent."""
+    folded = language.fold(text)
+    codes = list(dict.fromkeys((language.current(), *language.available())))
+    return [kind for kind in ("far", "appointment", "bring")
+            if any(language.says(folded, (language.words("asking", code) or {}).get(kind, []), code)
+                   for code in codes)]
 
 
 def term_in(text: str) -> str | None:

@@ -161,6 +161,9 @@ TEXTS: dict[str, str] = {
     "offer_human": "Voulez-vous en parler avec une personne ?",
     "rules_failed": "Désolé, le calcul n'a pas marché. Une personne peut vous aider : {contact}",
     "after_thanks": "Avec plaisir ! Écrivez ici quand vous voulez : 1 pour parler à une personne.",
+    "followup_same": "Merci. Ces réponses ne changent pas le résultat ci-dessus.",
+    "question_for_person": "Je ne sais pas répondre à cette question ici. Une personne peut : "
+                           "répondez 1 pour un rendez-vous.",
     "after_result_reask": "Répondez 1 pour parler à une personne, ou 2 pour recommencer.",
     "right_not_found": "{name} : pas probable avec vos réponses. Une personne peut vérifier avec vous.",
     # Follow-up after the first result (questions.FOLLOWUPS): a few more questions, if wanted
@@ -225,6 +228,17 @@ TEXTS: dict[str, str] = {
     "about_service": "Passerelle est un service public gratuit pour connaître vos droits, avec "
                      "les services sociaux de votre ville. Jamais d'argent ni de code demandé. "
                      "Une personne : {contact}",
+    # Fears answered where they are said (asked.py): the known traps and what is true.
+    "worry_estate": "Le minimum vieillesse (ASPA, ASI) peut être repris après le décès, seulement "
+                    "si l'héritage dépasse environ 100 000 €, et seulement sur ce qui dépasse. Le "
+                    "RSA, les aides au logement, l'AAH et l'APA ne sont jamais repris.",
+    "worry_payback": "Demander une aide n'est jamais une fraude. Pour ne rien rembourser : dites à "
+                     "la CAF quand votre situation change (salaire, couple, adresse).",
+    "worry_court": "L'ASF commence sans jugement. Après 4 mois, la CAF demande en général de "
+                   "demander une pension au juge : elle peut vous aider. En cas de violences, ce "
+                   "n'est pas demandé.",
+    "worry_papers": "La plupart des aides demandent un titre de séjour valable. Sans titre, les "
+                    "soins (AME) restent possibles. Une personne peut regarder votre cas : {contact}",
     "term_right": "{label} : {sentence}",
     "term_where": "À demander : {where}",
     "term_mdph": "La MDPH (Maison départementale des personnes handicapées) reconnaît un "

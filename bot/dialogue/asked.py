@@ -24,6 +24,11 @@ def respond(turn: Turn) -> list[Reply] | None:
     """The answer to the person's question and what was being asked, or None (not one)."""
     if turn.conversation.state.split(":", 1)[0] not in STATES:
         return None
+    worry = answers.worry_in(turn.text)
+    if worry is not None and not any(ch.isdigit() for ch in turn.text):
+        # A fear answered before anything else: unanswered, it stops people claiming. With
+        # digits it is also an answer (« 78 ans, ils prendront ma maison ? »): read as one.
+        return [Reply(messages.text(f"worry_{worry}", contact=turn.contact))] + _then(turn)
     found = answers.question_in(turn.text)
     if found is None:
         return None

@@ -98,6 +98,8 @@ def consent(turn: Turn) -> list[Reply]:
                              given_at=turn.clock()))
     turn.event("consent")
     facts = answers.facts_in(intro) if intro else {}
+    if intro and answers.student_in(answers.whose(intro)[0]):
+        facts["student"] = True  # « i'm an irish student in strasbourg »
     moment = conversation.moment or (_moment_from(facts) if facts else None)
     if moment:
         _begin(turn, moment)
@@ -135,6 +137,10 @@ def _facts(turn: Turn) -> dict[str, Any]:
         # The person's own « no » is inferred only where their disability is in question.
         others.pop("disability")
         facts.pop("disability", None)
+    if first == "me" and "student" not in turn.answers and answers.student_in(own):
+        # A student's prime d'activité differs: asked only in the follow-up, it was stated to
+        # a student who said so four times (improvised resident en1).
+        facts["student"] = True
     return {**facts, **others}
 
 
@@ -615,7 +621,7 @@ def recap_answer(turn: Turn) -> list[Reply]:
     corrected = {k: v for k, v in _facts(turn).items()
                  if k in questions.BY_KEY and turn.answers.get(k) != v}
     corrected = corrected or _number_corrections(turn, current="") \
-        or (_read_by_its_question(turn, which) if which else {})
+        or (_read_by_its_question(turn, _named(turn, facts, which)) if which else {})
     if corrected:
         turn.conversation.misunderstood = 0
         return _apply_corrections(turn, corrected)
@@ -633,6 +639,19 @@ def recap_answer(turn: Turn) -> list[Reply]:
 
 # Facts one answer gives together: a correction may change both (« locataire, 560 »).
 TOGETHER = ({"housing", "rent"}, {"household", "children_ages"})
+
+
+def _named(turn: Turn, facts: dict, keys: list[str]) -> list[str]:
+    """The facts of the list whose every word the message says (« Salary 0 », « my salary is
+    0 » name « salary 960 € »): an amount alone would fit every amount in the list."""
+    said = set(language.fold(turn.text).replace("'", " ").split())
+    named = []
+    for key, label in zip(keys, prompts.fact_choices(facts, keys), strict=True):
+        words = [w for w in language.fold(label).replace("'", " ").split()
+                 if w.isalpha() and len(w) > 2]
+        if words and all(w in said for w in words):
+            named.append(key)
+    return named or keys
 
 
 def _read_by_its_question(turn: Turn, keys: list[str]) -> dict[str, Any]:

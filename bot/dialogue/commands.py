@@ -68,6 +68,9 @@ def any_step(turn: Turn) -> list[Reply] | None:
         return erase(turn)
     if (replies := ask_first(turn, irreversible.guessed(intent))) is not None:
         return replies
+    if command != "human" and intent == "request_human" \
+            and (answered := asked.respond(turn)) is not None:
+        return answered  # « how do I claim the housing aid? » asks, it does not call a person
     if command == "human" or intent == "request_human":
         return results.ask_for_person(turn)
     if turn.conversation.consented and turn.conversation.state not in ("booked", "slot") \

@@ -183,10 +183,13 @@ def choose(turn: Turn) -> Outcome:
     if index is None:  # « mercredi 13h30 à Neudorf », « the first one », « salı 14:45 »
         index = slot_words.named_slot(turn.text, offered, territory)
     words = parsing.normalize(turn.text)
-    if index is None and words in ("autres", "autre", "autres dates", "plus", "suite"):
+    later = parsing.normalize(messages.CHOICES["slot_more"][0])
+    if index is None and (words in ("autres", "autre", "autres dates", "plus", "suite")
+                          or later in words):  # « Autres dates, s'il vous plaît. »
         index = len(offered) if more else None
-    if index is None and parsing.parse_yes_no(turn.text) is False:
-        index = len(choices) - 1
+    none = parsing.normalize(messages.CHOICES["slot_none"][0])
+    if index is None and (parsing.parse_yes_no(turn.text) is False or none in words):
+        index = len(choices) - 1  # « Randevu istemiyorum şimdilik », « no appointment for now »
     if index is None:
         return prompts.not_understood(turn, Reply(messages.text("slot_reask"), choices))
     if index < len(offered):
@@ -325,8 +328,8 @@ def after_booking(turn: Turn) -> Outcome:
         return move(turn)
     if answers.thanks_only(turn.text):
         return [Reply(messages.text("booked_thanks"))]  # « merci » reaches nobody
-    if handoff.booked and (kind := answers.booking_question(turn.text)) is not None:
-        return about_booking(turn, handoff.booked, kind)
+    if handoff.booked and (kinds := answers.booking_questions(turn.text)):
+        return [reply for kind in kinds for reply in about_booking(turn, handoff.booked, kind)]
     # Kept in the transcript for the referent; the bot does not answer in their place.
     territory = territory_of(turn, handoff)
     referent = territory.referents.get(handoff.referent_id or "") if territory else None

@@ -71,6 +71,12 @@ def after_result(turn: Turn) -> list[Reply]:
         return [*(Reply(messages.text("right_not_found", name=rights.name(
                     turn.services.eligibility.benefit(b["id"])))) for b in named),
                 prompts.after_result_prompt()]
+    if answers.is_question(turn.text):
+        # A question the service cannot answer: a person can, said plainly, rather than
+        # « Répondez 1 ou 2 » three times, or a new check because it names a moment (« do I
+        # declare my pregnancy first? » started the check again for an improvised resident).
+        turn.notes["not_understood"] = True  # the offers and the question on sex wait
+        return [Reply(messages.text("question_for_person"), messages.CHOICES["after_result"])]
     moment = turn.moment_intent()
     if moment:
         turn.clear_answers()
@@ -172,6 +178,12 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
     for benefit in (b for b in eligible if b["id"] not in known):
         yearly = (benefit.get("amount") or 0) * (12 if benefit.get("per") == "month" else 1)
         turn.event("right_found", benefit=benefit["id"], amount_year=round(yearly))
+    if previous is not None and _amounts(eligible) == _amounts(
+            [b for b in previous.benefits if b.get("eligible")]):
+        # The follow-up found nothing new: one line, not the whole result sent again (an
+        # improvised resident got the same 11 messages twice).
+        turn.conversation.context = {}
+        return [Reply(messages.text("followup_same")), prompts.after_result_prompt()]
     replies = render(turn, eligible)
     eligibility = turn.services.eligibility
     accompanied = [info for info in (eligibility.benefit(b["id"])
@@ -191,6 +203,10 @@ def result(turn: Turn, computed: dict | None) -> list[Reply]:
         replies[-1] = Reply(messages.text("accompanied_claim", names=names),
                             messages.CHOICES["after_result"])
     return replies[:-1] + offer_followup(turn, eligible) + replies[-1:]
+
+
+def _amounts(benefits: list[dict]) -> set[tuple[str, int]]:
+    return {(b["id"], round(b.get("amount") or 0)) for b in benefits}
 
 
 def render(turn: Turn, eligible: list[dict]) -> list[Reply]:

@@ -41,9 +41,11 @@ def chat(app):
 
 
 def eligible(client) -> list[dict]:
+    """The rights of the latest result, without the help offered beside them (kind: help)."""
     with client.app.state.db.session() as s:
         row = s.scalars(select(EligibilityResult).order_by(EligibilityResult.id.desc())).first()
-        return [b for b in row.benefits if b.get("eligible")]
+        return [b for b in row.benefits if b.get("eligible")
+                and getattr(CATALOGUE[b["id"]], "kind", None) != "help"]
 
 
 def card_of(client, benefit_id: str) -> str:
