@@ -229,16 +229,19 @@ TEXTS: dict[str, str] = {
                      "les services sociaux de votre ville. Jamais d'argent ni de code demandé. "
                      "Une personne : {contact}",
     # Fears answered where they are said (asked.py): the known traps and what is true.
-    "worry_estate": "Le minimum vieillesse (ASPA, ASI) peut être repris après le décès, seulement "
+    # Acronyms in capitals become NLU training words (bot/command_words.py): the rights are
+    # written as service-public.fr writes them (Aspa, Apa), and retraining is avoided.
+    "worry_estate": "Le minimum vieillesse (Aspa, Asi) peut être repris après le décès, seulement "
                     "si l'héritage dépasse environ 100 000 €, et seulement sur ce qui dépasse. Le "
-                    "RSA, les aides au logement, l'AAH et l'APA ne sont jamais repris.",
+                    "RSA, les aides au logement, l'AAH et l'Apa ne sont jamais repris.",
     "worry_payback": "Demander une aide n'est jamais une fraude. Pour ne rien rembourser : dites à "
                      "la CAF quand votre situation change (salaire, couple, adresse).",
-    "worry_court": "L'ASF commence sans jugement. Après 4 mois, la CAF demande en général de "
-                   "demander une pension au juge : elle peut vous aider. En cas de violences, ce "
-                   "n'est pas demandé.",
-    "worry_papers": "La plupart des aides demandent un titre de séjour valable. Sans titre, les "
-                    "soins (AME) restent possibles. Une personne peut regarder votre cas : {contact}",
+    "worry_court": "L'allocation de soutien familial commence sans jugement. Après 4 mois, la "
+                   "CAF demande en général de demander une pension au juge : elle peut vous "
+                   "aider. En cas de violences, ce n'est pas demandé.",
+    "worry_papers": "La plupart des aides demandent un titre de séjour valable. Sans titre, "
+                    "l'aide médicale de l'État (soins) reste possible. Une personne peut regarder "
+                    "votre cas : {contact}",
     "term_right": "{label} : {sentence}",
     "term_where": "À demander : {where}",
     "term_mdph": "La MDPH (Maison départementale des personnes handicapées) reconnaît un "

@@ -68,7 +68,7 @@ def welcome(turn: Turn) -> list[Reply]:
     if moment and not conversation.consented:
         conversation.moment = moment
     conversation.state = "consent"
-    if _facts(turn):
+    if _facts(turn) or answers.student_in(turn.text):
         conversation.context = {"intro": turn.text, "intro_at": turn.clock().isoformat()}
     replies = [Reply(messages.text("encourage"))] if discouraged(turn.text) else []
     return languages.notice(turn) + replies + [Reply(messages.text("greeting")),
@@ -98,11 +98,11 @@ def consent(turn: Turn) -> list[Reply]:
                              given_at=turn.clock()))
     turn.event("consent")
     facts = answers.facts_in(intro) if intro else {}
-    if intro and answers.student_in(answers.whose(intro)[0]):
-        facts["student"] = True  # « i'm an irish student in strasbourg »
     moment = conversation.moment or (_moment_from(facts) if facts else None)
     if moment:
         _begin(turn, moment)
+    if intro and answers.student_in(answers.whose(intro)[0]):
+        turn.set_answer("student", True)  # « i'm an irish student »: read back before the result
         # « divorcée, j'élève ma fille seule »: the moment says more than « seule » (a
         # single parent), as at the menu; the partial reading is not put to the person.
         implied = questions.IMPLIED.get(moment, {})
@@ -139,8 +139,10 @@ def _facts(turn: Turn) -> dict[str, Any]:
         facts.pop("disability", None)
     if first == "me" and "student" not in turn.answers and answers.student_in(own):
         # A student's prime d'activité differs: asked only in the follow-up, it was stated to
-        # a student who said so four times (improvised resident en1).
-        facts["student"] = True
+        # a student who said so four times (improvised resident en1). Kept at once, without
+        # a « J'ai noté » turn of its own (an SMS part): the read-back before the result
+        # shows it, and a « non » there corrects it.
+        turn.set_answer("student", True)
     return {**facts, **others}
 
 
