@@ -45,6 +45,12 @@ def any_step(turn: Turn) -> list[Reply] | None:
     intent = None if wanted is not None else turn.strong_intent()
     if (command is not None or act is not None) and intent in irreversible.INTENTS:
         intent = None  # a word the service asks people to type is never a model's guess
+    if intent == "urgent_help" and not is_urgent(turn.text) and _answers_the_question(turn):
+        # « chez ma mère » answering the housing question: the French model read it as a call
+        # for help, and outside every territory the national contacts then came back at each
+        # answer (a loop of 30 messages). A plain answer to the question asked is an answer;
+        # the keyword net still catches a call for help said with it.
+        intent = None
     if intent == "urgent_help" and _gives_an_amount(turn) and not is_urgent(turn.text):
         # « 1300 et lui rien » answering the incomes: the French model takes « lui rien » for
         # a call for help (0.89). An amount given where one is asked is an answer; a call for
@@ -111,6 +117,19 @@ def _gives_an_amount(turn: Turn) -> bool:
     question = questions.BY_KEY.get(state.split(":", 1)[1]) if state.startswith("ask:") else None
     return question is not None and question.kind == "amount" and \
         re.search(r"\d", turn.text) is not None
+
+
+def _answers_the_question(turn: Turn) -> bool:
+    """The message reads as an answer to the question asked (not « homeless », which is its
+    own alarm)."""
+    state = turn.conversation.state
+    question = questions.BY_KEY.get(state.split(":", 1)[1]) if state.startswith("ask:") else None
+    if question is None or question.key == "housing" and _answers_homeless(turn):
+        return False
+    try:
+        return question.parse(turn.text) is not None
+    except (ValueError, TypeError):
+        return False
 
 
 def _answers_homeless(turn: Turn) -> bool:
