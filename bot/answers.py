@@ -312,6 +312,8 @@ def children_ages(text: str) -> list[int] | None:
         words = re.sub(r"\b(\d+|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze) "
                        r"mois\b", "0 an", words)
     words = re.sub(r"\b(bebe|nourrisson|nouveau ne)\b(?! de)", "0 an", words)
+    # « a baby of 8 months », « 8 aylık », « عندو 8 شهور »: under a year is 0, never 8.
+    words = language.replaced("months_old", language.without_durations(words), "0")
     # « 2 enfants de 5 et 8 ans »: the count is not an age.
     words = re.sub(r"\b" + _NUMBER_WORDS + r" (enfants?|gosses?|petits?|filles?|garcons?|fils)"
                    r"\b", " ", words)
@@ -612,7 +614,15 @@ def school_levels(text: str) -> list[str] | None:
     found = []
     for level, pattern in SCHOOL_WORDS:
         found += [(m.start(), level) for m in re.finditer(pattern, words)]
-    return [level for _, level in sorted(found)] or None
+    if not found:
+        # « إعدادي », « ortaokul », « middle school »: the words the question's own example
+        # gives in the conversation's language (« إعدادي » was refused three times).
+        folded = language.fold(text)
+        for level, phrases in (language.words("school") or {}).items():
+            for phrase in phrases or []:
+                found += [(m.start(), level) for m in re.finditer(
+                    r"(?<!\w)" + re.escape(language.fold(phrase)) + r"(?!\w)", folded)]
+    return [level for _, level in sorted(set(found))] or None
 
 
 # Which child a disability concerns (AEEH, per child): « le deuxième », « les deux »,

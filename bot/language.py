@@ -175,6 +175,14 @@ def without_durations(text: str, code: str | None = None) -> str:
     return without("durations", text, code)
 
 
+def replaced(table: str, text: str, by: str, code: str | None = None) -> str:
+    """The folded text with the phrases of a # table replaced (« 8 months old » -> « 0 »)."""
+    for name in dict.fromkeys((code or current(), SOURCE)):
+        if (pattern := _placeholders(table, name)) is not None:
+            text = pattern.sub(f" {by} ", text)
+    return text
+
+
 def without(table: str, text: str, code: str | None = None) -> str:
     """The folded text less the phrases of a word table whose # is a number (durations,
     counts of children), the language's and French's."""

@@ -101,12 +101,12 @@ def consent(turn: Turn) -> list[Reply]:
     moment = conversation.moment or (_moment_from(facts) if facts else None)
     if moment:
         _begin(turn, moment)
-    if intro and answers.student_in(answers.whose(intro)[0]):
-        turn.set_answer("student", True)  # « i'm an irish student »: read back before the result
         # « divorcée, j'élève ma fille seule »: the moment says more than « seule » (a
         # single parent), as at the menu; the partial reading is not put to the person.
         implied = questions.IMPLIED.get(moment, {})
         facts = {k: v for k, v in facts.items() if implied.get(k, v) == v}
+    if intro and answers.student_in(answers.whose(intro)[0]):
+        turn.set_answer("student", True)  # « i'm an irish student »: read back before the result
     if facts:
         return [confirm_facts(turn, facts, after=None)]
     if moment:
@@ -220,7 +220,11 @@ def answer(turn: Turn) -> list[Reply]:
             turn.conversation.context = {}
             turn.set_answer(key, value)
             return next_step(turn, after=key)
-    elif question.kind == "amount" and answers.dont_know(turn.text):
+    elif question.kind == "amount" and answers.dont_know(turn.text) \
+            and _amount_said(question, turn) is None:
+        # « 620, not sure charges are included », « environ 1050 jsp »: the number said is the
+        # answer; the ranges are for « je ne sais pas » alone (an improvised resident's 620
+        # became the range's middle, 700).
         return [_offer_ranges(turn, key)]
     if context.get("pair"):
         return _answer_pair(turn, key, context["pair"])
@@ -355,6 +359,17 @@ def confirm(turn: Turn) -> list[Reply]:
         verdict = True  # « 0 » to « J'ai noté : salaire 0 €. C'est bien ça ? »
     facts = _facts(turn)
     replacement = {k: v for k, v in facts.items() if k in noted}
+    _own, others = answers.whose(turn.text)
+    theirs = {k: v for k, v in others.items() if k in ("child_disability", "partner_disability")}
+    if noted.get("disability") is True and not theirs and answers.disability(_own) is False \
+            and (whom := answers.spoken_of(turn.text)) is not None:
+        theirs = {f"{whom}_disability": True}  # « engel benim değil, eşim Hasan'ın »
+    if noted.get("disability") is True and theirs:
+        # « ماشي انا، الولد ديالي هو اللي عندو الاعاقة », « engel benim değil, eşim Hasan'ın »:
+        # the disability noted from the first message is someone else's. Two improvised
+        # residents said so at this question and kept it as their own.
+        noted = {k: v for k, v in noted.items() if k not in ("disability", "disability_rate")}
+        replacement = {**replacement, "disability": False, **theirs}
     if verdict is None and not replacement:
         if facts and turn.conversation.moment is not None:
             return _carry_on(turn, noted, after)
@@ -543,6 +558,11 @@ def _offer_ranges(turn: Turn, key: str) -> Reply:
     turn.conversation.context = {"ranges": key}
     name = "range_rent" if key == "rent" else "range_income"
     return Reply(messages.text("ask_range"), messages.CHOICES[name])
+
+
+def _amount_said(question: questions.Question, turn: Turn) -> float | None:
+    own, _others = _own_words(turn, question.key)
+    return question.parse(own) if own.strip() else None
 
 
 def _range_value(question: questions.Question, text: str) -> float | None:

@@ -183,3 +183,42 @@ def test_no_appointment_for_now_in_words_declines_the_slots(app):
         assert chat.replies[-1]["text"] == messages.text("slot_offer")
         replies = chat.say("Randevu istemiyorum şimdilik")
         assert replies[0]["text"].startswith(messages.text("slot_declined", contact="")[:10])
+
+
+# ------------------------------------------------------------------ the fourth panel (23:00)
+def test_a_baby_of_8_months_is_0_and_a_rent_said_unsure_is_that_rent(app):
+    chat = Chat(app, "en3")
+    for text in ["Hello, I would like to know my rights", "yes", "5", "26 67100", "4",
+                 "just one, Samuel is 8 months old", "1",
+                 "620 a month, not sure if the charges are included"]:
+        chat.say(text)
+    answers = stored(app)
+    assert answers.get("children_ages") == [0]
+    assert answers.get("rent") == 620
+
+
+@pytest.mark.parametrize("first, says", [
+    ("السلام عليكم، ولدي عندو taux 50% من MDPH، واش عندنا الحق ف AEEH ولا لا؟",
+     "ماشي انا، الولد ديالي ياسين هو اللي عندو الاعاقة، عندو 11 عام"),
+    ("Merhaba, eşim için yardım istiyorum. MDPH %80 engellilik oranı verdi.",
+     "Evet doğru efendim, ama engel benim değil, eşim Hasan'ın. Ben sağlıklıyım, benim engelim yok."),
+])
+def test_a_disability_noted_from_the_first_message_said_to_be_someone_elses(app, first, says):
+    chat = Chat(app, f"whose-{len(first)}")
+    chat.say(first)
+    chat.say("1")  # consent: the disability noted from the first message is read back
+    chat.say(says)
+    answers = stored(app)
+    assert answers.get("disability") is False
+    assert answers.get("child_disability") is True or answers.get("partner_disability") is True
+
+
+def test_the_school_level_in_the_words_of_the_example(app):
+    from bot import answers as reading
+
+    with language.use("ar"):
+        assert reading.school_levels("إعدادي") == ["college"]
+    with language.use("tr"):
+        assert reading.school_levels("ortaokul") == ["college"]
+        # « ikametgah belgesi » is a proof of address, not a residence permit.
+        assert reading.worry_in("ikametgah belgesi yok, ne getireyim?") is None
