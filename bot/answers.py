@@ -104,7 +104,10 @@ NO_SALARY = [r"\b(je|j) (ne |n )?(travaille|bosse) (pas|plus)\b",
 AMOUNT_CUES = {
     "rent": r"(loyer|je paye|on paye|je paie|on paie|loue)",
     "unemployment": r"(chomage|pole emploi|france travail|are\b|allocation chomage|ass\b)",
-    "pension": r"(retraite|pension|minimum vieillesse)",
+    # « pension alimentaire » is the other parent's money for the children, not a pension.
+    "pension": r"(retraite|pension(?! alim)|minimum vieillesse)",
+    "alimony_received": r"(pension alimentaire|pension alim|mon ex (?:me )?(?:verse|donne|paye|paie)|"
+                        r"le pere (?:verse|donne|paye|paie))",
     "partner_income": r"(mon mari|ma femme|mon conjoint|ma conjointe|mon copain|ma copine|"
                       r"mon compagnon|ma compagne|il gagne|elle gagne|lui gagne|"
                       # « ma retraite c 850 et lui 1100 »: the other person of the couple
@@ -554,7 +557,8 @@ def facts_in(text: str, *, known_household: str | None = None) -> dict[str, Any]
 _AMOUNT = r"(\d[\d .]*\d|\d)(?: ?(?:€|e|eur|euros?|balles))?"
 # Cue nouns that may follow their number: « 480 de loyer », « 1400 de retraite ».
 CUES_AFTER = {"rent": "loyer", "unemployment": "(chomage|are|ass)",
-              "pension": "(retraite|pension)", "salary": "(salaire|paye|paie)"}
+              "pension": "(retraite|pension(?! alim))", "salary": "(salaire|paye|paie)",
+              "alimony_received": "(pension alimentaire|pension alim)"}
 
 
 def _amounts_tied_to(key: str, cue: str, text: str) -> list[float]:

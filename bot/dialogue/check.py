@@ -561,8 +561,11 @@ def _offer_ranges(turn: Turn, key: str) -> Reply:
 
 
 def _amount_said(question: questions.Question, turn: Turn) -> float | None:
+    """A number said with the « je ne sais pas » (« aucune idée » alone reads as 0: not one)."""
     own, _others = _own_words(turn, question.key)
-    return question.parse(own) if own.strip() else None
+    if not parsing.numbers_in(own):
+        return None
+    return question.parse(own)
 
 
 def _range_value(question: questions.Question, text: str) -> float | None:
@@ -671,7 +674,9 @@ def _named(turn: Turn, facts: dict, keys: list[str]) -> list[str]:
     for key, label in zip(keys, prompts.fact_choices(facts, keys), strict=True):
         words = [w for w in language.fold(label).replace("'", " ").split()
                  if w.isalpha() and len(w) > 2]
-        if words and all(w in said for w in words):
+        other = (language.words("fact_words") or {}).get(key, [])
+        if words and all(w in said for w in words) or language.says(
+                language.fold(turn.text), other):
             named.append(key)
     return named or keys
 

@@ -316,8 +316,9 @@ def _after_card(turn: Turn) -> list[Reply]:
     turn.notes["card"] = True
     if turn.conversation.state != "result":
         return prompts.repeat(turn)
-    prompt = prompts.after_result_prompt()
-    return [Reply(prompt.text, prompt.choices, detail=True)]
+    # Not a `detail` reply: SMS would then add « DETAILS : comment les demander » under the
+    # card itself (two improvised residents read it as a loop).
+    return [] if turn.channel == "sms" else [prompts.after_result_prompt()]
 
 
 def _rights_of(turn: Turn, benefits: list[dict]) -> list[dict]:

@@ -106,6 +106,8 @@ def test_on_sms_one_right_costs_at_most_three_parts_and_no_link_where_a_place_ex
         card = "\n".join(phone.say(number))
         assert "À apporter" in card or "A apporter" in card
         assert "http" not in card
+        # The card is the answer: no « DETAILS : comment les demander » under it.
+        assert to_gsm7(messages.text("details_hint")) not in card
         # The card and the result's menu; the question on sex, asked once after a result
         # whatever the person writes, is not the card's cost.
         card = card.replace(to_gsm7(messages.text("ask_sex")), "").strip()

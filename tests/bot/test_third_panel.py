@@ -222,3 +222,33 @@ def test_the_school_level_in_the_words_of_the_example(app):
         assert reading.school_levels("ortaokul") == ["college"]
         # « ikametgah belgesi » is a proof of address, not a residence permit.
         assert reading.worry_in("ikametgah belgesi yok, ne getireyim?") is None
+
+
+@pytest.mark.parametrize("code, first, salary", [
+    ("fr", "bonjour", "1050 et le pere verse 150 de pension alimentaire"),
+    ("en", "Hello, I would like to know my rights", "I earn 1050, and my ex pays 150 child support"),
+    ("tr", "Merhaba, haklarımı öğrenmek istiyorum", "maaşım 1050, nafaka 150"),
+])
+def test_alimony_said_at_the_income_question_is_the_alimony(app, code, first, salary):
+    """A separated mother's 150 € of alimony was stored as unemployment, then as a pension,
+    and her ASF came out full (fourth panel, fr3)."""
+    chat = Chat(app, f"alimony-{code}")
+    for text in [first, "1", "3", "40 68100", "14 9 et 5", "1 680", "2", salary]:
+        chat.say(text)
+    with language.use(code):
+        assert messages.text("fact_alimony_received", value="150") in chat.replies[0]["text"]
+    chat.say("1")  # yes to « J'ai noté : pension alimentaire 150 € »
+    answers = stored(app)
+    assert answers.get("salary") == 1050 and answers.get("alimony_received") == 150
+    assert "unemployment" not in answers and "pension" not in answers
+
+
+def test_the_darija_word_for_rent_names_the_rent_at_which_fact(app):
+    chat = Chat(app, "ar-kra")
+    for text in ["السلام عليكم، أريد أن أعرف حقوقي", "نعم", "5", "44 68200", "4", "11 و 6",
+                 "2 450", "لا", "1450 و 0", "0", "2"]:
+        chat.say(text)
+    with language.use("ar"):
+        assert chat.replies[-1]["text"] == messages.text("recap_which")
+    chat.say("الكرا 540")
+    assert stored(app).get("rent") == 540
