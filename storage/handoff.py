@@ -24,6 +24,7 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -73,6 +74,12 @@ class Handoff(Base):
     referent_id: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A reminder or a referent's reply to the resident was not delivered: back at the top of
+    # the queue (« message non distribué ») until a referent opens it.
+    delivery_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Past the territory's budget of hand-offs from unverified web identities: waits for a
+    # referent's look before any slot is held for it (issue 27 item 2).
+    awaiting_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     conversation: Mapped[Conversation] = relationship()
     appointments: Mapped[list[Appointment]] = relationship(

@@ -230,8 +230,35 @@ class OutboxMessage(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(80))
     provider_id: Mapped[str | None] = mapped_column(String(80), index=True)
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # The provider's error code from its delivery report (Twilio 30003: unreachable phone).
+    error_code: Mapped[str | None] = mapped_column(String(10))
+    # A message the person did not just ask for (bot/delivery.py KINDS: reminder,
+    # referent_reply, invitation, followup): on WhatsApp outside the 24-hour window it goes
+    # as the approved template of its kind and language, with `variables`; NULL: a reply.
+    kind: Mapped[str | None] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(8))
+    variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PersonPhone(Base):
+    """A phone number a web resident gave for SMS reminders, confirmed by a code sent to it.
+
+    Until `verified_at`, only the code's hash and the counts of codes sent and of wrong
+    answers; erased with the person (one cascading DELETE)."""
+
+    __tablename__ = "person_phone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"),
+                                           unique=True)
+    phone: Mapped[str] = mapped_column(String(200))
+    code_hash: Mapped[str | None] = mapped_column(String(128))
+    code_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    codes_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ProcessedInbound(Base):
