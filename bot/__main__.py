@@ -142,7 +142,7 @@ def run(settings: Settings) -> int:
     print(f"\n  Web chat : {base}/\n  Santé    : {base}/healthz\n", flush=True)
     if settings.environment != "production":
         demo = _demo_login(settings)
-        print(f"  Console  : {base}/console  ({demo})\n", flush=True)
+        print(f"  Console  : {base}/console\n{demo}\n", flush=True)
     try:
         serve(settings)
     finally:
@@ -152,24 +152,27 @@ def run(settings: Settings) -> int:
 
 
 def _demo_login(settings: Settings) -> str:
-    """The demo referent account, created once, to print: only on the default SQLite file
-    or with DEMO_ACCOUNT=1, so that a shared database never gets a public password."""
-    from handoff.accounts import ensure_demo_account
+    """The demo accounts, one per console role, created once, to print: only on the default
+    SQLite file or with DEMO_ACCOUNT=1, so that a shared database never gets a public
+    password."""
+    from handoff.accounts import ensure_demo_accounts
     from storage.db import Database
 
     if not settings.wants_demo_account:
-        return ("pas de compte de démonstration sur cette base : créez un compte avec "
-                "python -m handoff add-referent, ou DEMO_ACCOUNT=1")
+        return ("             pas de compte de démonstration sur cette base : créez un compte "
+                "avec python -m handoff add-referent, ou DEMO_ACCOUNT=1")
     db = Database(settings.database_url)
     db.migrate()
     from handoff.territory import Territories
 
-    # A referent of the first territory served (the demo file, or the directory's first).
+    # Referents of the first territory served (the demo file, or the directory's first).
     first = Territories.from_settings(settings.territory_dir, settings.territory_file).first
-    login, password = ensure_demo_account(db, next(iter(first.referents)),
-                                          territory_id=first.id)
+    made = ensure_demo_accounts(db, list(first.referents), territory_id=first.id)
     db.engine.dispose()
-    return f"identifiant : {login}, mot de passe : {password}"
+    lines = ["             comptes de démonstration (développement seulement) :"]
+    lines += [f"               {role:<12} identifiant : {login:<17} mot de passe : {password}"
+              for login, password, role in made]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

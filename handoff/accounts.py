@@ -29,6 +29,15 @@ from storage.types import utcnow
 
 DEMO_LOGIN = "demo"
 DEMO_PASSWORD = "demo-passerelle"
+# One development account per role, so that a newcomer can try every page (`make run`
+# prints them). `demo` stays the referent's, as the README has always said.
+DEMO_ACCOUNTS = {
+    DEMO_LOGIN: "referent",
+    "demo-projet": "projet",
+    "demo-ambassadeur": "ambassadeur",
+    "demo-national": "national",
+    "demo-admin": "admin",
+}
 
 FAILED_LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_PER_LOGIN = 5
@@ -95,14 +104,15 @@ class DemoAccountInProduction(RuntimeError):
 
 
 def refuse_demo_account(session: Session) -> None:
-    """Production start-up check: anyone could log in as `demo` with the public password."""
-    exists = session.scalars(
-        select(ReferentAccount.id).where(ReferentAccount.login == DEMO_LOGIN)).first()
+    """Production start-up check: anyone could log in as a demo account with the public
+    password."""
+    exists = session.scalars(select(ReferentAccount.login).where(
+        ReferentAccount.login.in_(list(DEMO_ACCOUNTS))).order_by(ReferentAccount.login)).first()
     if exists is not None:
         raise DemoAccountInProduction(
-            f"the demo console account {DEMO_LOGIN!r} exists in this database and its "
+            f"the demo console account {exists!r} exists in this database and its "
             f"password is public: remove it before starting with PASSERELLE_ENV=production "
-            f"(python -m handoff remove-referent --login {DEMO_LOGIN})")
+            f"(python -m handoff remove-referent --login {exists})")
 
 
 def ensure_demo_account(db, referent_id: str | None = None, *,
@@ -122,6 +132,28 @@ def ensure_demo_account(db, referent_id: str | None = None, *,
             add_account(session, login=DEMO_LOGIN, password=DEMO_PASSWORD,
                         referent_id=referent_id, territory_id=territory_id)
     return DEMO_LOGIN, DEMO_PASSWORD
+
+
+def ensure_demo_accounts(db, referent_ids: list[str], *, territory_id: str | None = None
+                         ) -> list[tuple[str, str, str]]:
+    """Every development demo account, one per role (created once): (login, password,
+    role) to print. The referent and the admin act as the territory's first referent, the
+    others as the second when there is one, so the agenda shows two people's days.
+
+    Only for databases where `Settings.wants_demo_account` (bot/__main__.py checks it)."""
+    made = []
+    with db.session() as session:
+        for login, role in DEMO_ACCOUNTS.items():
+            referent_id = referent_ids[0 if role in ("referent", "admin") else
+                                       min(1, len(referent_ids) - 1)]
+            account = session.scalars(
+                select(ReferentAccount).where(ReferentAccount.login == login)).first()
+            if (account is None or not _verify(account.password_hash, DEMO_PASSWORD)
+                    or account.territory_id != territory_id or account.roles != [role]):
+                add_account(session, login=login, password=DEMO_PASSWORD,
+                            referent_id=referent_id, roles=[role], territory_id=territory_id)
+            made.append((login, DEMO_PASSWORD, role))
+    return made
 
 
 @dataclass

@@ -41,10 +41,6 @@ from storage.accounts import (
 from storage.handoff import Handoff
 
 COOKIE = "passerelle_console"
-FIELD_ONLY = ("Les demandes et l'agenda sont réservés aux référents. Votre compte donne "
-              "accès à la page Terrain.")
-CASEWORK_ONLY = ("Les demandes et l'agenda sont réservés aux référents. Votre compte donne "
-                 "accès aux indicateurs.")
 
 
 class EarlyAnswer(Exception):
@@ -178,11 +174,11 @@ def current_referent(request: Request, who: CurrentAccount) -> Referent:
     home page sends it there, anything else is refused."""
     if not who.does_casework:
         if request.method == "GET" and request.url.path in ("/console", "/console/"):
-            home = "/console/indicateurs" if who.sees_figures else "/console/terrain"
-            raise EarlyAnswer(RedirectResponse(home, status_code=303))
-        message = CASEWORK_ONLY if who.sees_figures else FIELD_ONLY
-        raise EarlyAnswer(pages.render(request, "refused.html", status=403,
-                                       message=message, me=who, heading="Accès réservé"))
+            mine = pages.pages_of(who)
+            if mine:  # the account's own first page (figures, field, every territory)
+                raise EarlyAnswer(RedirectResponse(mine[0].href, status_code=303))
+        page = "agenda" if request.url.path.startswith("/console/agenda") else "queue"
+        raise EarlyAnswer(pages.role_refusal(request, who, page))
     return who
 
 

@@ -24,7 +24,7 @@ from bot.console.deps import (
     Referent,
     Territory,
 )
-from bot.console.pages import harden, render
+from bot.console.pages import harden, render, role_refusal
 from handoff import fieldwork
 from handoff.indicators import (
     SECRET,
@@ -42,8 +42,6 @@ from storage.models import FunnelEvent
 
 DEFAULT_MONTHS = 3
 MAX_DAYS = 3 * 366
-NOT_ALLOWED = ("Les indicateurs sont réservés à l'équipe projet (rôle « projet »). "
-               "Demandez ce rôle à l'administrateur de Passerelle si vous en avez besoin.")
 BAD_PERIOD = ("Période incorrecte : seuls des mois entiers sont publiés (du 1er au dernier jour), "
               "pour qu'on ne puisse pas retrouver un petit nombre en soustrayant deux "
               "périodes. On affiche les trois derniers mois.")
@@ -80,23 +78,21 @@ def _last_months(today: date) -> tuple[date, date]:
 def project_member(request: Request, who: CurrentAccount) -> Referent:
     """The logged-in account if it has the « projet » (or « admin ») role; else a 403 page."""
     if not who.sees_figures:
-        raise EarlyAnswer(render(request, "refused.html", status=403, message=NOT_ALLOWED,
-                                 me=who, heading="Accès réservé"))
+        page = ("campaigns" if request.url.path.startswith("/console/campagnes")
+                else "indicators")
+        raise EarlyAnswer(role_refusal(request, who, page))
     return who
 
 
 ProjectMember = Annotated[Referent, Depends(project_member)]
 
-NOT_NATIONAL = ("La vue de tous les territoires est réservée au rôle « national ». Les "
-                "indicateurs de votre territoire sont dans « Indicateurs ».")
 OUTSIDE = "Hors territoire"  # residents outside every territory: the national fallback
 
 
 def national_member(request: Request, who: CurrentAccount) -> Referent:
     """The logged-in account if it has the « national » (or « admin ») role; else a 403."""
     if not any(who.has_role(role) for role in NATIONAL_ROLES):
-        raise EarlyAnswer(render(request, "refused.html", status=403, message=NOT_NATIONAL,
-                                 me=who, heading="Accès réservé"))
+        raise EarlyAnswer(role_refusal(request, who, "national"))
     return who
 
 

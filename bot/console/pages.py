@@ -3,6 +3,7 @@ redirects back to a page with a short confirmation, and the French texts they sh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,15 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from storage.accounts import (
+    CASEWORK_ROLES,
+    FIELD_ROLES,
+    FIGURES_ROLES,
+    NATIONAL_ROLES,
+    ReferentAccount,
+)
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -62,6 +72,74 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 def fragment(name: str, **context: Any) -> str:
     """A piece of a page, rendered for the JavaScript that refreshes it."""
     return _templates.get_template(name).render(**context)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A console page an account may be given: the menu and every refusal read this list."""
+
+    key: str  # the `active` value of its template
+    label: str
+    href: str
+    roles: tuple[str, ...]  # any one of them opens it
+
+    @property
+    def role_words(self) -> str:
+        named = [f"« {r} »" for r in self.roles if r != "admin"]
+        return " ou ".join(named) + " (ou « admin »)"
+
+
+PAGES = (
+    Page("queue", "Demandes", "/console", CASEWORK_ROLES),
+    Page("agenda", "Agenda", "/console/agenda", CASEWORK_ROLES),
+    Page("indicators", "Indicateurs", "/console/indicateurs", FIGURES_ROLES),
+    Page("campaigns", "Campagnes", "/console/campagnes", FIGURES_ROLES),
+    Page("national", "Tous les territoires", "/console/indicateurs/territoires", NATIONAL_ROLES),
+    Page("field", "Terrain", "/console/terrain", FIELD_ROLES),
+)
+PAGE = {page.key: page for page in PAGES}
+
+
+def pages_of(me: Any) -> list[Page]:
+    """The pages this account opens, in menu order."""
+    roles = set(getattr(me, "roles", ()) or ())
+    return [page for page in PAGES if roles & set(page.roles)]
+
+
+_templates.env.globals["pages_of"] = pages_of
+
+
+def administrators(request: Request, me: Any) -> list[str]:
+    """The first names of the admins of the account's territory: whom to ask for a role."""
+    territory = getattr(me, "territory", None)
+    if territory is None:
+        return []
+    territories = request.app.state.territories
+    with request.app.state.db.session() as session:
+        rows = session.scalars(select(ReferentAccount).where(
+            ReferentAccount.active.is_(True),
+            territories.where(ReferentAccount.territory_id, territory.id))).all()
+        names = []
+        for row in rows:
+            if row.has_role("admin") and row.login != getattr(me, "login", None):
+                known = territory.referents.get(row.referent_id)
+                names.append(known.first_name if known else row.login)
+    return sorted(set(names))
+
+
+def role_refusal(request: Request, me: Any, key: str) -> HTMLResponse:
+    """The 403 of a page the account's roles do not open: which page, which role opens it,
+    whom to ask, and the pages the account does have."""
+    page = PAGE[key]
+    admins = administrators(request, me)
+    whom = (("Demandez-le à " + ", ".join(admins) + " (administration de Passerelle pour "
+             f"{me.territory.name}).") if admins else
+            "Demandez-le à la personne qui administre Passerelle pour votre territoire (celle "
+            "qui a créé votre compte).")
+    message = (f"La page « {page.label} » est réservée au rôle {page.role_words}. "
+               f"Votre compte ne l'a pas. {whom}")
+    return render(request, "refused.html", status=403, message=message, me=me,
+                  heading=f"Accès réservé : {page.label}", mine=pages_of(me))
 
 
 def refused(request: Request, me: Any = None) -> HTMLResponse:

@@ -20,7 +20,7 @@ def test_a_referent_without_the_projet_role_gets_403(town):
     for path in PAGES:
         response = town.client.get(path, params={"du": "2026-10-01", "au": "2026-11-30"})
         assert response.status_code == 403
-        assert "réservés à l'équipe projet" in response.text.replace("&#39;", "'")
+        assert "La page « Indicateurs » est réservée au rôle « projet »" in response.text
         assert "text/csv" not in response.headers["content-type"]
 
 

@@ -82,6 +82,6 @@ def test_the_project_team_reads_the_figures_and_downloads_the_csv(
     expect(page.get_by_role("link", name="Indicateurs")).to_have_count(0)
     response = page.goto(f"{live_server}/console/indicateurs")
     assert response.status == 403
-    expect(page.get_by_role("alert")).to_contain_text("réservés à l'équipe projet")
+    expect(page.get_by_role("alert")).to_contain_text("réservée au rôle « projet »")
     assert page.request.get(f"{live_server}/console/indicateurs.csv").status == 403
     context.close()

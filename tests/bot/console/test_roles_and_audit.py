@@ -34,7 +34,7 @@ def test_the_project_team_sees_the_figures_and_nothing_else(anonymous, sqlite_db
     assert 'href="/console/agenda"' not in figures.text  # no link to what it cannot open
     for path in (f"/console/handoffs/{handoff_id}", "/console/agenda"):
         page = client.get(path)
-        assert page.status_code == 403 and "réservés aux référents" in page.text
+        assert page.status_code == 403 and "réservée au rôle « referent »" in page.text
     assert client.get("/console/queue.json").status_code == 403
     taken = client.post(f"/console/handoffs/{handoff_id}/take",
                         data={"csrf": csrf_of(figures.text)})
