@@ -18,7 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.types import Base, UTCDateTime, sql_in, utcnow
 
 # sms: the resident answered OUI to the one-time SMS; read_aloud: the ambassador read the
-# notice and ticked it; earlier: the resident had consented in an SMS conversation before.
+# notice and ticked it; earlier: only on checks started before a check always had a
+# conversation of its own (bot/fieldwork.py), when it reused the number's.
 CONSENT_METHODS = ("sms", "read_aloud", "earlier")
 
 

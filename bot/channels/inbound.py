@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import messages, outbox
+from bot import fieldwork, messages, outbox
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from common.periodic import PeriodicTask
@@ -68,6 +68,9 @@ def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | N
         # conversation is tagged through the address key, in the turn's own transaction.
         campaigns.note_inbound(session, key, now=core.clock())
 
+    # A yes to an ambassador's one-time SMS: the field check's conversation becomes this
+    # number's first, so this very yes is its consent (bot/fieldwork.py).
+    fieldwork.claim_consent(core, message)
     try:
         return core.handle(message, then=queue)
     except TooManyBookings as refused:

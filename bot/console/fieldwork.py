@@ -8,10 +8,11 @@ street, on a phone-sized page.
     POST /console/terrain/{id}/reponse       the resident's answer, typed by the ambassador
     POST /console/terrain/{id}/fin           the ambassador leaves; the resident goes on by SMS
 
-The check is the resident's own SMS conversation: each answer is a turn of the real
-dialogue (bot/dialogue) with the resident's number as the sender, so what follows on their
-phone is the same conversation. The questions stay on this page; the result and a booked
-slot go to the resident by SMS through the outbox. Consent: the resident answers OUI to a
+Each check is a conversation of its own, never one that existed (bot/fieldwork.py): each
+answer is a turn of the real dialogue (bot/dialogue); once the resident's consent shows they
+are there, it is their SMS conversation and what follows on their phone goes on in it. The
+questions stay on this page; the result and a booked slot go to the resident by SMS through
+the outbox. Consent: the resident answers OUI to a
 one-time SMS, or the ambassador ticks that the notice was read aloud (handoff/fieldwork.py
 records which, when and by whom). The number is never kept before consent: the SMS path
 keeps only the address key; the read-aloud path runs in the request that has the number.
@@ -30,6 +31,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 
+from bot import fieldwork as field
 from bot import messages, outbox
 from bot.console.deps import (
     COOKIE,
@@ -40,19 +42,21 @@ from bot.console.deps import (
     login_redirect,
     referent_of,
 )
-from bot.console.pages import back, refused, render, role_refusal
+from bot.console.pages import back, refused, render
 from bot.dialogue.core import DialogueCore
-from bot.dialogue.types import IncomingMessage, Reply
+from bot.dialogue.types import Reply
 from common.security import same_secret
 from handoff import fieldwork
 from handoff.accounts import find_session
 from handoff.booking import TooManyBookings
 from handoff.campaigns import normalise_mobile
+from handoff.contacts import contact_key
 from storage.ambassadors import FieldCheck
-from storage.models import ChannelAddress, Conversation, EligibilityResult, Message
+from storage.models import ChannelAddress, Conversation, Message
 from storage.types import utcnow
 
 router = APIRouter(prefix="/console")
+FIELD_ONLY = "La page Terrain est réservée aux ambassadeurs des droits (rôle « ambassadeur »)."
 ERRORS = {
     "number": "Ce n'est pas un numéro de mobile français (06 ou 07).",
     "place": "Indiquez le lieu (par exemple : marché du Neudorf).",
@@ -62,6 +66,7 @@ ERRORS = {
     "other_number": "Ce n'est pas le numéro de cette vérification.",
     "empty": "Écrivez la réponse de la personne, ou touchez un choix.",
     "bookings": "Cette personne a déjà trop de rendez-vous : appelez le service.",
+    "closed": "Cette vérification est terminée : la personne continue par SMS si elle le souhaite.",
 }
 NOTICES = {"sms": "SMS envoyé : la personne répond OUI pour accepter.",
            "consent": "Accord enregistré.", "finished": "Vérification terminée. La personne "
@@ -78,7 +83,8 @@ def field_account(request: Request, territories: AllTerritories) -> Referent:
     if who is None:
         raise EarlyAnswer(login_redirect(request))
     if not who.works_in_the_field:
-        raise EarlyAnswer(role_refusal(request, who, "field"))
+        raise EarlyAnswer(render(request, "refused.html", status=403, message=FIELD_ONLY,
+                                 me=who, heading="Accès réservé"))
     return who
 
 
@@ -116,76 +122,14 @@ def _own(request: Request, who: Referent, check_id: int) -> FieldCheck:
 
 
 # ---------------------------------------------------------------------- turns
-def _conversation_of(session, core: DialogueCore, phone: str) -> Conversation | None:
-    address = session.scalars(select(ChannelAddress).where(
-        ChannelAddress.key == core.address_key("sms", phone))).first()
-    if address is None:
-        return None
-    return session.scalars(select(Conversation).where(
-        Conversation.person_id == address.person_id, Conversation.channel == "sms")
-        .order_by(Conversation.id.desc())).first()
-
-
-def _number_of(session, conversation_id: int | None) -> str | None:
-    """The resident's number, kept in clear on their address once they consented."""
-    if conversation_id is None:
-        return None
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is None:
-        return None
-    return next((a.address for a in conversation.person.addresses
-                 if a.channel == "sms" and a.address), None)
-
-
-def on_behalf(core: DialogueCore, phone: str, text: str) -> list[Reply]:
-    """One turn of the resident's SMS conversation, typed by the ambassador.
-
-    The replies stay on the page, except what the resident must keep: a new result (with a
-    line saying where it comes from) and the confirmation of a booked slot, queued to
-    their phone in the turn's own transaction.
-    """
-    key = core.address_key("sms", phone)
-    with core.db.session() as session:
-        conversation = _conversation_of(session, core, phone)
-        state = conversation.state if conversation is not None else "new"
-        latest = _latest_result(session, conversation.id) if conversation is not None else 0
-
-    def then(session, replies: list[Reply]) -> None:
-        now = _conversation_of(session, core, phone)
-        if now is None:
-            return
-        forwarded: list[Reply] = []
-        if _latest_result(session, now.id) > latest:
-            forwarded = [Reply(messages.text("field_result"))] + replies
-        elif now.state == "booked" and state != "booked":
-            forwarded = replies
-        if forwarded:
-            outbox.enqueue(session, channel="sms", recipient=phone, address_key=key,
-                           replies=forwarded)
-
-    return core.handle(IncomingMessage(channel="sms", sender=phone, text=text), then=then)
-
-
-def _latest_result(session, conversation_id: int) -> int:
-    return session.scalar(select(EligibilityResult.id).where(
-        EligibilityResult.conversation_id == conversation_id)
-        .order_by(EligibilityResult.id.desc()).limit(1)) or 0
-
-
 def _consent_read_aloud(core: DialogueCore, check_id: int, phone: str, who: Referent) -> None:
     """The ambassador read the notice and the resident said yes: the dialogue's own consent
-    step records it, as if the resident had answered OUI. An OUI by SMS that came first
-    stays the consent on record."""
-    with core.db.session() as session:
-        conversation = _conversation_of(session, core, phone)
-        by_sms = conversation is not None and conversation.consented
-    if not by_sms:
-        on_behalf(core, phone, "oui")
+    step records it, as if the resident had answered OUI (the check was adopted first,
+    bot/fieldwork.py)."""
+    field.on_behalf(core, check_id, "oui", phone=phone)
     with core.db.session() as session:
         check = session.get(FieldCheck, check_id)
-        if by_sms:
-            fieldwork.note_consent(session, check)
-        elif check.consent_method is None:
+        if check.consent_method is None:
             check.consent_method = "read_aloud"
             check.consent_at = core.clock()
             check.consent_by = who.login
@@ -232,32 +176,26 @@ def start(request: Request, who: CheckedAmbassador, numero: str = Form(""),
             ChannelAddress.key == core.address_key("sms", phone))).first()
         if address is not None and address.opted_out:
             return back("/console/terrain", error="stop")
-        existing = _conversation_of(session, core, phone)
-    if existing is None:
-        # The real first turn: a first contact, the consent step waiting for OUI.
-        on_behalf(core, phone, "bonjour")
-    with core.db.session() as session:
-        conversation = _conversation_of(session, core, phone)
-        check = FieldCheck(ambassador=who.login, place=place, conversation_id=conversation.id,
-                           started_at=core.clock())
+        check = FieldCheck(ambassador=who.login, place=place, started_at=core.clock())
         session.add(check)
-        consented = conversation.consented
-        if consented:  # wrote to Passerelle before, and said yes then
-            check.consent_method, check.consent_at, check.consent_by = (
-                "earlier", core.clock(), "la personne, avant")
         session.flush()
         check_id = check.id
-        audit(session, who, "field_start", handoff_id=None, conversation_id=conversation.id)
-        if not consented and not lu:
+    # Always a conversation of its own, consent asked afresh (bot/fieldwork.py): a number
+    # typed here proves nobody's presence, so no earlier conversation is ever reused.
+    conversation_id = field.begin(core, check_id, phone)
+    adopted = bool(lu) and field.adopt_read_aloud(core, check_id, phone)
+    with core.db.session() as session:
+        audit(session, who, "field_start", handoff_id=None, conversation_id=conversation_id)
+        if not adopted:
             outbox.enqueue(session, channel="sms", recipient=phone,
                            address_key=core.address_key("sms", phone),
                            replies=[Reply(messages.text(
                                "field_consent_sms", months=core.services.retention_months))])
-    if lu and not consented:
+    if adopted:
         _consent_read_aloud(core, check_id, phone, who)
         return back(f"/console/terrain/{check_id}", ok="consent")
     request.app.state.channels.wake()
-    return back(f"/console/terrain/{check_id}", ok="" if consented else "sms")
+    return back(f"/console/terrain/{check_id}", ok="sms")
 
 
 @router.get("/terrain/{check_id}", response_class=HTMLResponse)
@@ -272,16 +210,19 @@ def check_page(request: Request, who: Ambassador, check_id: int, ok: str = "",
                         if check.conversation_id else None)
         if conversation is not None:
             consented = conversation.consented
-            turn = _last_turn(session, conversation.id)
+            if field.is_open(check, core.clock()):
+                turn = _last_turn(session, conversation.id, check.started_at)
             audit(session, who, "field_view", handoff_id=None, conversation_id=conversation.id)
     return render(request, "field_check.html", me=who, active="field", check=check,
                   consented=consented, erased=conversation is None, turn=turn,
                   notice_text=_notice(core), notice=NOTICES.get(ok), error=ERRORS.get(error))
 
 
-def _last_turn(session, conversation_id: int) -> list[dict]:
-    """What the bot said since the last message in (typed here or sent by SMS)."""
-    rows = session.scalars(select(Message).where(Message.conversation_id == conversation_id)
+def _last_turn(session, conversation_id: int, since) -> list[dict]:
+    """What the bot said since the last message in (typed here or sent by SMS), never
+    before the check started."""
+    rows = session.scalars(select(Message).where(Message.conversation_id == conversation_id,
+                                                 Message.created_at >= since)
                            .order_by(Message.id.desc()).limit(20)).all()
     said = []
     for row in rows:
@@ -307,10 +248,17 @@ def read_aloud(request: Request, who: CheckedAmbassador, check_id: int,
     if not lu:
         return back(path, error="not_read")
     phone = normalise_mobile(numero)
+    hashed = contact_key(core.services.secret_key, "sms", phone) if phone else None
     with core.db.session() as session:
-        conversation = _conversation_of(session, core, phone) if phone else None
-        if conversation is None or conversation.id != check.conversation_id:
+        conversation = session.get(Conversation, check.conversation_id or 0)
+        if hashed is None or conversation is None or not field.is_open(check, core.clock()) or (
+                hashed not in {a.contact_key for a in conversation.person.addresses}):
             return back(path, error="other_number")
+        if conversation.consented:  # the OUI by SMS came first: it stays the consent
+            fieldwork.note_consent(session, session.get(FieldCheck, check_id))
+            return back(path, ok="consent")
+    if not field.adopt_read_aloud(core, check_id, phone):
+        return back(path, ok="sms")  # a number that wrote before: only its own OUI
     _consent_read_aloud(core, check_id, phone, who)
     return back(path, ok="consent")
 
@@ -323,15 +271,15 @@ def answer(request: Request, who: CheckedAmbassador, check_id: int, texte: str =
     texte = texte.strip()[:MAX_ANSWER]
     if not texte:
         return back(path, error="empty")
+    if not field.is_open(check, core.clock()):
+        return back(path, error="closed")
     with core.db.session() as session:
-        phone = _number_of(session, check.conversation_id)
         if check.conversation_id is not None:
             audit(session, who, "field_answer", handoff_id=None,
                   conversation_id=check.conversation_id)
-    if phone is None:  # no consent yet, or erased: nothing to answer for
-        return back(path)
     try:
-        on_behalf(core, phone, texte)
+        # None: no consent yet, or erased: nothing to answer for.
+        field.on_behalf(core, check_id, texte)
     except TooManyBookings:
         return back(path, error="bookings")
     request.app.state.channels.wake()
