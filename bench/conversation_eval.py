@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import os
 import secrets
 import statistics
@@ -36,7 +37,7 @@ import sys
 import tempfile
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -711,17 +712,36 @@ def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None =
 
     nlu_urls: the other languages' Rasa servers ({"en": url, ...}); a language left out
     works on digits and its words."""
-    from fastapi.testclient import TestClient
-
-    from bot.web.app import create_app
-    from storage.db import Database
-
     personas = load_personas() if personas is None else personas
     sentences = load_urgent() if sentences is None else sentences
     problems = validate(personas)
     if problems:
         raise ValueError("bad personas:\n" + "\n".join(problems))
     say = progress or (lambda _line: None)
+    with app_client(nlu_url, eligibility, nlu_token, nlu_urls) as client:
+        evaluator = Evaluator(client, eligibility)
+        say(f"computing the expected rights of {len(personas)} personas")
+        expected = evaluator.expected_rights(personas)
+        results = []
+        for index, persona in enumerate(personas, 1):
+            result = evaluator.run_persona(persona, expected[persona.id])
+            results.append(result)
+            say(f"[{index}/{len(personas)}] {persona.id}: "
+                f"{'ok' if not result.failures else '; '.join(result.failures)}")
+        say(f"sending {len(sentences)} urgent/ordinary sentences")
+        trials = evaluator.run_urgent(sentences)
+    return Report(results, trials, models=("fr", *(nlu_urls or {})))
+
+
+@contextlib.contextmanager
+def app_client(nlu_url: str, eligibility: Any, nlu_token: str = "",
+               nlu_urls: dict[str, str] | None = None) -> Iterator[Any]:
+    """The real app on a database of its own, in a temporary directory: a test client."""
+    from fastapi.testclient import TestClient
+
+    from bot.web.app import create_app
+    from storage.db import Database
+
     with tempfile.TemporaryDirectory(prefix="conversation-eval-") as tmp:
         url = f"sqlite:///{tmp}/eval.sqlite3"
         db = Database(url)
@@ -729,20 +749,9 @@ def evaluate(nlu_url: str, eligibility: Any, *, personas: list[Persona] | None =
             app = create_app(_settings(url, nlu_url, nlu_token, nlu_urls), db=db,
                              eligibility=eligibility)
             with TestClient(app) as client:
-                evaluator = Evaluator(client, eligibility)
-                say(f"computing the expected rights of {len(personas)} personas")
-                expected = evaluator.expected_rights(personas)
-                results = []
-                for index, persona in enumerate(personas, 1):
-                    result = evaluator.run_persona(persona, expected[persona.id])
-                    results.append(result)
-                    say(f"[{index}/{len(personas)}] {persona.id}: "
-                        f"{'ok' if not result.failures else '; '.join(result.failures)}")
-                say(f"sending {len(sentences)} urgent/ordinary sentences")
-                trials = evaluator.run_urgent(sentences)
+                yield client
         finally:
             db.engine.dispose()
-    return Report(results, trials, models=("fr", *(nlu_urls or {})))
 
 
 # ------------------------------------------------------------------------------- command line
@@ -785,6 +794,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", nargs="*", default=[], help="persona ids whose transcript to print")
     parser.add_argument("--no-urgent", action="store_true", help="skip the urgent sentences")
     parser.add_argument("-q", "--quiet", action="store_true", help="no line per persona")
+    parser.add_argument("--no-questions", action="store_true",
+                        help="skip the residents' questions (bench/question_eval.py)")
+    parser.add_argument("--questions-only", action="store_true",
+                        help="only the residents' questions")
     args, _ignored = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
 
     personas = load_personas()
@@ -816,13 +829,32 @@ def main(argv: list[str] | None = None) -> int:
             nlu_urls = {}
         eligibility._ready.wait()
         progress = None if args.quiet else (lambda line: print(line, flush=True))
-        report = evaluate(nlu_url.rstrip("/"), eligibility, personas=personas,
-                          sentences=sentences, progress=progress, nlu_token=nlu_token,
-                          nlu_urls=nlu_urls)
+        report = None if args.questions_only else evaluate(
+            nlu_url.rstrip("/"), eligibility, personas=personas, sentences=sentences,
+            progress=progress, nlu_token=nlu_token, nlu_urls=nlu_urls)
+        questions = None
+        if not args.no_questions:
+            from bench import question_eval
+
+            with app_client(nlu_url.rstrip("/"), eligibility, nlu_token, nlu_urls) as client:
+                questions = question_eval.evaluate(client, eligibility,
+                                                   ["fr", *[c for c in nlu_urls if c != "fr"]],
+                                                   progress)
     finally:
         eligibility.close()
         for stop in stops:
             stop()
+    missed = False
+    if questions is not None:
+        from bench import question_eval
+
+        print()
+        if args.show:
+            print("\n".join(question_eval.failures(questions)))
+        print("\n".join(questions.lines()), flush=True)
+        missed = questions.missed()
+    if report is None:
+        return 1 if args.check and missed else 0
     for result in report.personas:
         if result.persona.id in set(args.show):
             print(f"\n--- {result.persona.id}")
@@ -832,7 +864,7 @@ def main(argv: list[str] | None = None) -> int:
                     print("  " + reply.replace("\n", "\n  "))
     print()
     print("\n".join(report.lines()), flush=True)
-    return 1 if args.check and report.missed_targets() else 0
+    return 1 if args.check and (report.missed_targets() or missed) else 0
 
 
 if __name__ == "__main__":

@@ -813,6 +813,10 @@ def incomes(text: str, key: str) -> tuple[str, dict[str, float]]:
 
 
 # ------------------------------------------------------------ the resident's own questions
+# What is asked about a right (each language's `asking` tables), the most specific first.
+RIGHT_QUESTIONS = ("documents", "how_long", "how_much", "who_can", "how")
+
+
 def question_in(text: str) -> tuple[str, str | None] | None:
     """A question the person asks, as (kind, term): « c'est quoi la CSS ? » -> (what, css),
     « c'est la mairie ? » -> (who, None), « how do I claim it? » -> (how, None). The words
@@ -829,8 +833,11 @@ def question_in(text: str) -> tuple[str, str | None] | None:
     term = _term_in(folded, codes)
     if says("who"):
         return "who", None
-    if says("how"):
-        return "how", term
+    # The most specific first: « quels papiers pour faire la demande de CSS » asks for the
+    # documents, « combien de temps pour l'AAH » for the delay, though both say how.
+    for kind in RIGHT_QUESTIONS:
+        if says(kind):
+            return kind, term
     if term is None:
         return None
     if says("what"):

@@ -244,6 +244,15 @@ TEXTS: dict[str, str] = {
                     "votre cas : {contact}",
     "term_right": "{label} : {sentence}",
     "term_where": "À demander : {where}",
+    # What is asked about a right (asked.py): its documents, delay, who can get it, how much.
+    "term_documents": "{name}, les papiers à préparer : {documents}.",
+    "term_delay": "{name} : {delay}",
+    "delay_general": "{name} : la réponse prend en général 1 à 2 mois, et le droit compte à "
+                     "partir de la demande. Faites-la tôt.",
+    "term_who": "{name}, pour qui ? {who}",
+    "term_amount": "{name} : pour vous, environ {amount} €{per}.",
+    "term_amount_depends": "{name} : le montant dépend des revenus et du foyer. Le test le "
+                           "calcule pour vous.",
     "term_mdph": "La MDPH (Maison départementale des personnes handicapées) reconnaît un "
                  "handicap et son taux. Elle ouvre l'AAH, l'AEEH et la carte d'invalidité.",
     "term_caf": "La CAF (Caisse d'allocations familiales) verse le RSA, la prime d'activité, "

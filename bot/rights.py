@@ -18,7 +18,7 @@ import unicodedata
 from bot import language
 from rules.catalogue import Benefit, load_catalogue
 
-FIELDS = ("label", "short_label", "sentence", "where")
+FIELDS = ("label", "short_label", "sentence", "where", "who", "delay")
 
 
 def document_key(text: str) -> str:
@@ -45,7 +45,9 @@ def entries() -> dict[str, str]:
 
 
 def text(benefit: Benefit, name: str) -> str:
-    """A field of the benefit (FIELDS) in the conversation's language."""
+    """A field of the benefit (FIELDS) in the conversation's language ("" when it has none)."""
+    if not _field(benefit, name):
+        return ""
     return language.translate(f"benefit:{benefit.id}:{name}", _field(benefit, name))
 
 

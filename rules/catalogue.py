@@ -72,6 +72,10 @@ class Benefit:
     # Document text -> the situation (facts.DOCUMENT_CONDITIONS) it is for; the others are
     # for everyone who has the right.
     documents_when: dict = field(default_factory=dict)
+    # Answers to « qui peut l'avoir ? » and « ça prend combien de temps ? » (issue 26); empty:
+    # the dialogue answers with the sentence, or the general delay.
+    who: str = ""
+    delay: str = ""
 
     @property
     def name(self) -> str:
@@ -172,6 +176,8 @@ def load_benefit(path: Path, schema: dict | None = None) -> Benefit:
         legal_basis=data.get("legal_basis", ""),
         handoff=data.get("handoff", "open"),
         kind=data.get("kind", "right"),
+        who=data.get("who", ""),
+        delay=data.get("delay", ""),
     )
 
 

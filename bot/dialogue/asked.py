@@ -39,10 +39,19 @@ def respond(turn: Turn) -> list[Reply] | None:
         answer = _how(turn, term)
         if answer is None:
             return None
+    elif kind in answers.RIGHT_QUESTIONS:
+        if kind in ("how_much", "who_can") and any(ch.isdigit() for ch in turn.text):
+            return None  # « combien pour 2 enfants ? 1200 de salaire » also answers: read as one
+        answer = _about_right(turn, kind, term)
+        if answer is None:
+            return None
     elif any(ch.isdigit() for ch in turn.text):
         return None  # « c quoi l'AAH, j'ai 900 » is an answer with a question: read as one
     else:
         answer = [_meaning(turn, term, plain=kind == "what")]
+    # Like a right's card: the follow-up's offer and the question on sex wait for a turn
+    # that is not an answer to the person's own question.
+    turn.notes["card"] = True
     return answer + _then(turn)
 
 
@@ -88,6 +97,50 @@ def _how(turn: Turn, term: str | None) -> list[Reply] | None:
         if chosen:
             return results.details(turn, chosen, detail=False)
         return [_meaning(turn, term, plain=False)]
-    if not eligible:
-        return None
+    if not eligible or turn.conversation.state == "booked":
+        return None  # after a booking, « nereye ? » is about the appointment: it answers
     return results.details(turn, eligible[:1], detail=False)
+
+
+def _about_right(turn: Turn, kind: str, term: str | None) -> list[Reply] | None:
+    """Who can get a right, how much, how long it takes, the documents: from its catalogue
+    entry and, once computed, from the person's result. No right named: the largest one found
+    (« ça prend combien de temps ? » at the result), else nothing (the flow reads the
+    message; after a booking, the booking answers « quels papiers ? »)."""
+    latest = turn.latest_result()
+    found = {b["id"]: b for b in (latest.benefits if latest else [])}
+    eligibility = turn.services.eligibility
+    if term is None:
+        if kind in ("who_can", "how_much"):
+            return None  # « je peux avoir un rendez-vous ? », « c'est combien ? »: no right named
+        eligible = results.largest_first([b for b in found.values() if b.get("eligible")
+                                          and eligibility.benefit(b["id"]).kind != "help"])
+        if not eligible or turn.conversation.state == "booked":
+            return None
+        term = eligible[0]["id"]
+    if term not in eligibility.catalogue:
+        return [Reply(messages.text(f"term_{term}"))]  # an organisation: what it is
+    info = eligibility.benefit(term)
+    name = rights.name(info)
+    mine = found.get(term)
+    if mine is not None and not mine.get("eligible") and kind != "documents":
+        return [Reply(messages.text("right_not_found", name=name))]
+    if kind == "documents":
+        text = messages.text("term_documents", name=name,
+                             documents=", ".join(rights.documents(info, mine)))
+    elif kind == "how_long":
+        delay = rights.text(info, "delay")
+        text = (messages.text("term_delay", name=name, delay=delay) if delay
+                else messages.text("delay_general", name=name))
+    elif kind == "who_can":
+        text = messages.text("term_who", name=name,
+                             who=rights.text(info, "who") or rights.text(info, "sentence"))
+    elif mine is not None and mine.get("amount"):
+        text = messages.text("term_amount", name=name, amount=messages.euros(mine["amount"]),
+                             per=messages.PER.get(mine.get("per"), ""))
+    elif info.amount == "none":
+        text = messages.text("term_right", label=rights.text(info, "label"),
+                             sentence=rights.text(info, "sentence"))
+    else:
+        text = messages.text("term_amount_depends", name=name)
+    return [Reply(text)]
