@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     nlu_token: str = ""
     # Keys the HMAC that indexes channel addresses; must be stable across restarts.
     secret_key: str = ""
+    # The credential an integration sends to POST /api/chat (`Authorization: Bearer …`),
+    # where it names people with its own user_id. Unset: that API answers in development
+    # only (bot/web/guard.py); the chat page has its own server-issued identity.
+    chat_api_token: str = ""
     retention_months: int = Field(12, ge=1, le=120)
     # The console audit (who viewed or changed which conversation) is kept this long, then
     # deleted by the retention purge: long enough to answer a person's or an inspector's

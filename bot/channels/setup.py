@@ -16,12 +16,14 @@ from datetime import timedelta
 from fastapi import APIRouter, FastAPI, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
+from starlette.responses import JSONResponse
 
 from bot import outbox
 from bot.channels import inbound, telegram_bot, twilio_sms
 from bot.dialogue.core import DialogueCore
 from bot.worker import Dispatcher, Transport
 from common.ratelimit import RateLimits
+from common.security import chat_api_refusal
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,11 @@ async def web_messages_post(request: Request, body: PollRequest) -> dict:
 async def web_messages(request: Request,
                        user_id: str = Query(min_length=1, max_length=200)) -> dict:
     """The same, for integrations written before the POST form (the id shows in URLs)."""
+    settings = request.app.state.settings
+    refused = chat_api_refusal(settings.chat_api_token, settings.environment,
+                               request.headers.get("authorization", ""))
+    if refused is not None:
+        return JSONResponse({"error": refused[1]}, status_code=refused[0])
     core: DialogueCore = request.app.state.core
 
     def take() -> list:

@@ -23,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from bot import language, parsing
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage
-from bot.web.guard import BodySizeLimit, admit_web, handle_turn
+from bot.web.guard import BodySizeLimit, admit_web, handle_turn, integration_refusal
 from bot.web.schemas import MAX_TEXT, ChatRequest
 from common import log_redaction
 from common.inflight import CountTurns
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     # Before any client exists: httpx would log the Telegram token in each polled URL.
     log_redaction.install([settings.telegram_bot_token, settings.twilio_auth_token,
                            settings.telegram_webhook_secret, settings.secret_key,
-                           settings.nlu_token])
+                           settings.nlu_token, settings.chat_api_token])
     # Shared with the other app processes through Redis (common/ratelimit.py).
     limits = limits or RateLimits(settings)
     from handoff.territory import Territories
@@ -178,6 +178,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
 
     @app.post("/api/chat", response_model=None)
     async def chat(request: Request, body: ChatRequest) -> JSONResponse:
+        refused = integration_refusal(request)
+        if refused is not None:
+            return refused
+
         def turn() -> JSONResponse:
             refused = admit_web(request, core, limits, body.user_id)
             if refused is not None:

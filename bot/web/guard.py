@@ -20,6 +20,7 @@ from bot import messages
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from common.ratelimit import RateLimits
+from common.security import chat_api_refusal
 from handoff.booking import TooManyBookings
 from storage.models import ChannelAddress
 
@@ -97,6 +98,19 @@ async def _refuse(send, limit: int) -> None:
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+def integration_refusal(request: Request) -> JSONResponse | None:
+    """None when this caller may name the person with a `user_id` (POST /api/chat);
+    else the answer to send instead (common/security.py says why)."""
+    settings = request.app.state.settings
+    refused = chat_api_refusal(settings.chat_api_token, settings.environment,
+                               request.headers.get("authorization", ""))
+    if refused is None:
+        return None
+    status, error = refused
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse({"error": error}, status_code=status, headers=headers)
 
 
 def client_address(request: Request) -> str:

@@ -12,11 +12,17 @@ The page speaks the conversation's language (bot/web/ui.py): each answer says it
 second cookie keeps only that language's code, so that the page, reloaded, is first drawn
 in it (the identity cookie is sent to the chat endpoints only, not with the page's GET).
 
-POST /api/chat with a `user_id` stays as it is, for integrations and scripts.
+The token is a random part and its HMAC with SECRET_KEY: a cookie the server did not issue
+(one of the right shape, made up or copied from a log of another deployment) is never an
+identity here, it is replaced by a new one. POST /api/chat with a `user_id` is for
+integrations holding CHAT_API_TOKEN (bot/web/guard.py), and for scripts in development.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import secrets
 from pathlib import Path
@@ -33,11 +39,13 @@ from bot.dialogue.types import IncomingMessage
 from bot.web import ui
 from bot.web.guard import admit_web, handle_turn, known_web
 from bot.web.schemas import ChatText
+from common.security import same_secret
 from common.threads import run_turn
 
 COOKIE = "passerelle_chat"
 COOKIE_PATH = "/api/chat/page"
-TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
+# secrets.token_urlsafe(32), a dot, its HMAC-SHA256 in URL-safe base64 without padding.
+TOKEN = re.compile(r"([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})")
 ERASE = "SUPPRIMER"  # the dialogue erases the person on this word (bot/dialogue/commands.py)
 # The conversation's language, and nothing else: read when the page itself is served.
 LANGUAGE_COOKIE = "passerelle_lang"
@@ -47,9 +55,24 @@ _templates = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent
 router = APIRouter(prefix=COOKIE_PATH)
 
 
+def _signature(request: Request, random_part: str) -> str:
+    key = request.app.state.settings.secret_key.encode()
+    digest = hmac.new(key, f"chat-page:{random_part}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _issue(request: Request) -> str:
+    random_part = secrets.token_urlsafe(32)
+    return f"{random_part}.{_signature(request, random_part)}"
+
+
 def _token(request: Request) -> str | None:
+    """The page's identity, if this server issued it."""
     value = request.cookies.get(COOKIE, "")
-    return value if TOKEN.fullmatch(value) else None
+    match = TOKEN.fullmatch(value)
+    if match is None or not same_secret(match.group(2), _signature(request, match.group(1))):
+        return None
+    return value
 
 
 def _sender(token: str) -> str:
@@ -86,7 +109,7 @@ def _page_turn(request: Request, body: ChatText) -> JSONResponse:
     core: DialogueCore = request.app.state.core
     token = _token(request)
     issued = token is None
-    token = token or secrets.token_urlsafe(32)
+    token = token or _issue(request)
     refused = admit_web(request, core, request.app.state.limits, _sender(token))
     if refused is not None:
         return refused

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot import messages, outbox
 from bot.dialogue.types import Reply
-from bot.web.page import COOKIE, COOKIE_PATH
+from bot.web.page import COOKIE, COOKIE_PATH, TOKEN
 from storage.models import ChannelAddress, Person
 
 
@@ -32,7 +32,7 @@ def test_the_page_gets_a_random_httponly_strict_cookie_and_keeps_its_conversatio
     assert f"{COOKIE}=" in header and "HttpOnly" in header and "SameSite=strict" in header
     assert f"Path={COOKIE_PATH}" in header and "Secure" not in header  # development: http
     token = client.cookies[COOKIE]
-    assert len(token) == 43
+    assert TOKEN.fullmatch(token)  # a random part and the server's signature of it
     # The same cookie continues the conversation: no new cookie, no new person.
     second = client.post("/api/chat/page", json={"text": "1"})
     assert second.status_code == 200 and "set-cookie" not in second.headers
