@@ -37,6 +37,9 @@ from rules.profile import validate_profile
 
 log = logging.getLogger(__name__)
 
+# A failed warm-up is tried again this many times in all, after 5 s, then 10 s.
+WARM_UP_TRIES = 3
+WARM_UP_BACKOFF = 5.0
 # A check that has not come back after this long has failed (the worker is stuck or dead).
 CHECK_TIMEOUT = 120.0
 # A batch costs ~2 s whatever its size; one not back after this long means a hung worker
@@ -57,7 +60,8 @@ class EligibilityService:
 
     def __init__(self, engine: RulesEngine | None = None, *, worker: str | None = None,
                  engine_factory: str | None = None, window: float | None = None,
-                 max_wait: float | None = None, max_batch: int = 1000):
+                 max_wait: float | None = None, max_batch: int = 1000,
+                 warm_up_tries: int = WARM_UP_TRIES, warm_up_backoff: float = WARM_UP_BACKOFF):
         self.catalogue = {benefit.id: benefit for benefit in load_catalogue()}
         settings = Settings.from_env()
         worker = worker or ("thread" if engine is not None else settings.rules_worker)
@@ -89,6 +93,9 @@ class EligibilityService:
         self._lock = threading.Lock()
         self._batch_started: float | None = None
         self._restarts = 0
+        self.warm_up_tries = max(1, warm_up_tries)
+        self.warm_up_backoff = warm_up_backoff
+        self._closing = threading.Event()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start_warm_up(self) -> None:
@@ -99,21 +106,41 @@ class EligibilityService:
                 self._thread.start()
 
     def _warm_up(self) -> None:
+        """Warms the worker up, retried with backoff (a machine short of memory at start-up,
+        a slow disk): a failed warm-up used to leave the service without rules until a
+        restart. After the last try, `status` says "failed" (/healthz answers 503)."""
+        error: BaseException | None = None
         try:
-            self._worker.start()
-        except BaseException as error:  # noqa: BLE001 - reported by status and evaluate
+            for attempt in range(self.warm_up_tries):
+                if attempt and self._closing.wait(self.warm_up_backoff * 2 ** (attempt - 1)):
+                    break  # closed meanwhile
+                try:
+                    self._worker.start()
+                except BaseException as failed:  # noqa: BLE001 - retried, then reported
+                    error = failed
+                    self._worker.stop(timeout=0)
+                    if self._closed:
+                        break
+                    log.warning("rules engine failed to warm up (try %d of %d): %s",
+                                attempt + 1, self.warm_up_tries, type(failed).__name__)
+                    continue
+                self._batcher.start()
+                return
             if not self._closed:
-                log.exception("rules engine failed to warm up")
-            self._failed = error
+                log.error("rules engine failed to warm up after %d tries", self.warm_up_tries,
+                          exc_info=error)
+            self._failed = error or RuntimeError("rules engine closed")
             self._batcher.close()  # checks waiting for the warm-up fail now, not at timeout
-        else:
-            self._batcher.start()
         finally:
             self._ready.set()
 
     @property
     def status(self) -> str:
-        ok = self._ready.is_set() and self._failed is None and not self._restarting
+        """"ready", "warming" (or being restarted), or "failed" once the warm-up's retries
+        are spent."""
+        if self._failed is not None:
+            return "failed"
+        ok = self._ready.is_set() and not self._restarting
         return "ready" if ok else "warming"
 
     @property
@@ -136,6 +163,7 @@ class EligibilityService:
         """Stop the worker (at application shutdown). Checks still waiting fail."""
         with self._lock:
             self._closed = True
+        self._closing.set()
         self._batcher.close()
         self._worker.close()
         if self._thread is not None:

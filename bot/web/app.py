@@ -163,18 +163,28 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
         return page.chat_page(request)
 
     @app.get("/healthz")
-    def healthz() -> dict[str, Any]:
-        """`status`, `nlu`, `rules` as the contract says; then what tells a stuck service
-        apart from a working one: the batch the rules worker has been on for how long
-        (killed at its deadline), the database, the outbox backlog."""
-        nlu = "up" if interpreter is not None and _is_up(interpreter) else "down"
+    def healthz() -> JSONResponse:
+        """`status`, `nlu`, `rules` as the contract says, and `reasons`; then what tells a
+        stuck service apart from a working one: the batch the rules worker has been on for
+        how long (killed at its deadline), the database, the outbox backlog.
+
+        503 (`down`) when the service cannot do its job: the database does not answer, no
+        NLU server answers, or the rules failed to warm up after their retries. 200
+        `degraded` when it works with less: some languages' NLU down, rules still warming.
+        """
+        servers = _nlu_servers(interpreter)
         rules = getattr(eligibility, "status", "ready")
-        health: dict[str, Any] = {"status": "ok", "nlu": nlu, "rules": rules,
-                                  "rules_busy_seconds": getattr(eligibility, "busy_seconds", 0)}
+        health: dict[str, Any] = {
+            "nlu": "up" if servers.get(language.SOURCE) else "down",  # French's, as before
+            "nlu_languages": {code: "up" if up else "down" for code, up in servers.items()},
+            "rules": rules, "rules_busy_seconds": getattr(eligibility, "busy_seconds", 0)}
         health.update(_storage_health(db, core.clock()))
         # "local": Redis does not answer and each process counts its own limits.
         health["limits"] = limits.backend
-        return health
+        fatal, partial = _health_reasons(health, servers)
+        health["status"] = "down" if fatal else "degraded" if partial else "ok"
+        health["reasons"] = fatal + partial
+        return JSONResponse(health, status_code=503 if fatal else 200)
 
     @app.post("/api/chat", response_model=None)
     async def chat(request: Request, body: ChatRequest) -> JSONResponse:
@@ -275,11 +285,35 @@ def _storage_health(db: Database, now: Any) -> dict[str, Any]:
             "inbound_pending": inbound.get("pending", 0), "inbound_failed": inbound.get("failed", 0)}
 
 
-def _is_up(interpreter: Any) -> bool:
+def _nlu_servers(interpreter: Any) -> dict[str, bool]:
+    """Each language's NLU server, answering or not (French's alone for a plain client;
+    none without an interpreter)."""
+    if interpreter is None:
+        return {language.SOURCE: False}
     try:
-        return bool(interpreter.is_up())
+        if hasattr(interpreter, "status"):
+            return {code: bool(up) for code, up in interpreter.status().items()}
+        return {language.SOURCE: bool(interpreter.is_up())}
     except Exception:  # noqa: BLE001 - a health check never fails the request
-        return False
+        return {language.SOURCE: False}
+
+
+def _health_reasons(health: dict[str, Any], servers: dict[str, bool]) -> tuple[list[str], list[str]]:
+    """Why the service cannot do its job (fatal), and what works with less (partial)."""
+    fatal: list[str] = []
+    partial: list[str] = []
+    if health["database"] != "up":
+        fatal.append("database unreachable")
+    down = sorted(code for code, up in servers.items() if not up)
+    if servers and len(down) == len(servers):
+        fatal.append("no NLU server answers")
+    elif down:
+        partial.append(f"NLU down for: {', '.join(down)}")
+    if health["rules"] == "failed":
+        fatal.append("rules failed to warm up after their retries")
+    elif health["rules"] != "ready":
+        partial.append(f"rules {health['rules']}")
+    return fatal, partial
 
 
 def _default_interpreter(settings: Settings) -> Any:
