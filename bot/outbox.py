@@ -55,6 +55,10 @@ class Claimed:
     queued_at: datetime | None = None  # the rows of one turn share it
     sender: str | None = None  # a territory's own number; None: the deployment's sender
     in_hours: bool = False  # a campaign message: only in the allowed hours
+    kind: str | None = None  # bot/delivery.py KINDS; None: a reply to the person's message
+    language: str | None = None
+    variables: dict = field(default_factory=dict)
+    content_sid: str | None = None  # set on WhatsApp outside the 24-hour window
 
 
 class TransientError(Exception):
@@ -70,7 +74,8 @@ class PermanentError(Exception):
 def enqueue(session: Session, *, channel: str, recipient: str, address_key: str,
             replies: Iterable[Reply], always_send: bool = False,
             now: datetime | None = None, sender: str | None = None,
-            in_hours: bool = False) -> list[OutboxMessage]:
+            in_hours: bool = False, kind: str | None = None, language: str | None = None,
+            variables: dict | None = None) -> list[OutboxMessage]:
     """Queue the replies of one turn, rendered for the channel (SMS parts, Telegram messages).
 
     `in_hours`: a message nobody is waiting for (a campaign's invitation or reminder), sent
@@ -80,17 +85,19 @@ def enqueue(session: Session, *, channel: str, recipient: str, address_key: str,
     return enqueue_rendered(session, channel=channel, recipient=recipient,
                             address_key=address_key, messages=render(channel, replies),
                             always_send=always_send, now=now, sender=sender,
-                            in_hours=in_hours)
+                            in_hours=in_hours, kind=kind, language=language,
+                            variables=variables)
 
 
 def enqueue_rendered(session: Session, *, channel: str, recipient: str, address_key: str,
                      messages: Iterable[Outbound], always_send: bool = False,
                      now: datetime | None = None, sender: str | None = None,
-                     in_hours: bool = False
+                     in_hours: bool = False, kind: str | None = None,
+                     language: str | None = None, variables: dict | None = None
                      ) -> list[OutboxMessage]:
     now = now or _now()
     rows = [OutboxMessage(channel=channel, recipient=recipient, address_key=address_key,
-                          sender=sender,
+                          sender=sender, kind=kind, language=language, variables=variables,
                           body=message.body, choices=list(message.choices),
                           always_send=always_send, status="pending", attempts=0,
                           next_attempt_at=now, created_at=now, in_hours=in_hours)
@@ -101,16 +108,19 @@ def enqueue_rendered(session: Session, *, channel: str, recipient: str, address_
 
 
 def enqueue_for_address(session: Session, address: ChannelAddress, replies: Iterable[Reply],
-                        *, now: datetime | None = None, sender: str | None = None
-                        ) -> list[OutboxMessage]:
+                        *, now: datetime | None = None, sender: str | None = None,
+                        kind: str | None = None, language: str | None = None,
+                        variables: dict | None = None) -> list[OutboxMessage]:
     """Queue messages the person did not just ask for (a referent's reply, a reminder).
 
-    The address must be known in clear, which it is only after consent.
+    The address must be known in clear, which it is only after consent. `kind`, `language`
+    and `variables`: how it goes on WhatsApp outside the 24-hour window (bot/delivery.py).
     """
     if not address.address:
         raise ValueError("this address is not kept (no consent): nothing can be sent to it")
     return enqueue(session, channel=address.channel, recipient=address.address,
-                   address_key=address.key, replies=replies, now=now, sender=sender)
+                   address_key=address.key, replies=replies, now=now, sender=sender,
+                   kind=kind, language=language, variables=variables)
 
 
 # ---------------------------------------------------------------------------- claiming
@@ -190,7 +200,8 @@ def _claim_once(db: Database, channels: list[str], worker: str, now: datetime,
                 continue
             claimed.append(Claimed(row.id, row.channel, row.recipient or "", row.body,
                                    list(row.choices or []), row.attempts, row.address_key,
-                                   row.created_at, row.sender, bool(row.in_hours)))
+                                   row.created_at, row.sender, bool(row.in_hours),
+                                   row.kind, row.language, dict(row.variables or {})))
         return claimed, len(rows) - len(claimed)
 
 
@@ -232,6 +243,7 @@ def _finish(row: OutboxMessage, status: str, now: datetime) -> None:
     row.lease_until = None
     row.body = ""
     row.recipient = None
+    row.variables = None
     if status in ("sent", "delivered"):
         row.sent_at = now
 

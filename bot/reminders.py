@@ -55,7 +55,10 @@ def _remind(session: Session, territory: Territory, territories: Territories, *,
             parts = describe_slot(Slot.of(appointment), territory, code)
             text = messages.text("reminder", time=parts["time"], place=parts["place"],
                                  address=parts["address"])
-            enqueue_for_address(session, address, [Reply(text)], now=now, sender=sender)
+            enqueue_for_address(session, address, [Reply(text)], now=now, sender=sender,
+                                kind="reminder", language=code,
+                                variables={"1": parts["time"], "2": parts["place"],
+                                           "3": parts["address"]})
         queued += 1
     return queued
 

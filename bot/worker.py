@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot import outbox
+from bot import delivery, outbox
 from bot.outbox import Claimed, PermanentError, TransientError
 from common.periodic import PeriodicTask
 from handoff.campaigns import next_allowed
@@ -41,6 +41,7 @@ class DispatchReport:
     failed: int = 0
     skipped: int = 0  # claims lost to another dispatcher before sending
     deferred: int = 0  # campaign messages put back until the allowed hours
+    rerouted: int = 0  # WhatsApp messages outside the window sent by SMS or undeliverable
 
     def __int__(self) -> int:
         return self.sent
@@ -86,8 +87,15 @@ def dispatch_once(db: Database, transports: Mapping[str, Transport], *,
                     continue
             held = [m for m in group if outbox.renew(db, m, worker=worker, now=clock())]
             report.skipped += len(group) - len(held)
+            transport = transports[group[0].channel]
+            if held and held[0].channel == "whatsapp":
+                # Outside the 24-hour window: the kind's template, else SMS or undeliverable.
+                ready = delivery.prepare_whatsapp(db, held[0], getattr(transport, "templates", {}),
+                                                  now=clock())
+                held = [ready] if ready is not None else []
+                report.rerouted += ready is None
             if held:
-                _send(db, transports[held[0].channel], held, clock, report, hours)
+                _send(db, transport, held, clock, report, hours)
     return report
 
 
@@ -172,6 +180,11 @@ def _send(db: Database, transport: Transport, group: list[Claimed],
                 report.failed += 1
             else:
                 report.retried += 1
+        return
+    if message.content_sid and message.kind == "referent_reply":
+        # The template said « a referent answered you »: the reply waits for the person.
+        delivery.hold(db, message.id, provider_id=provider_id, now=clock())
+        report.sent += 1
         return
     for part in group:
         outbox.mark_sent(db, part.id, provider_id=provider_id, now=clock())

@@ -22,6 +22,22 @@ DEVELOPMENT_SECRET = "dev-only-secret-key-change-me"
 DEFAULT_DATABASE_URL = f"sqlite:///{ROOT / 'var' / 'passerelle.sqlite3'}"
 
 
+# The messages a person did not just ask for, each with its WhatsApp template (bot/delivery.py).
+TEMPLATE_KINDS = ("reminder", "referent_reply", "invitation", "followup")
+
+
+def parse_templates(value: str) -> dict[tuple[str, str], str]:
+    """« reminder.fr=HX…, referent_reply.en=HX… » as {(kind, language): content SID}."""
+    templates = {}
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, sep, sid = part.partition("=")
+        kind, dot, language = name.strip().partition(".")
+        if not sep or not dot or kind not in TEMPLATE_KINDS or not language or not sid.strip():
+            raise ValueError(f"expected KIND.LANGUAGE=SID, KIND one of {', '.join(TEMPLATE_KINDS)}")
+        templates[(kind, language.strip().lower())] = sid.strip()
+    return templates
+
+
 class SettingsError(RuntimeError):
     """A variable is missing or unreadable; the message names it and its value."""
 
@@ -103,6 +119,11 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str = ""
     twilio_whatsapp_from: str = ""  # e.g. whatsapp:+14155238886
     twilio_api_base: str = ""  # tests and staging point the real client at a fake
+    # Approved WhatsApp templates (Twilio Content API), one per kind and language, for
+    # messages outside the 24-hour window: « reminder.fr=HX…, referent_reply.fr=HX…,
+    # invitation.fr=HX…, followup.fr=HX… » (bot/delivery.py). A kind without one goes by
+    # SMS when the person has a number for it, else it is shown undeliverable to the referent.
+    whatsapp_templates: str = ""
     telegram_bot_token: str = ""
     telegram_mode: Literal["polling", "webhook"] = "polling"
     telegram_webhook_secret: str = ""
@@ -124,6 +145,17 @@ class Settings(BaseSettings):
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("whatsapp_templates")
+    @classmethod
+    def _templates(cls, value: str) -> str:
+        parse_templates(value)
+        return value
+
+    @property
+    def whatsapp_template_sids(self) -> dict[tuple[str, str], str]:
+        """WHATSAPP_TEMPLATES as {(kind, language): content SID}."""
+        return parse_templates(self.whatsapp_templates)
 
     @field_validator("nlu_urls")
     @classmethod

@@ -39,7 +39,9 @@ def forget_outbox(session: Session, address_keys: Iterable[str]) -> int:
         return 0
     result = session.execute(
         delete(OutboxMessage)
-        .where(OutboxMessage.address_key.in_(keys), OutboxMessage.status.in_(WAITING),
+        # « held »: a referent's reply waiting for the person to write (bot/delivery.py).
+        .where(OutboxMessage.address_key.in_(keys),
+               OutboxMessage.status.in_((*WAITING, "held")),
                OutboxMessage.always_send.is_(False))
         .execution_options(synchronize_session=False))
     return result.rowcount or 0

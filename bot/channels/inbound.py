@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot import fieldwork, messages, outbox
+from bot import delivery, fieldwork, messages, outbox
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import IncomingMessage, Reply
 from common.periodic import PeriodicTask
@@ -62,6 +62,8 @@ def process(core: DialogueCore, message: IncomingMessage, *, inbound_id: str | N
         if stored_id is not None:
             # The stored message (its text, its sender) goes with the turn that answered it.
             session.execute(delete(InboundMessage).where(InboundMessage.id == stored_id))
+        # A referent's reply held outside WhatsApp's window goes now, before this answer.
+        delivery.release_held(session, key, now=core.clock())
         outbox.enqueue(session, channel=message.channel, recipient=recipient or message.sender,
                        address_key=key, replies=replies, sender=core.own_number(message))
         # A household invited by a campaign (or in its control group) answered: the

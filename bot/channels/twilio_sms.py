@@ -10,6 +10,7 @@ empty TwiML: the replies leave through the outbox, so a Twilio outage delays the
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlsplit
@@ -19,9 +20,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import ImmutableMultiDict
 
+from bot import delivery
 from bot.channels import inbound
 from bot.dialogue.types import IncomingMessage
-from bot.outbox import Claimed, PermanentError, TransientError, record_status
+from bot.outbox import Claimed, PermanentError, TransientError
 from common.settings import Settings
 from common.threads import run_turn
 
@@ -59,6 +61,8 @@ class TwilioTransport:
             http_client = (_rebased_http_client(settings.twilio_api_base, timeout)
                            if settings.twilio_api_base else TwilioHttpClient(timeout=timeout))
         self.settings = settings
+        # Approved WhatsApp templates, {(kind, language): content SID} (bot/delivery.py).
+        self.templates = settings.whatsapp_template_sids
         self.client = Client(settings.twilio_account_sid, settings.twilio_auth_token,
                              http_client=http_client)
 
@@ -67,6 +71,10 @@ class TwilioTransport:
 
         settings = self.settings
         options: dict = {"to": message.recipient, "body": message.body}
+        if message.content_sid:
+            # Outside WhatsApp's 24-hour window: the approved template, never free text.
+            options = {"to": message.recipient, "content_sid": message.content_sid,
+                       "content_variables": json.dumps(message.variables, ensure_ascii=False)}
         if message.channel == "whatsapp":
             sender = settings.twilio_whatsapp_from
             options["from_"] = sender if sender.startswith("whatsapp:") else f"whatsapp:{sender}"
@@ -187,7 +195,9 @@ async def twilio_status(request: Request) -> Response:
     if sid and status:
         def update() -> None:
             with request.app.state.db.session() as session:
-                record_status(session, provider_id=sid, status=status)
+                delivery.record_report(session, provider_id=sid, status=status,
+                                       error_code=form.get("ErrorCode"),
+                                       now=request.app.state.core.clock())
 
         await run_in_threadpool(update)
     return Response(status_code=204)

@@ -31,7 +31,8 @@ def send_to_person(session: Session, conversation: Conversation, text: str, *,
     address = person_address(session, conversation)
     if address is None or address.opted_out or not address.address:
         raise NotReachable("opted out" if address is not None else "no address")
-    _enqueue(session, address, text, sender if address.channel == "sms" else None)
+    _enqueue(session, address, text, sender if address.channel == "sms" else None,
+             conversation.language)
     message = Message(conversation_id=conversation.id, direction="out", text=text,
                       created_at=utcnow())
     session.add(message)
@@ -40,11 +41,13 @@ def send_to_person(session: Session, conversation: Conversation, text: str, *,
     return message
 
 
-def _enqueue(session: Session, address: ChannelAddress, text: str, sender: str | None) -> None:
+def _enqueue(session: Session, address: ChannelAddress, text: str, sender: str | None,
+             language: str) -> None:
     from bot import outbox
     from bot.dialogue.types import Reply
 
     try:
-        outbox.enqueue_for_address(session, address, [Reply(text)], sender=sender)
+        outbox.enqueue_for_address(session, address, [Reply(text)], sender=sender,
+                                   kind="referent_reply", language=language)
     except ValueError as error:  # the address is not kept in clear (no consent)
         raise NotReachable(str(error)) from error

@@ -69,6 +69,8 @@ def queue_json(request: Request, who: CurrentReferentJson, session: DbSession,
 def handoff_page(request: Request, who: CurrentReferent, handoff: HandoffOr404,
                  session: DbSession, territory: Territory, ok: str = "", error: str = ""):
     view = views.conversation_view(session, territory, handoff, now=utcnow())
+    # Seen by a referent: back to its place in the queue; the page still lists the failure.
+    handoff.delivery_failed_at = None
     return render(request, "conversation.html", me=who, h=view, today=date.today().isoformat(),
                   **notices(ok, error))
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import delivery
 from bot.console.summary import MOMENTS, euros, summarize
 from handoff.display import describe_slot, format_day, format_time
 from handoff.indicators import LANGUAGES
@@ -99,7 +100,9 @@ def queue(session: Session, territory: Territory, *, now: datetime,
     handoffs = session.scalars(
         select(Handoff).where(Handoff.status == "open", *([only] if only is not None else []))
         .options(selectinload(Handoff.appointments), selectinload(Handoff.conversation))
-        .order_by(Handoff.urgent.desc(), Handoff.created_at, Handoff.id)).all()
+        # A reminder or a reply that did not reach the person comes first: they may not know.
+        .order_by(Handoff.delivery_failed_at.is_(None), Handoff.urgent.desc(),
+                  Handoff.created_at, Handoff.id)).all()
     items = []
     for handoff in handoffs:
         appointment = _latest_appointment(handoff)
@@ -113,6 +116,7 @@ def queue(session: Session, territory: Territory, *, now: datetime,
         items.append({
             "id": handoff.id,
             "urgent": handoff.urgent,
+            "undelivered": handoff.delivery_failed_at is not None,
             "reason": reason.label if reason else handoff.reason_id,
             "trigger": TRIGGERS.get(handoff.trigger, handoff.trigger),
             "waited": waited(handoff.created_at, now),
@@ -208,7 +212,21 @@ def conversation_view(session: Session, territory: Territory, handoff: Handoff, 
         "notes": notes,
         "appointments": [appointment_view(a, territory) for a in handoff.appointments],
         "outcome_labels": OUTCOME_LABELS,
+        "undelivered": handoff.delivery_failed_at is not None,
+        "deliveries": deliveries(session, territory, conversation.person_id),
     }
+
+
+def deliveries(session: Session, territory: Territory, person_id: int) -> list[dict]:
+    """Per message to the person (reminders, replies, and any that failed): delivered or
+    not, and why in words."""
+    return [{"when": local_text(row.created_at, territory),
+             "kind": delivery.KIND_WORDS.get(row.kind, row.kind),
+             "channel": CHANNELS.get(row.channel, row.channel),
+             "status": delivery.STATUS_WORDS.get(row.status, row.status),
+             "failed": row.status in delivery.NOT_DELIVERED,
+             "why": delivery.reason_in_words(row.status, row.error_code, row.last_error)}
+            for row in delivery.messages_to_person(session, person_id)]
 
 
 def _first_name(territory: Territory, referent_id: str | None) -> str:

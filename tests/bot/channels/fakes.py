@@ -85,7 +85,9 @@ class FakeTwilio(_Server):
 
     def bodies(self, to: str | None = None) -> list[str]:
         with self.lock:
-            return [m["Body"] for m in self.messages if to is None or m["To"] == to]
+            # A WhatsApp template (Content API) has no body: its SID stands for it.
+            return [m.get("Body", f"<template {m.get('ContentSid')}>") for m in self.messages
+                    if to is None or m["To"] == to]
 
     def _handle(self, handler):
         match = self.PATH.match(urlsplit(handler.path).path)
