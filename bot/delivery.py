@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbox import FINAL_STATUSES, Claimed
 from common.settings import TEMPLATE_KINDS
+from handoff import indicators
 from storage.db import Database
 from storage.handoff import Handoff
 from storage.models import ChannelAddress, Conversation, OutboxMessage, Person, PersonPhone
@@ -121,6 +122,7 @@ def prepare_whatsapp(
             f"hors de la fenêtre WhatsApp et pas de modèle « {row.kind} » ({row.language})",
         )
         flag_handoff(session, row, now)
+        count_failure(session, row, now)
         return None
 
 
@@ -152,6 +154,29 @@ def release_held(session: Session, address_key: str, *, now: datetime) -> int:
         .values(status="pending", next_attempt_at=now, provider_id=None)
         .execution_options(synchronize_session=False)
     ).rowcount
+
+
+def count_failure(session: Session, row: OutboxMessage, now: datetime) -> None:
+    """The failure in the indicators, by channel (anonymous: no person, the week only)."""
+    person = _person_of(session, row.address_key)
+    if person is None:
+        return
+    conversation = session.scalars(
+        select(Conversation)
+        .where(Conversation.person_id == person.id)
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+    ).first()
+    if conversation is not None:
+        indicators.record_delivery_failure(session, conversation, channel=row.channel, day=now.date())
+
+
+def note_failure(db: Database, message_id: int, *, now: datetime) -> None:
+    """A message given up for good by the dispatcher (the provider refused it)."""
+    with db.session() as session:
+        row = session.get(OutboxMessage, message_id)
+        if row is not None:
+            count_failure(session, row, now)
+            flag_handoff(session, row, now)
 
 
 def flag_handoff(session: Session, row: OutboxMessage, now: datetime) -> bool:
@@ -228,12 +253,15 @@ def record_report(
         if final in ("undelivered", "failed"):
             _close(row, final, now, "le modèle WhatsApp n'a pas été distribué")
             flag_handoff(session, row, now)
+            count_failure(session, row, now)
         return True
     if row.status in ("delivered", *NOT_DELIVERED) and final == "sent":
         return True  # reports can arrive out of order
+    already = row.status in NOT_DELIVERED
     row.status = final
-    if final in ("undelivered", "failed"):
+    if final in ("undelivered", "failed") and not already:
         flag_handoff(session, row, now)
+        count_failure(session, row, now)
     return True
 
 

@@ -163,6 +163,7 @@ def _send(db: Database, transport: Transport, group: list[Claimed],
         log.warning("outbox %s refused by %s: %s", first.id, first.channel, redact(error))
         for part in group:
             outbox.mark_failed(db, part.id, error=redact(error), permanent=True, now=clock())
+        delivery.note_failure(db, first.id, now=clock())
         report.failed += len(group)
         return
     except Exception as error:  # noqa: BLE001 - anything else is worth another try
@@ -177,6 +178,8 @@ def _send(db: Database, transport: Transport, group: list[Claimed],
                 # Given up for good: the person will not get it. Never the body nor the number.
                 log.warning("outbox %s to %s given up after %d attempts: %s", part.id,
                             part.channel, part.attempts, redact(error))
+                if part is first:
+                    delivery.note_failure(db, part.id, now=clock())
                 report.failed += 1
             else:
                 report.retried += 1

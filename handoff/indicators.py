@@ -119,6 +119,14 @@ def _add(session: Session, kind: str, conversation, day: date, *, benefit: str |
                             language=conversation.language or "fr"))
 
 
+def record_delivery_failure(session: Session, conversation, *, channel: str, day: date) -> None:
+    """A message to a resident that did not arrive (refused, undelivered, no template):
+    counted by the channel it was sent on, anonymously like the funnel."""
+    session.add(FunnelEvent(kind="delivery_failed", week=week_of(day), channel=channel,
+                            moment=conversation.moment, territory_id=conversation.territory_id,
+                            language=conversation.language or "fr"))
+
+
 def _territory_of(handoff) -> str | None:
     """The hand-off's territory counts its appointments and outcomes (a person who moved
     keeps a booked appointment in the first); a row from before, the conversation's."""
@@ -404,6 +412,7 @@ def _build(raw: Raw, *, start: date, end: date, weeks: list[str], labels: dict[s
         _benefits(raw, labels),
         _by_sex(raw),
         _durations(raw),
+        _delivery_failures(raw),
     ]
     return Report(start, end, weeks, tables)
 
@@ -550,6 +559,16 @@ def _by_sex(raw: Raw) -> Table:
                      note="Personnes ayant répondu à la question facultative posée après le "
                           "résultat, et les étapes atteintes à ce moment-là ; la réponse "
                           "n'est gardée que dans ces comptes.")
+
+
+def _delivery_failures(raw: Raw) -> Table:
+    """Messages to residents that did not arrive, by the channel they were sent on."""
+    rows = [(c, CHANNELS.get(c, c)) for c in raw.channels]
+    built = [_column(raw, "delivery_failed", "channel", [k for k, _ in rows])]
+    return _assemble("delivery_failures", "Messages non distribués, par canal", rows,
+                     [("delivery_failed", "Messages non distribués")], built,
+                     note="Rappels, réponses et réponses du bot refusés par l'opérateur, non "
+                          "distribués, ou hors de la fenêtre WhatsApp sans modèle.")
 
 
 def _durations(raw: Raw) -> Table:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from bot.channels.twilio_sms import STATUS_PATH
 from bot.console.delivery import send_to_person
 from bot.reminders import send_due_reminders
+from handoff import indicators
 from handoff.accounts import add_account
 from storage.handoff import Appointment, Handoff
 from storage.models import ChannelAddress, OutboxMessage, Person
@@ -246,3 +247,19 @@ def test_a_message_shown_undeliverable_without_template_nor_number(app_factory, 
         page = referent(app).get(f"/console/handoffs/{appointment.handoff_id}").text
         assert "Message non distribué" in page
         assert "pas de modèle « reminder »" in page
+
+
+def test_indicators_count_delivery_failures_by_channel(app_factory, fake_twilio, clock):
+    with _app(app_factory, fake_twilio, clock) as app:
+        for number in ("+33611000009", "+33611000010"):
+            book(Phone(app, fake_twilio, number))
+        sids = [m["sid"] for m in fake_twilio.messages]
+        assert len(sids) >= 5
+        for sid in sids[:5]:
+            assert status_callback(app, sid, "failed", "30005").status_code == 204
+        assert status_callback(app, sids[0], "failed", "30005").status_code == 204  # repeated
+        with app.app.state.db.session() as s:
+            day = datetime.now(UTC).date()
+            report = indicators.build(s, start=day - timedelta(days=7), end=day + timedelta(days=7))
+            table = report.table("delivery_failures")
+            assert table.cell("sms").value == 5 and table.cell("total").value == 5
