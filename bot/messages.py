@@ -323,6 +323,22 @@ TEXTS: dict[str, str] = {
                   "{contact}",
     "the_referent": "votre conseiller",
     "reminder": "Rappel : RDV demain {time}, {place}, {address}. ANNULER ou CHANGER pour modifier.",
+    # A web booking needs a mobile number confirmed by a code (bot/dialogue/phone.py): it is
+    # also where the day-before reminder goes.
+    "phone_ask": "Pour réserver par le chat, donnez un numéro de portable : nous y envoyons un "
+                 "code, puis un rappel par SMS la veille. Tapez-le (ex. 06 12 34 56 78), ou "
+                 "« non » pour ne pas réserver ici.",
+    "phone_invalid": "Ce n'est pas un numéro de portable. Tapez-le ainsi : 06 12 34 56 78, "
+                     "ou « non ».",
+    "phone_code_sms": "Passerelle : votre code est {code}. Ne le donnez à personne.",
+    "phone_code_sent": "Un code à 6 chiffres vient d'être envoyé par SMS au {number}. "
+                       "Tapez-le ici.",
+    "phone_code_wrong": "Ce n'est pas le bon code. Essais restants : {left}.",
+    "phone_code_refused": "Code faux trois fois : la réservation n'est pas possible par le chat. "
+                          "Contactez {contact}",
+    "phone_too_many_codes": "Trop de codes envoyés à ce numéro. Contactez {contact}",
+    "phone_declined": "D'accord, pas de réservation ici. Pour un rendez-vous : {contact}",
+    "phone_confirmed": "Numéro confirmé : vous aurez un rappel par SMS la veille.",
     # Channels: opt-out (STOP / START) and Telegram's /aide
     "opted_out": "C'est noté, vous ne recevrez plus de messages. Écrivez START pour reprendre.",
     "opted_out_already": "Vous ne recevez plus de messages. Écrivez START pour reprendre.",
