@@ -3,11 +3,21 @@
 Everything lives in the database, not in process memory, so it holds across workers: a
 session is a random token whose SHA-256 is stored (logout deletes the row, so a copied
 cookie dies with it), and failed logins are rows counted over a sliding window.
+
+Failed logins slow the next tries down, never lock an account: a hard lock after five
+failures let anyone keep a team out of the console by typing its logins. Each scope has a
+few free failures, then each further try waits for a delay doubling from DELAY_BASE after
+the scope's latest failure: the same login from the same address (up to 15 minutes), one
+address on any login (up to 15 minutes, several agents of one office share an address), and
+one login from any address (up to ACCOUNT_DELAY_CAP, so that attackers spread over many
+addresses cannot hold the account; an address the account logged in from within
+TRUSTED_FOR does not wait for that one, only for its own failures).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import threading
 from dataclasses import dataclass
@@ -39,10 +49,15 @@ DEMO_ACCOUNTS = {
     "demo-admin": "admin",
 }
 
-FAILED_LOGIN_WINDOW = timedelta(minutes=15)
-MAX_FAILED_PER_LOGIN = 5
+# Failures older than this are forgotten (the delays start again from nothing).
+FAILED_LOGIN_WINDOW = timedelta(hours=24)
+MAX_FAILED_PER_LOGIN = 5  # free failures of one login (per address, and from all)
 # Higher per address: several agents of one France Services office share one public IP.
 MAX_FAILED_PER_IP = 20
+DELAY_BASE = timedelta(seconds=30)
+DELAY_CAP = timedelta(minutes=15)
+ACCOUNT_DELAY_CAP = timedelta(minutes=2)
+TRUSTED_FOR = timedelta(days=30)
 # argon2 takes 64 MiB per check: 4 at once per process, each waiting at most CHECK_WAIT.
 MAX_CONCURRENT_CHECKS = 4
 CHECK_WAIT = 1.0
@@ -159,8 +174,9 @@ def ensure_demo_accounts(db, referent_ids: list[str], *, territory_id: str | Non
 @dataclass
 class LoginResult:
     account: ReferentAccount | None
-    blocked: bool = False
+    blocked: bool = False  # too many failures lately: `retry_after` seconds to wait
     busy: bool = False  # too many passwords being checked at once: try again in a moment
+    retry_after: int = 0
 
 
 def failures(session: Session, *, login: str, ip: str, now: datetime) -> tuple[int, int]:
@@ -173,14 +189,47 @@ def failures(session: Session, *, login: str, ip: str, now: datetime) -> tuple[i
     return count(LoginAttempt.login == login), count(LoginAttempt.ip == ip)
 
 
+def _delay(session: Session, now: datetime, free: int, cap: timedelta, *where) -> float:
+    """Seconds still to wait in one scope: none for its first `free` failures, then a delay
+    doubling from DELAY_BASE after its latest failure, up to `cap`."""
+    recent = (LoginAttempt.succeeded.is_(False),
+              LoginAttempt.attempted_at > now - FAILED_LOGIN_WINDOW, *where)
+    count = session.scalar(select(func.count()).select_from(LoginAttempt).where(*recent)) or 0
+    if count < free:
+        return 0.0
+    latest = session.scalars(select(LoginAttempt.attempted_at).where(*recent)
+                             .order_by(LoginAttempt.attempted_at.desc()).limit(1)).first()
+    if latest.tzinfo is None and now.tzinfo is not None:
+        latest = latest.replace(tzinfo=now.tzinfo)
+    delay = min(DELAY_BASE * 2 ** min(count - free, 20), cap)
+    return max((latest + delay - now).total_seconds(), 0.0)
+
+
+def wait_before_check(session: Session, *, login: str, ip: str, now: datetime,
+                      own_id: int | None = None) -> float:
+    """Seconds this try must still wait (0: check the password now)."""
+    others = (LoginAttempt.id != own_id,) if own_id is not None else ()
+    waits = [_delay(session, now, MAX_FAILED_PER_LOGIN, DELAY_CAP,
+                    LoginAttempt.login == login, LoginAttempt.ip == ip, *others),
+             _delay(session, now, MAX_FAILED_PER_IP, DELAY_CAP, LoginAttempt.ip == ip, *others)]
+    trusted = session.scalars(select(LoginAttempt.id).where(
+        LoginAttempt.login == login, LoginAttempt.ip == ip, LoginAttempt.succeeded.is_(True),
+        LoginAttempt.attempted_at > now - TRUSTED_FOR).limit(1)).first()
+    if trusted is None:
+        waits.append(_delay(session, now, MAX_FAILED_PER_LOGIN, ACCOUNT_DELAY_CAP,
+                            LoginAttempt.login == login, *others))
+    return max(waits)
+
+
 def authenticate(session: Session, *, login: str, password: str, ip: str,
                  now: datetime | None = None) -> LoginResult:
-    """Check a login; after too many failures, refuse even the right password.
+    """Check a login; a try that comes before its delay (module docstring) is refused
+    unchecked, even with the right password, and says how long to wait.
 
     The attempt is written, as a failure, and committed before the password is checked, so
-    that parallel tries see each other: at most MAX_FAILED_PER_LOGIN passwords are ever
-    checked per login in the window. A refused try is not recorded, so the lock-out ends
-    FAILED_LOGIN_WINDOW after the last checked failure even while someone keeps trying.
+    that parallel tries see each other: a burst checks at most MAX_FAILED_PER_LOGIN
+    passwords per login. A refused try is not recorded, so it never lengthens the delay:
+    someone who keeps trying does not keep the referent out.
     At most MAX_CONCURRENT_CHECKS checks run at once in a process (64 MiB each); beyond,
     the answer is « busy » at once, nothing counted. Commits `session`.
     """
@@ -190,16 +239,18 @@ def authenticate(session: Session, *, login: str, password: str, ip: str,
     attempt = LoginAttempt(login=login, ip=ip[:64], succeeded=False, attempted_at=now)
     session.add(attempt)
     session.flush()  # SQLite: takes the write lock, so the count below is everyone's
-    by_login, by_ip = failures(session, login=login, ip=ip[:64], now=now)
-    # Our own row is in both counts.
-    blocked = by_login - 1 >= MAX_FAILED_PER_LOGIN or by_ip - 1 >= MAX_FAILED_PER_IP
+    wait = wait_before_check(session, login=login, ip=ip[:64], now=now, own_id=attempt.id)
+    blocked = wait > 0
     if blocked:
         session.delete(attempt)
-    # Old rows are of no use past the window: keep the table small.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - timedelta(days=1)))
+    # Old rows are of no use past their use: keep the table small (a success marks its
+    # address trusted for TRUSTED_FOR).
+    session.execute(delete(LoginAttempt).where(
+        LoginAttempt.attempted_at < now - FAILED_LOGIN_WINDOW, LoginAttempt.succeeded.is_(False)))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < now - TRUSTED_FOR))
     session.commit()  # visible to the other tries before the slow check; no lock held during it
     if blocked:
-        return LoginResult(None, blocked=True)
+        return LoginResult(None, blocked=True, retry_after=max(1, math.ceil(wait)))
     if not _checks.acquire(timeout=CHECK_WAIT):
         session.delete(attempt)  # never checked: not a failure
         session.commit()

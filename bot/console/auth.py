@@ -7,6 +7,7 @@ are limited in the database (handoff/accounts.py).
 
 from __future__ import annotations
 
+import math
 import secrets
 
 from fastapi import APIRouter, Form, Request
@@ -19,8 +20,8 @@ from handoff.accounts import authenticate, close_session, open_session
 
 LOGIN_COOKIE = "passerelle_console_login"
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
-LOGIN_BLOCKED = ("Trop d'essais. Connexion bloquée 15 minutes pour cet identifiant. "
-                 "Attendez, ou demandez à votre responsable.")
+LOGIN_BLOCKED = ("Trop d'essais récents. Réessayez dans {wait}, ou demandez à votre "
+                 "responsable.")
 LOGIN_BUSY = "Trop de connexions en même temps. Réessayez dans quelques secondes."
 
 router = APIRouter(prefix="/console")
@@ -63,9 +64,15 @@ def login(request: Request, session: DbSession, settings: AppSettings, login: st
         page.headers["Retry-After"] = "5"
         return page
     if result.account is None:
-        error = LOGIN_BLOCKED if result.blocked else LOGIN_FAILED
-        return _login_page(request, settings, next=next, error=error, login=login[:120],
-                           status=429 if result.blocked else 401)
+        if result.blocked:
+            wait = result.retry_after
+            said = f"{wait} secondes" if wait < 120 else f"{math.ceil(wait / 60)} minutes"
+            page = _login_page(request, settings, next=next, login=login[:120], status=429,
+                               error=LOGIN_BLOCKED.format(wait=said))
+            page.headers["Retry-After"] = str(wait)
+            return page
+        return _login_page(request, settings, next=next, error=LOGIN_FAILED, login=login[:120],
+                           status=401)
     token, _row = open_session(session, result.account)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax",

@@ -82,14 +82,14 @@ def test_a_form_posted_without_its_csrf_token_is_refused(referent, sqlite_db):
     assert anonymous_login.status_code == 403
 
 
-def test_the_sixth_attempt_is_refused_even_with_the_right_password(anonymous):
+def test_the_sixth_attempt_right_after_waits_even_with_the_right_password(anonymous):
     for _ in range(5):
         response = log_in(anonymous, password="mauvais-mot-de-passe")
         assert response.status_code == 401
         assert "Identifiant ou mot de passe incorrect." in response.text
     response = log_in(anonymous)
-    assert response.status_code == 429
-    assert "Trop d'essais. Connexion bloquée 15 minutes" in unescape(response.text)
+    assert response.status_code == 429 and 0 < int(response.headers["retry-after"]) <= 30
+    assert "Trop d'essais récents. Réessayez dans " in unescape(response.text)
     assert anonymous.get("/console", follow_redirects=False).status_code == 303
 
 
@@ -104,21 +104,21 @@ def test_the_limit_is_counted_in_the_database_per_login_and_per_address(any_db):
             result = authenticate(session, login="amina@ccas.example", password="non",
                                   ip="10.0.0.1", now=now + timedelta(minutes=minute))
             assert result.account is None and not result.blocked
-    with any_db.session() as session:  # another worker, another address: still refused
+    with any_db.session() as session:  # right after, another worker, another address: wait
         result = authenticate(session, login="AMINA@ccas.example", password=PASSWORD,
-                              ip="10.0.0.2", now=now + timedelta(minutes=6))
-        assert result.blocked and result.account is None
-    with any_db.session() as session:  # 15 minutes after the failures, open again
+                              ip="10.0.0.2", now=now + timedelta(minutes=4, seconds=10))
+        assert result.blocked and result.account is None and result.retry_after == 20
+    with any_db.session() as session:  # the delay past, open again
         result = authenticate(session, login="amina@ccas.example", password=PASSWORD,
-                              ip="10.0.0.2", now=now + timedelta(minutes=21))
+                              ip="10.0.0.2", now=now + timedelta(minutes=6))
         assert result.account is not None and not result.blocked
     with any_db.session() as session:
         for i in range(20):  # one address spraying many logins
             authenticate(session, login=f"x{i}", password="non", ip="10.0.0.9",
                          now=now + timedelta(minutes=30))
         result = authenticate(session, login="amina@ccas.example", password=PASSWORD,
-                              ip="10.0.0.9", now=now + timedelta(minutes=31))
-        assert result.blocked
+                              ip="10.0.0.9", now=now + timedelta(minutes=30, seconds=10))
+        assert result.blocked and result.retry_after == 20
 
 
 def test_add_referent_command_hashes_the_password_with_argon2(tmp_path):

@@ -114,20 +114,53 @@ def test_parallel_tries_in_the_database_check_at_most_five(any_db, monkeypatch):
     assert failures == spy.checked  # refused tries are not written
 
 
-def test_a_lock_out_ends_15_minutes_after_the_last_checked_failure(any_db):
-    """Someone who keeps trying does not keep the referent out for ever."""
+def test_failures_from_one_address_wait_longer_and_longer(any_db):
+    """Each failure past the fifth doubles the wait of that address on that login (30 s,
+    1 min, 2 min...); a try before its time is refused unchecked and does not add to it."""
     now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
     with any_db.session() as session:
         add_account(session, login=LOGIN, password=PASSWORD, referent_id="amina")
 
-    def attempt(minute: float, password: str):
+    def attempt(seconds: float, password: str = "non"):
         with any_db.session() as session:
             return authenticate(session, login=LOGIN, password=password, ip="10.0.0.66",
-                                now=now + timedelta(minutes=minute))
+                                now=now + timedelta(seconds=seconds))
 
-    for tenth in range(5):  # five failures within the first minute
-        assert attempt(tenth / 10, "non").blocked is False
-    for minute in range(1, 15):  # the attacker goes on, every minute: refused, unchecked
-        assert attempt(minute, "non").blocked is True
-    opened = attempt(15.5, PASSWORD)  # 15 minutes after the fifth failure
+    for second in range(5):  # five failures for free
+        assert attempt(second).blocked is False
+    at = 4
+    for delay in (30, 60, 120, 240):
+        early = attempt(at + delay - 1)
+        assert early.blocked and early.retry_after == 1
+        at += delay
+        assert attempt(at).blocked is False  # checked (and wrong): the next wait doubles
+    opened = attempt(at + 480, PASSWORD)
     assert opened.account is not None and not opened.blocked
+
+
+def test_an_attacker_never_keeps_the_referent_out(any_db):
+    """Drill: hundreds of wrong passwords on the referent's login, from one address and
+    from many, while the referent logs in from the office as every day."""
+    now = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+    office = "192.0.2.10"
+    with any_db.session() as session:
+        add_account(session, login=LOGIN, password=PASSWORD, referent_id="amina")
+        assert authenticate(session, login=LOGIN, password=PASSWORD, ip=office,
+                            now=now - timedelta(days=3)).account is not None
+
+    def attempt(minutes: float, ip: str, password: str = "non"):
+        with any_db.session() as session:
+            return authenticate(session, login=LOGIN, password=password, ip=ip,
+                                now=now + timedelta(minutes=minutes))
+
+    for i in range(300):  # one address, then 300 others, a try every few seconds
+        attempt(i / 20, "203.0.113.5")
+        attempt(i / 20, f"2001:db8::{i:x}")
+    # From the office, at once, as soon as the attack is going on.
+    at_once = attempt(15, office, PASSWORD)
+    assert at_once.account is not None and not at_once.blocked
+    # From an address never used (a laptop at home): a wait of minutes at most, not a lock.
+    waiting = attempt(15, "198.51.100.7", PASSWORD)
+    assert waiting.blocked and waiting.retry_after <= 120
+    home = attempt(15 + waiting.retry_after / 60, "198.51.100.7", PASSWORD)
+    assert home.account is not None
