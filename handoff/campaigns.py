@@ -15,7 +15,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -33,6 +33,11 @@ MOMENT_WORDS = {"adulte": "adult", "enfant": "child", "parent isole": "single_pa
 PHONE_COLUMNS = ("telephone", "téléphone", "tel", "tél", "phone", "mobile", "numero", "numéro")
 MOMENT_COLUMNS = ("moment", "moment de vie", "moment_de_vie")
 SOURCE_COLUMNS = ("source", "origine", "partenaire")
+# What the import form and its refusals tell the officer the file may hold.
+ACCEPTED_COLUMNS = ("« telephone » (obligatoire ; ou « téléphone », « tel », « mobile », "
+                    "« numero », « phone »), « moment » et « source » (facultatives ; « source » "
+                    "reste dans la console, jamais dans le SMS)")
+ACCEPTED_MOMENTS = "adulte, enfant, parent isolé, senior, autre (ou vide)"
 MAX_ROWS = 20000
 SEND_FROM, SEND_UNTIL = time(9, 0), time(19, 0)
 REMINDER_AFTER = timedelta(days=3)
@@ -114,7 +119,8 @@ def parse_csv(data: bytes) -> Parsed:
     phone_at = _column(header, PHONE_COLUMNS)
     if phone_at is None:
         parsed.error = ("Pas de colonne « telephone » sur la première ligne : rien n'a été "
-                        "importé.")
+                        f"importé. Colonnes acceptées : {ACCEPTED_COLUMNS}. Valeurs de "
+                        f"« moment » : {ACCEPTED_MOMENTS}.")
         return parsed
     moment_at, source_at = _column(header, MOMENT_COLUMNS), _column(header, SOURCE_COLUMNS)
     for line, row in enumerate(reader, start=2):
@@ -131,7 +137,8 @@ def parse_csv(data: bytes) -> Parsed:
             continue
         moment = _moment(row[moment_at]) if moment_at is not None and moment_at < len(row) else None
         if moment is False:
-            parsed.rejected.append(Rejected(line, _masked(raw), "moment de vie inconnu"))
+            parsed.rejected.append(Rejected(line, _masked(raw), "moment de vie inconnu (valeurs "
+                                            f"acceptées : {ACCEPTED_MOMENTS})"))
             continue
         source = (row[source_at].strip()[:80] or None) if (
             source_at is not None and source_at < len(row)) else None
@@ -167,9 +174,11 @@ def import_households(session: Session, *, name: str, data: bytes, key_of: KeyOf
     keys = {phone: key_of("sms", phone) for _, phone, _, _ in parsed.rows}
     opted_out = set(session.scalars(select(ChannelAddress.key).where(
         ChannelAddress.key.in_(list(keys.values())), ChannelAddress.opted_out.is_(True))))
+    # A draft never scheduled has contacted nobody: its numbers stay free for another one.
     elsewhere = set(session.scalars(
         select(CampaignHousehold.address_key).join(Campaign).where(
             CampaignHousehold.address_key.in_(list(keys.values())),
+            Campaign.send_after.is_not(None),
             Campaign.evaluation_until >= now.date())))
     kept, seen = [], set()
     for line, phone, moment, source in parsed.rows:
@@ -199,6 +208,12 @@ def import_households(session: Session, *, name: str, data: bytes, key_of: KeyOf
                                       grp="control" if index in control else "invited"))
     session.flush()
     return Imported(campaign, rejected, invited=len(kept) - len(control), control=len(control))
+
+
+def deletable(campaign: Campaign) -> bool:
+    """A campaign that never left its draft (never scheduled, nothing queued) can go."""
+    return (campaign.status == "draft" and campaign.send_after is None
+            and not any(h.invited_at for h in campaign.households))
 
 
 def control_indices(count: int, percent: int, seed: int) -> set[int]:
@@ -245,6 +260,49 @@ def next_allowed(moment: datetime, territory: Territory) -> datetime:
             return local.replace(hour=9, minute=0, second=0, microsecond=0)
         local = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
     return local
+
+
+# ---------------------------------------------------------------------- where it stands
+@dataclass(frozen=True)
+class State:
+    key: str  # draft, suspended, scheduled, sending, sent, reminder, closed
+    words: str
+    editable: bool  # the message may still change: nobody received it yet
+
+
+def _waiting_reminder(h: CampaignHousehold) -> bool:
+    return (h.grp == "invited" and h.invited_at is not None and h.reminded_at is None
+            and h.replied_at is None and h.failed_at is None and h.opted_out_at is None)
+
+
+def state(campaign: Campaign, territory: Territory, now: datetime) -> State:
+    """What the campaign is doing, in the officer's words, from its households."""
+    local = territory.timezone
+    invited = [h for h in campaign.households if h.grp == "invited"]
+    sent = sum(1 for h in invited if h.invited_at is not None)
+    editable = sent == 0 and not campaign.identities_erased
+    if campaign.status == "finished" or campaign.identities_erased or (
+            campaign.evaluation_until < now.astimezone(local).date()):
+        return State("closed", "close : l'évaluation est terminée", False)
+    if campaign.status == "draft":
+        if campaign.send_after is None:
+            return State("draft", "brouillon : rien n'est programmé", editable)
+        return State("suspended", f"suspendue ({sent} invitations déjà envoyées)", editable)
+    reachable = [h for h in invited if h.phone and h.failed_at is None
+                 and h.opted_out_at is None]
+    if sent == 0:
+        start = next_allowed(max(campaign.send_after, now), territory)
+        return State("scheduled", "programmée : premières invitations le "
+                     f"{start.astimezone(local):%d/%m/%Y à %H:%M}", editable)
+    if any(h.invited_at is None for h in reachable):
+        return State("sending", f"envoi en cours : {sent} invitations envoyées sur "
+                     f"{len(invited)}", False)
+    waiting = [h.invited_at for h in invited if _waiting_reminder(h)]
+    if campaign.reminder and waiting:
+        due = next_allowed(max(min(waiting) + REMINDER_AFTER, now), territory)
+        return State("reminder", f"envoyée ; relance le {due.astimezone(local):%d/%m/%Y}",
+                     False)
+    return State("sent", f"envoyée : {sent} invitations", False)
 
 
 # ---------------------------------------------------------------------- replies
@@ -343,7 +401,8 @@ def erase_expired(session: Session, *, today: date) -> int:
 
 # ---------------------------------------------------------------------- figures
 MEASURES = [
-    ("replied", "Ont répondu ou écrit"),
+    ("replied", "Ont répondu ou écrit (hors STOP)"),
+    ("stopped", "Ont répondu STOP"),
     ("check_completed", "Vérifications terminées"),
     ("rights_found", "Au moins un droit trouvé"),
     ("appointment", "Rendez-vous pris"),
@@ -372,10 +431,11 @@ class Evaluation:
     seed: int
     control_percent: int
     figures: list[Figure]
+    masked: bool = True
     note: str = ("Intention de traiter : tout le groupe invité compte, même les numéros dont "
-                 "le SMS n'est pas arrivé. Différence des proportions (invités moins témoins) "
-                 "et intervalle de confiance à 95 % par l'approximation normale ; chiffres "
-                 "de 1 à 4 masqués, ainsi que ce qui permettrait de les retrouver.")
+                 "le SMS n'est pas arrivé. Un STOP n'est pas compté comme une réponse. "
+                 "Différence des proportions (invités moins témoins) et intervalle de "
+                 "confiance à 95 % de Newcombe (intervalles de Wilson)")
 
 
 def _count(n: int) -> str:
@@ -386,51 +446,82 @@ def _percent(value: float) -> str:
     return f"{100 * value:.1f}".replace(".", ",")
 
 
+def wilson(x: int, n: int) -> tuple[float, float]:
+    """The Wilson score interval of x/n at 95 % (Newcombe 1998, method 3)."""
+    p, z2 = x / n, Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def difference(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float, float] | None:
-    """p1 - p2 and its 95 % confidence interval (Wald: normal approximation)."""
+    """p1 - p2 and its 95 % confidence interval by Newcombe's hybrid score method (Newcombe,
+    Statistics in Medicine 1998, method 10: from each group's Wilson interval). Unlike the
+    normal approximation it stays honest with small counts and at 0 % or 100 %: 0/100
+    against 0/100 gives about [−3.7 ; +3.7] points, never a zero-width interval."""
     if n1 == 0 or n2 == 0:
         return None
     p1, p2 = x1 / n1, x2 / n2
-    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
     d = p1 - p2
-    return d, d - Z95 * se, d + Z95 * se
+    low = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return d, low, high
 
 
 def _signed(value: float) -> str:
     return ("+" if value >= 0 else "−") + _percent(abs(value))
 
 
-def evaluation(campaign: Campaign) -> Evaluation:
-    """The invited/control figures of one campaign, masked."""
+def has_replied(household: CampaignHousehold) -> bool:
+    """Wrote back, a STOP apart: note_inbound stamps a first message that is a STOP with
+    the same moment for the reply and the opt-out."""
+    return household.replied_at is not None and household.replied_at != household.opted_out_at
+
+
+def _has(household: CampaignHousehold, key: str) -> bool:
+    if key == "replied":
+        return has_replied(household)
+    if key == "stopped":
+        return household.opted_out_at is not None
+    return bool(getattr(household, key))
+
+
+def evaluation(campaign: Campaign, *, masked: bool = True) -> Evaluation:
+    """The invited/control figures of one campaign, masked (unless `masked` is False: the
+    campaign's own officer, on its own page, who holds the list anyway)."""
     groups = {"invited": [], "control": []}
     for household in campaign.households:
         groups[household.grp].append(household)
     n1, n2 = len(groups["invited"]), len(groups["control"])
     figures = []
     for key, label in MEASURES:
-        def has(h, key=key):
-            return h.replied_at is not None if key == "replied" else getattr(h, key)
-        x1 = sum(1 for h in groups["invited"] if has(h))
-        x2 = sum(1 for h in groups["control"] if has(h))
+        x1 = sum(1 for h in groups["invited"] if _has(h, key))
+        x2 = sum(1 for h in groups["control"] if _has(h, key))
         cells = []
         for x, n in ((x1, n1), (x2, n2)):
-            small = 0 < x < THRESHOLD or 0 < n - x < THRESHOLD and x > 0
-            cells.append(SMALL if 0 < x < THRESHOLD else
+            small = masked and (0 < x < THRESHOLD or 0 < n - x < THRESHOLD and x > 0)
+            cells.append(SMALL if masked and 0 < x < THRESHOLD else
                          SECRET if small else
                          f"{x} ({_percent(x / n)} %)" if n else "0")
-        masked = any(c in (SMALL, SECRET) for c in cells) or 0 < n1 < THRESHOLD or (
-            0 < n2 < THRESHOLD)
+        hidden = masked and (any(c in (SMALL, SECRET) for c in cells) or 0 < n1 < THRESHOLD
+                             or 0 < n2 < THRESHOLD)
         computed = difference(x1, n1, x2, n2)
         if computed is None:
             text = "sans groupe témoin"
-        elif masked:
+        elif hidden:
             text = SECRET
         else:
             d, low, high = computed
             text = f"{_signed(d)} points [{_signed(low)} ; {_signed(high)}]"
         figures.append(Figure(key, label, cells[0], cells[1], text))
-    return Evaluation(campaign.id, campaign.name, _count(n1), _count(n2), campaign.seed,
-                      campaign.control_percent, figures)
+    count = _count if masked else str
+    note = Evaluation.note + (" ; chiffres de 1 à 4 masqués, ainsi que ce qui permettrait "
+                              "de les retrouver." if masked else
+                              " ; chiffres exacts, montrés à vous seul·e qui avez importé "
+                              "la liste : ils restent masqués partout ailleurs.")
+    return Evaluation(campaign.id, campaign.name, count(n1), count(n2), campaign.seed,
+                      campaign.control_percent, figures, masked=masked, note=note)
 
 
 def evaluation_text(report: Evaluation) -> str:
@@ -443,3 +534,105 @@ def evaluation_text(report: Evaluation) -> str:
         lines.append(f"{f.label:<{width}}  {f.invited:>16}  {f.control:>16}  {f.difference}")
     lines.append(report.note)
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------- the audit export
+@dataclass(frozen=True)
+class AuditRow:
+    """One household as the campaign's officer checks it: its group, what Passerelle sent it
+    and what it did."""
+
+    household_id: int
+    group: str
+    phone: str | None
+    moment: str | None
+    invitation: str  # « envoyée (2 SMS : reçu, reçu) », « non envoyée »
+    reminder: str
+    unsolicited: int  # messages Passerelle sent before the household wrote, from the outbox
+    replied: bool
+    stopped: bool
+
+
+@dataclass
+class Audit:
+    rows: list[AuditRow]
+    control_messages: int  # SMS to the control group that nobody asked for: must be 0
+    control_answers: int  # replies to control households that wrote on their own
+
+
+def _sent(parts: list[str]) -> str:
+    if not parts:
+        return "non envoyée"
+    return f"envoyée ({len(parts)} SMS : {', '.join(parts)})"
+
+
+def audit(session: Session, campaign: Campaign) -> Audit:
+    """Every household with its group and what reached it, read from the outbox itself (not
+    from the campaign's own records): a message to a control number would show here even
+    if the campaign's code never recorded it. A message counts as unsolicited when it was
+    queued since the campaign began and before the household's first message (or at any
+    time when it never wrote), or when it was queued for the allowed hours (an invitation)."""
+    households = campaign.households
+    keys = {h.address_key: h for h in households if h.address_key}
+    outbox = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.address_key.in_(list(keys)), OutboxMessage.channel == "sms")
+        .order_by(OutboxMessage.id)).all() if keys else []
+    status_of = {row.id: row.status for row in outbox}
+    by_kind: dict[tuple[int, str], list[str]] = {}
+    for message in session.scalars(select(CampaignMessage).where(
+            CampaignMessage.household_id.in_([h.id for h in households])).order_by(
+            CampaignMessage.id)) if households else []:
+        by_kind.setdefault((message.household_id, message.kind), []).append(
+            STATUS_WORDS.get(status_of.get(message.outbox_id, ""), "effacé"))
+    unsolicited: dict[int, int] = {}
+    answered: dict[int, int] = {}
+    start = _utc(campaign.created_at)
+    for row in outbox:
+        household = keys[row.address_key]
+        created = _utc(row.created_at)
+        if created < start and not row.in_hours:
+            continue  # before the campaign: nothing to do with it
+        wrote = household.replied_at
+        if row.in_hours or wrote is None or created < _utc(wrote):
+            unsolicited[household.id] = unsolicited.get(household.id, 0) + 1
+        else:
+            answered[household.id] = answered.get(household.id, 0) + 1
+    rows = [AuditRow(h.id, "témoin" if h.grp == "control" else "invité", h.phone, h.moment,
+                     _sent(by_kind.get((h.id, "invitation"), [])),
+                     _sent(by_kind.get((h.id, "reminder"), [])),
+                     unsolicited.get(h.id, 0), has_replied(h), h.opted_out_at is not None)
+            for h in households]
+    control = [h.id for h in households if h.grp == "control"]
+    return Audit(rows, sum(unsolicited.get(i, 0) for i in control),
+                 sum(answered.get(i, 0) for i in control))
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+STATUS_WORDS = {"pending": "en attente", "sending": "en cours", "sent": "envoyé",
+                "delivered": "reçu", "undelivered": "non distribué", "failed": "échec",
+                "refused": "refusé (STOP)", "cancelled": "annulé (a écrit avant)"}
+AUDIT_HEADER = ["foyer", "groupe", "telephone", "moment", "invitation", "relance",
+                "sms_sans_avoir_ecrit", "a_repondu", "stop"]
+
+
+def audit_csv(campaign: Campaign, report: Audit) -> str:
+    """The audit as CSV (semicolons): the numbers as text (a leading quote, so that a
+    spreadsheet neither drops the « + » nor reads a formula), then the control line."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(AUDIT_HEADER)
+    for row in report.rows:
+        writer.writerow([row.household_id, row.group, "'" + row.phone if row.phone else
+                         "(effacé)", row.moment or "", row.invitation, row.reminder,
+                         row.unsolicited, "oui" if row.replied else "non",
+                         "oui" if row.stopped else "non"])
+    writer.writerow([])
+    writer.writerow([f"SMS aux témoins : {report.control_messages}"])
+    writer.writerow([f"Réponses à des témoins qui ont écrit d'eux-mêmes : "
+                     f"{report.control_answers}"])
+    writer.writerow([f"Campagne {campaign.id} « {campaign.name} », tirage n° {campaign.seed}"])
+    return out.getvalue()

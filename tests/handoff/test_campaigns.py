@@ -66,12 +66,22 @@ def test_the_draw_is_fixed_by_its_seed():
     assert campaigns.control_indices(10, 0, seed=1) == set()
 
 
-def test_difference_and_confidence_interval_by_the_normal_approximation():
-    d, low, high = campaigns.difference(60, 200, 20, 100)
-    assert math.isclose(d, 0.10)
-    se = math.sqrt(0.3 * 0.7 / 200 + 0.2 * 0.8 / 100)
-    assert math.isclose(low, 0.10 - 1.959964 * se) and math.isclose(high, 0.10 + 1.959964 * se)
+def test_difference_and_newcombe_interval_as_published():
+    # Newcombe, Statistics in Medicine 17 (1998) 873-890, table II, method 10.
+    for (x1, n1, x2, n2), (low, high) in {(56, 70, 48, 80): (0.0524, 0.3339),
+                                          (0, 10, 0, 20): (-0.1611, 0.2775),
+                                          (10, 10, 0, 20): (0.6791, 1.0)}.items():
+        d, got_low, got_high = campaigns.difference(x1, n1, x2, n2)
+        assert math.isclose(d, x1 / n1 - x2 / n2)
+        assert round(got_low, 4) == low and round(got_high, 4) == high
     assert campaigns.difference(1, 10, 0, 0) is None
+
+
+def test_nothing_on_either_side_is_never_a_zero_width_interval(sqlite_db):
+    with sqlite_db.session() as session:
+        report = campaigns.evaluation(campaign_with(session, [{}] * 100, [{}] * 100))
+    right_opened = next(f for f in report.figures if f.key == "right_opened")
+    assert right_opened.difference == "+0,0 points [−3,7 ; +3,7]"
 
 
 def campaign_with(session, invited: list[dict], control: list[dict]) -> Campaign:

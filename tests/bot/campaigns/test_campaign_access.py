@@ -39,9 +39,13 @@ def test_a_forged_form_or_a_broken_file_imports_nothing(team, sqlite_db):
     assert forged.status_code == 403
     no_phone = team.post("/console/campagnes", data={"csrf": csrf_of(page.text), "name": "x"},
                          files={"file": ("f.csv", b"nom;adresse\nDupont;1 rue\n")})
-    assert no_phone.status_code == 200 and "rien n&#39;a été importé" in no_phone.text
+    assert no_phone.status_code == 422 and "rien n&#39;a été importé" in no_phone.text
+    # The refusal says what the file may hold: its columns and the values of « moment ».
+    assert "Colonnes acceptées : « telephone » (obligatoire" in no_phone.text
+    assert "Valeurs de « moment » : adulte, enfant, parent isolé, senior, autre" in no_phone.text
     only_bad = team.post("/console/campagnes", data={"csrf": csrf_of(page.text), "name": "x"},
                          files={"file": ("f.csv", b"telephone\n0388000000\n0612\n")})
+    assert only_bad.status_code == 422
     assert "Aucun numéro utilisable" in only_bad.text and "<td>3</td>" in only_bad.text
     assert count(sqlite_db, Campaign) == 0 and count(sqlite_db, CampaignHousehold) == 0
     assert team.get("/console/campagnes/999").status_code == 404
