@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 
-from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerDay, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage
 from limits.strategies import MovingWindowRateLimiter
@@ -58,6 +58,16 @@ class SharedLimiter:
                 self._fall_back("Redis stopped answering")
         return self._local.hit(item, *identifiers)
 
+    def test(self, item: RateLimitItem, *identifiers: str) -> bool:
+        """Whether one more request would be within the limit, counting nothing."""
+        self._maybe_retry()
+        if self._on_redis:
+            try:
+                return self._redis.test(item, *identifiers)
+            except StorageError:
+                self._fall_back("Redis stopped answering")
+        return self._local.test(item, *identifiers)
+
     def _redis_answers(self) -> bool:
         try:
             return bool(self._redis_storage.check())
@@ -95,6 +105,11 @@ class RateLimits:
         # On paying channels the « too many messages » answer goes once a minute, not to
         # every message of a flood.
         self.notice = RateLimitItemPerMinute(1)
+        # A field check's one-time consent SMS: each costs money and reaches a phone whose
+        # holder may not be there (bot/console/fieldwork.py).
+        self.field_sms_number = RateLimitItemPerDay(settings.field_consent_sms_per_number_per_day)
+        self.field_sms_account = RateLimitItemPerHour(
+            settings.field_consent_sms_per_account_per_hour)
 
     @property
     def backend(self) -> str:
@@ -107,6 +122,16 @@ class RateLimits:
     def message(self, conversation_key: str) -> bool:
         """One more message in this conversation (its HMAC key): False past the limit."""
         return self.limiter.hit(self.per_conversation, "message", conversation_key)
+
+    def field_consent_sms(self, number_key: str, login: str) -> bool:
+        """One more consent SMS to this number (its keyed hash, never the number) from this
+        console account: False past either limit (then neither is counted)."""
+        if not self.limiter.test(self.field_sms_number, "field-sms-number", number_key):
+            return False
+        if not self.limiter.test(self.field_sms_account, "field-sms-account", login):
+            return False
+        return (self.limiter.hit(self.field_sms_number, "field-sms-number", number_key)
+                and self.limiter.hit(self.field_sms_account, "field-sms-account", login))
 
     def refusal_notice(self, conversation_key: str) -> bool:
         """Whether to tell this conversation now that it sends too many messages."""

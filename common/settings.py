@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     rate_limit_prefix: str = "passerelle"  # Redis key prefix: one per deployment sharing a Redis
     web_new_conversations_per_10_min: int = Field(120, ge=1)  # per client address
     messages_per_conversation_per_minute: int = Field(30, ge=1)  # on every channel
+    # The field page's one-time consent SMS: per number (whoever sends it) and per account.
+    field_consent_sms_per_number_per_day: int = Field(3, ge=1)
+    field_consent_sms_per_account_per_hour: int = Field(20, ge=1)
     # Request bodies refused with 413 before they are read: chat API, webhooks, and the rest.
     max_body_bytes: int = Field(16 * 1024, ge=1024)
     console_max_body_bytes: int = Field(64 * 1024, ge=1024)

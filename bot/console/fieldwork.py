@@ -66,6 +66,8 @@ ERRORS = {
     "other_number": "Ce n'est pas le numéro de cette vérification.",
     "empty": "Écrivez la réponse de la personne, ou touchez un choix.",
     "bookings": "Cette personne a déjà trop de rendez-vous : appelez le service.",
+    "sms_limit": ("Trop de SMS d'accord envoyés à ce numéro, ou depuis votre compte : lisez "
+                  "la notice à voix haute, ou réessayez plus tard."),
     "closed": "Cette vérification est terminée : la personne continue par SMS si elle le souhaite.",
 }
 NOTICES = {"sms": "SMS envoyé : la personne répond OUI pour accepter.",
@@ -176,6 +178,13 @@ def start(request: Request, who: CheckedAmbassador, numero: str = Form(""),
             ChannelAddress.key == core.address_key("sms", phone))).first()
         if address is not None and address.opted_out:
             return back("/console/terrain", error="stop")
+    # Each Start sends an SMS unless the notice is read aloud for a number that never
+    # wrote: limited per number and per account before anything is created.
+    hashed = contact_key(core.services.secret_key, "sms", phone)
+    sends_sms = not (lu and address is None)
+    if sends_sms and not request.app.state.limits.field_consent_sms(hashed, who.login):
+        return back("/console/terrain", error="sms_limit")
+    with core.db.session() as session:
         check = FieldCheck(ambassador=who.login, place=place, started_at=core.clock())
         session.add(check)
         session.flush()
@@ -187,6 +196,8 @@ def start(request: Request, who: CheckedAmbassador, numero: str = Form(""),
     with core.db.session() as session:
         audit(session, who, "field_start", handoff_id=None, conversation_id=conversation_id)
         if not adopted:
+            audit(session, who, "field_consent_sms", handoff_id=None,
+                  conversation_id=conversation_id)
             outbox.enqueue(session, channel="sms", recipient=phone,
                            address_key=core.address_key("sms", phone),
                            replies=[Reply(messages.text(

@@ -10,8 +10,11 @@ then in a fresh conversation showing nothing earlier.
 
 from __future__ import annotations
 
+from html import unescape
+
 from sqlalchemy import func, select
 
+from storage.accounts import ConsoleAudit
 from storage.ambassadors import FieldCheck
 from storage.models import ChannelAddress, Conversation, Message, Person
 from tests.bot.fieldwork.test_field_check import answer, check_row, dispatch, start
@@ -102,3 +105,23 @@ def test_the_residents_own_yes_gives_a_fresh_conversation_showing_nothing_earlie
     # The earlier conversation is left as it was; the check goes on in the fresh one.
     answer(ambassador, path, "5")
     assert _resident_conversation(sqlite_db)[1] == messages_before
+
+
+def test_consent_sms_are_limited_per_number_and_per_account_and_audited(
+        ambassador, fake_twilio, field_clock, sqlite_db, field_app):
+    """30 « Start » on one number sent 30 SMS: now 3 a day per number, 20 an hour per
+    account, each one written to the console audit."""
+    codes = [start(ambassador, "06 12 34 90 02", "Gare").headers["location"] for _ in range(30)]
+    assert sum("ok=sms" in code for code in codes) == 3
+    assert all("error=sms_limit" in code for code in codes[3:])
+    dispatch(ambassador, field_clock)
+    assert len(fake_twilio.bodies(to="+33612349002")) == 3
+    for i in range(30):  # other numbers, one each: the account's own limit
+        start(ambassador, f"06 12 35 {i // 10:02d} {i % 10:02d}", "Gare")
+    with sqlite_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(FieldCheck)) == 3 + 17
+        audited = session.scalar(select(func.count()).select_from(ConsoleAudit).where(
+            ConsoleAudit.action == "field_consent_sms"))
+    assert audited == 20
+    page = ambassador.get("/console/terrain?error=sms_limit").text
+    assert "Trop de SMS d'accord" in unescape(page)
