@@ -41,9 +41,15 @@ FLAGGED_KINDS = ("reminder", "referent_reply")
 
 
 def _person_of(session: Session, address_key: str) -> Person | None:
-    return session.scalars(
+    """Whose address this is: one of their channels, or the number they confirmed on the web."""
+    person = session.scalars(
         select(Person).join(ChannelAddress).where(ChannelAddress.key == address_key)
     ).first()
+    if person is None:
+        person = session.scalars(
+            select(Person).join(PersonPhone).where(PersonPhone.address_key == address_key)
+        ).first()
+    return person
 
 
 def window_open(session: Session, address_key: str, now: datetime) -> bool:
@@ -278,6 +284,11 @@ def messages_to_person(session: Session, person_id: int, *, limit: int = 20) -> 
     """The latest messages to this person that a referent may want to check: those the
     person did not just ask for, and any that did not arrive."""
     keys = list(session.scalars(select(ChannelAddress.key).where(ChannelAddress.person_id == person_id)))
+    keys += session.scalars(
+        select(PersonPhone.address_key).where(
+            PersonPhone.person_id == person_id, PersonPhone.address_key.is_not(None)
+        )
+    )
     if not keys:
         return []
     return list(

@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     redis_url: str = "redis://127.0.0.1:6379/0"
     rate_limit_prefix: str = "passerelle"  # Redis key prefix: one per deployment sharing a Redis
     web_new_conversations_per_10_min: int = Field(120, ge=1)  # per client address
+    # A booking from the web chat needs a mobile number confirmed by an SMS code, and
+    # hand-offs from unconfirmed web identities have a per-territory hourly budget (issue 27
+    # item 2). Unset: on everywhere but development, where scripts book through the API.
+    web_booking_proof: bool | None = None
     messages_per_conversation_per_minute: int = Field(30, ge=1)  # on every channel
     # The field page's one-time consent SMS: per number (whoever sends it) and per account.
     field_consent_sms_per_number_per_day: int = Field(3, ge=1)
@@ -154,6 +158,12 @@ class Settings(BaseSettings):
     def _templates(cls, value: str) -> str:
         parse_templates(value)
         return value
+
+    @property
+    def web_booking_proof_on(self) -> bool:
+        if self.web_booking_proof is None:
+            return self.environment != "development"
+        return self.web_booking_proof
 
     @property
     def whatsapp_template_sids(self) -> dict[tuple[str, str], str]:

@@ -87,6 +87,9 @@ SCHEMA: dict[str, Any] = {
                 "timezone": {"type": "string"},
                 "min_notice_hours": {"type": "number", "minimum": 0},
                 "horizon_days": {"type": "integer", "minimum": 1, "maximum": 366},
+                # Hand-offs per hour from web identities with no confirmed phone; past it
+                # they wait for a referent's look (issue 27 item 2). Default 20.
+                "unverified_handoffs_per_hour": {"type": "integer", "minimum": 0},
                 "holidays": {
                     "type": "object",
                     "required": ["country"],
@@ -254,6 +257,9 @@ class Territory:
     twilio_numbers: frozenset[str] = frozenset()  # E.164, e.g. +33757000001
     telegram_bot: str | None = None  # the bot's username, when the territory has its own
     contact: str | None = None  # None: REFERENT_CONTACT
+    # Hand-offs per hour from web identities with no confirmed phone before the next ones
+    # wait for a referent's look: one address cannot fill the urgent queue.
+    unverified_handoffs_per_hour: int = 20
 
     @property
     def own_number(self) -> str | None:
@@ -470,6 +476,7 @@ class _Builder:
             twilio_numbers=frozenset(d.get("channels", {}).get("twilio_numbers", [])),
             telegram_bot=d.get("channels", {}).get("telegram_bot"),
             contact=d.get("contact"),
+            unverified_handoffs_per_hour=settings.get("unverified_handoffs_per_hour", 20),
         )
 
 

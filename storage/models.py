@@ -259,6 +259,9 @@ class PersonPhone(Base):
     codes_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     wrong_codes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The number's SMS address key (ChannelAddress.key of channel "sms"): messages to it are
+    # refused after a STOP from that number, and erased with the person.
+    address_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class ProcessedInbound(Base):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import select
+
 from bot import answers, language, messages, parsing
 from bot.dialogue import (
     asked,
@@ -26,7 +28,7 @@ from bot.dialogue.turn import Goto, Turn
 from bot.dialogue.types import Reply
 from nlu.fallback import is_urgent
 from storage.erasure import forget_inbound, forget_outbox
-from storage.models import ChannelAddress, Person
+from storage.models import ChannelAddress, Person, PersonPhone
 
 
 def any_step(turn: Turn) -> list[Reply] | None:
@@ -201,8 +203,11 @@ def erase(turn: Turn) -> list[Reply]:
     person = turn.conversation.person
     opted_out = [a.key for a in person.addresses if a.opted_out]
     channels = {a.key: a.channel for a in person.addresses}
+    # The number confirmed on the web chat: its code or reminder still waiting goes too.
+    phones = list(turn.session.scalars(select(PersonPhone.address_key).where(
+        PersonPhone.person_id == person.id, PersonPhone.address_key.is_not(None))))
     # Messages still waiting for the person would carry their words after erasure.
-    forget_outbox(turn.session, list(channels))
+    forget_outbox(turn.session, list(channels) + phones)
     # So would their received messages still stored (waiting, or given up and blanked).
     forget_inbound(turn.session, list(channels))
     turn.session.delete(person)

@@ -69,6 +69,7 @@ HANDLERS: dict[str, Callable[[Turn], Outcome]] = {
     "result": results.after_result,
     "slot": handoff_flow.choose,
     "booked": handoff_flow.after_booking,
+    "phone": handoff_flow.phone_answer,
     "language": languages.choose,
 }
 MAX_GOTO = 3  # a flow hands a message on at most this many times: no loop between flows
@@ -90,7 +91,8 @@ class DialogueCore:
     def __init__(self, db: Database, eligibility: Eligibility, interpreter: Interpreter | None,
                  *, secret_key: str, referent_contact: str, retention_months: int = 12,
                  territory: Territory | None = None, territories: Territories | None = None,
-                 clock: Callable[[], datetime] = _now, public_base_url: str = ""):
+                 clock: Callable[[], datetime] = _now, public_base_url: str = "",
+                 web_booking_proof: bool = False):
         self.db = db
         self.eligibility = eligibility
         self.interpreter = interpreter
@@ -101,7 +103,8 @@ class DialogueCore:
         self.services = Services(
             eligibility=eligibility, territories=territories,
             contact=referent_contact, retention_months=retention_months, clock=clock,
-            secret_key=secret_key.encode(), public_base_url=public_base_url.rstrip("/"))
+            secret_key=secret_key.encode(), public_base_url=public_base_url.rstrip("/"),
+            web_booking_proof=web_booking_proof)
 
     @property
     def territory(self) -> Territory:

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot import answers, language, messages, parsing, rights, slot_words
-from bot.dialogue import irreversible, prompts
+from bot.dialogue import irreversible, phone, prompts
 from bot.dialogue.turn import Goto, Outcome, Turn
 from bot.dialogue.types import Reply
 from handoff import booking
@@ -85,6 +85,7 @@ def open_for(turn: Turn, *, trigger: str, reason_id: str | None = None,
             turn.event("handoff_urgent")
     elif urgent and not was_urgent:
         turn.event("handoff_urgent")
+    phone.review_if_over_budget(turn, handoff, new=existing is None)
     replies = [Reply(intro)] if intro else []
     # Where to come back to if the person declines a slot: the question they were at.
     resume = conversation.state if conversation.state.startswith("ask:") else None
@@ -112,6 +113,7 @@ def open_only(turn: Turn, *, trigger: str, urgent: bool = False) -> Handoff | No
                                    existing=existing)
     if existing is None:
         turn.event("handoff")
+    phone.review_if_over_budget(turn, handoff, new=existing is None)
     if urgent and not was_urgent:
         turn.event("handoff_urgent")
     return handoff
@@ -215,6 +217,9 @@ def _decline(turn: Turn, handoff: Handoff, resume: str | None) -> list[Reply]:
 
 
 def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
+    if phone.needed(turn):
+        # A web identity costs nothing: a booking from it needs a number confirmed by a code.
+        return phone.ask(turn, handoff, _slot_to_dict(slot))
     now = turn.clock()
     territory = territory_of(turn, handoff)
     held = handoff.booked
@@ -238,6 +243,23 @@ def _book(turn: Turn, handoff: Handoff, slot: Slot) -> list[Reply]:
     turn.conversation.state = "booked"
     turn.conversation.context = {}
     return [confirmation(turn, appointment)]
+
+
+def phone_answer(turn: Turn) -> Outcome:
+    """The number or the code a web resident types before booking; confirmed, the slot they
+    chose is booked."""
+    replies, chosen = phone.answer(turn)
+    if chosen is None:
+        return replies
+    handoff = turn.session.get(Handoff, (turn.conversation.context or {}).get("handoff_id"))
+    if handoff is not None and handoff.awaiting_review:
+        # The proof lifts the review: an urgent hand-off is urgent again.
+        handoff.awaiting_review, handoff.urgent = False, handoff.trigger == "urgent"
+    if handoff is None or handoff.status != "open" or territory_of(turn, handoff) is None:
+        turn.conversation.state = "result"
+        turn.conversation.context = {}
+        return replies
+    return replies + _book(turn, handoff, _slot_from_dict(chosen))
 
 
 def confirmation(turn: Turn, appointment: Appointment) -> Reply:

@@ -63,6 +63,9 @@ class Services:
     clock: Callable[[], datetime]
     secret_key: bytes
     public_base_url: str = ""
+    # A web booking needs a phone number confirmed by a code, and hand-offs from unconfirmed
+    # web identities have an hourly budget (bot/dialogue/phone.py).
+    web_booking_proof: bool = False
 
     @property
     def territory(self) -> Territory:

@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     core = DialogueCore(db, eligibility, interpreter, secret_key=settings.secret_key,
                         referent_contact=settings.referent_contact,
                         retention_months=settings.retention_months, territories=territories,
-                        public_base_url=settings.public_base_url, **options)
+                        public_base_url=settings.public_base_url,
+                        web_booking_proof=settings.web_booking_proof_on, **options)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

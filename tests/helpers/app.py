@@ -31,7 +31,10 @@ def make_settings(database_url: str, **overrides) -> Settings:
                   nlu_url="http://127.0.0.1:9", nlu_timeout=0.3,
                   referent_contact="CCAS Neudorf, 03 88 11 22 33",
                   rate_limit_prefix=f"test-{uuid.uuid4().hex}",
-                  web_new_conversations_per_10_min=10**6)
+                  web_new_conversations_per_10_min=10**6,
+                  # Tests book through the web chat as scripts do; the proof a deployment
+                  # asks for is tested on its own (tests/bot/web/test_phone_proof.py).
+                  web_booking_proof=False)
     values.update(overrides)
     return Settings(**values)
 

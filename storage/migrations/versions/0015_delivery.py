@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("codes_sent", sa.Integer(), server_default="0", nullable=False),
         sa.Column("wrong_codes", sa.Integer(), server_default="0", nullable=False),
         sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("address_key", sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["person.id"], name=op.f("fk_person_phone_person_id_person"), ondelete="CASCADE"
         ),
