@@ -80,6 +80,8 @@ class Handoff(Base):
     # Past the territory's budget of hand-offs from unverified web identities: waits for a
     # referent's look before any slot is held for it (issue 27 item 2).
     awaiting_review: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the referents on duty (or the on-call contact) were alerted of it (bot/alerts.py).
+    alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     conversation: Mapped[Conversation] = relationship()
     appointments: Mapped[list[Appointment]] = relationship(
