@@ -14,6 +14,7 @@ import asyncio
 import logging
 import signal
 
+from bot.alerts import AlertLoop
 from bot.campaigns import CampaignLoop
 from bot.channels.setup import build_transports
 from bot.reminders import ReminderLoop
@@ -41,6 +42,7 @@ class Jobs:
             PurgeLoop(self.db, months=settings.retention_months,
                       audit_months=settings.audit_retention_months),
             CampaignLoop(self.db, territories),
+            AlertLoop(self.db, territories, console_url=settings.public_base_url),
         ]
         if settings.outbox_interval <= 0:
             self.loops = self.loops[1:]

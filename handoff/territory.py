@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -79,6 +79,16 @@ SCHEMA: dict[str, Any] = {
             },
         },
         "contact": {"type": "string", "minLength": 1},
+        # Referents alerted of new hand-offs: the on-call number outside working hours, and
+        # whether every new hand-off is announced (urgent ones always are).
+        "alerts": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "on_call_phone": {"type": "string", "pattern": r"^\+[0-9]{6,15}$"},
+                "every_handoff": {"type": "boolean"},
+            },
+        },
         "settings": {
             "type": "object",
             "required": ["timezone", "min_notice_hours", "horizon_days"],
@@ -134,6 +144,9 @@ SCHEMA: dict[str, Any] = {
                 "properties": {
                     "id": {"type": "string", "pattern": _ID},
                     "first_name": {"type": "string", "minLength": 1},
+                    # Where an urgent hand-off is announced while they are on duty (a link,
+                    # never the resident's words or number).
+                    "alert_phone": {"type": "string", "pattern": r"^\+[0-9]{6,15}$"},
                     # place id -> weekday -> time ranges
                     "availability": {"type": "object", "additionalProperties": _WEEK},
                     "absences": {
@@ -220,10 +233,20 @@ class Referent:
     first_name: str
     availability: dict[str, dict[int, tuple[TimeRange, ...]]]  # place -> weekday -> ranges
     absences: tuple[Absence, ...] = ()
+    alert_phone: str | None = None
 
     @property
     def places(self) -> tuple[str, ...]:
         return tuple(self.availability)
+
+    def on_duty(self, moment: datetime) -> bool:
+        """Working at this local moment: inside their availability somewhere, not absent."""
+        if self.absent_on(moment.date()):
+            return False
+        minutes = moment.hour * 60 + moment.minute
+        return any(r.start_minutes <= minutes < r.end_minutes
+                   for week in self.availability.values()
+                   for r in week.get(moment.weekday(), ()))
 
     def absent_on(self, day: date) -> bool:
         return any(a.covers(day) for a in self.absences)
@@ -260,6 +283,8 @@ class Territory:
     # Hand-offs per hour from web identities with no confirmed phone before the next ones
     # wait for a referent's look: one address cannot fill the urgent queue.
     unverified_handoffs_per_hour: int = 20
+    on_call_phone: str | None = None  # alerted outside working hours
+    alert_every_handoff: bool = False  # urgent hand-offs are always alerted
 
     @property
     def own_number(self) -> str | None:
@@ -447,7 +472,8 @@ class _Builder:
                 if end < start:
                     self.fail(f"{field}.absences[{j}]", "ends before it starts")
                 absences.append(Absence(start, end, a.get("note", "")))
-            referents[r["id"]] = Referent(r["id"], r["first_name"], availability, tuple(absences))
+            referents[r["id"]] = Referent(r["id"], r["first_name"], availability, tuple(absences),
+                                          alert_phone=r.get("alert_phone"))
 
         reasons = {}
         for i, r in enumerate(d["reasons"]):
@@ -477,6 +503,8 @@ class _Builder:
             telegram_bot=d.get("channels", {}).get("telegram_bot"),
             contact=d.get("contact"),
             unverified_handoffs_per_hour=settings.get("unverified_handoffs_per_hour", 20),
+            on_call_phone=d.get("alerts", {}).get("on_call_phone"),
+            alert_every_handoff=bool(d.get("alerts", {}).get("every_handoff", False)),
         )
 
 

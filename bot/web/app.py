@@ -104,9 +104,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
             app.state.retention.start()  # erases people silent past RETENTION_MONTHS, daily
             app.state.reminders.start()  # queues the day-before reminders, every 5 minutes
             app.state.campaigns.start()  # campaign invitations, in allowed hours, every minute
+            app.state.alerts.start()  # referents on duty told of urgent hand-offs, every 20 s
         try:
             yield
         finally:
+            await app.state.alerts.stop()
             await app.state.campaigns.stop()
             await app.state.reminders.stop()
             await app.state.retention.stop()
@@ -142,6 +144,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     from bot.campaigns import CampaignLoop
 
     app.state.campaigns = CampaignLoop(db, territories, clock=core.clock)
+    from bot.alerts import AlertLoop
+
+    app.state.alerts = AlertLoop(db, territories, console_url=settings.public_base_url,
+                                 clock=core.clock)
     # SMS, WhatsApp, Telegram and the outbox dispatcher (bot/channels, docs/channels.md).
     from bot.channels import setup as channels
 
