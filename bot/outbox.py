@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.dialogue.types import Reply
 from bot.render import Outbound, render
 from storage.db import Database
+from storage.erasure import ERASED_KEYS, checkpoint
 from storage.models import ChannelAddress, OutboxMessage
 
 BACKOFF_BASE = timedelta(seconds=10)
@@ -35,6 +36,9 @@ JOINED_CHANNELS = ("sms",)
 JOINED_LIMIT = 1600  # Twilio's limit for one message body
 FINAL_STATUSES = {"delivered": "delivered", "read": "delivered", "undelivered": "undelivered",
                   "failed": "failed", "sent": "sent"}
+
+
+ERASED_MARK = "erasure_confirmation"
 
 
 def _now() -> datetime:
@@ -96,6 +100,10 @@ def enqueue_rendered(session: Session, *, channel: str, recipient: str, address_
                      language: str | None = None, variables: dict | None = None
                      ) -> list[OutboxMessage]:
     now = now or _now()
+    if variables is None and address_key in session.info.get(ERASED_KEYS, ()):
+        # The erasure's own confirmation, queued in the erasing turn: marked, so that its
+        # row goes altogether once sent (`mark_sent`). No template ever reads it (no kind).
+        variables = {ERASED_MARK: True}
     rows = [OutboxMessage(channel=channel, recipient=recipient, address_key=address_key,
                           sender=sender, kind=kind, language=language, variables=variables,
                           body=message.body, choices=list(message.choices),
@@ -274,9 +282,16 @@ def mark_sent(db: Database, message_id: int, *, provider_id: str | None,
         row = session.get(OutboxMessage, message_id)
         if row is None:
             return
+        erased = row.kind is None and bool((row.variables or {}).get(ERASED_MARK))
         _finish(row, "sent", now or _now())
         row.provider_id = provider_id
         row.last_error = None
+        if erased:
+            # The erasure's own confirmation, sent: not even the delivery record stays, and
+            # the pages that held the number leave the SQLite file and its log.
+            session.delete(row)
+    if erased:
+        checkpoint(db)
 
 
 def mark_failed(db: Database, message_id: int, *, error: str, permanent: bool,

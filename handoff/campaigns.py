@@ -344,7 +344,7 @@ def campaign_of(session: Session, address_key: str, *, now: datetime) -> Campaig
 
 
 # ---------------------------------------------------------------------- evaluation
-def evaluate(session: Session, *, now: datetime) -> int:
+def evaluate(session: Session, *, now: datetime, keys: list[str] | None = None) -> int:
     """Sets the flags of the households still being evaluated from what their address did
     since the campaign started (a check, a right found, an appointment, an outcome).
 
@@ -352,9 +352,11 @@ def evaluate(session: Session, *, now: datetime) -> int:
     each report, at each sending pass and before the retention purge; returns the flags set.
     """
     changed = 0
-    households = session.scalars(select(CampaignHousehold).join(Campaign).where(
-        CampaignHousehold.address_key.is_not(None),
-        Campaign.evaluation_until >= now.date())).all()
+    query = select(CampaignHousehold).join(Campaign).where(
+        CampaignHousehold.address_key.is_not(None), Campaign.evaluation_until >= now.date())
+    if keys is not None:  # only these addresses' households (`forget_person`)
+        query = query.where(CampaignHousehold.address_key.in_(keys))
+    households = session.scalars(query).all()
     for household in households:
         since = household.campaign.created_at
         conversations = session.scalars(select(Conversation.id).join(
@@ -383,6 +385,22 @@ def evaluate(session: Session, *, now: datetime) -> int:
                 setattr(household, flag, True)
                 changed += 1
     return changed
+
+
+def forget_person(session: Session, address_keys: list[str], *, now: datetime) -> int:
+    """« SUPPRIMER »: what the person's households did is read first (the flags stay,
+    naming nobody), then their numbers and keys are blanked, so that no invitation or
+    reminder not yet queued reaches them. Returns the households blanked."""
+    keys = [key for key in address_keys if key]
+    if not keys:
+        return 0
+    evaluate(session, now=now, keys=keys)
+    households = session.scalars(select(CampaignHousehold).where(
+        CampaignHousehold.address_key.in_(keys))).all()
+    for household in households:
+        household.phone = None
+        household.address_key = None
+    return len(households)
 
 
 def erase_expired(session: Session, *, today: date) -> int:

@@ -26,6 +26,9 @@ from storage.models import InboundMessage, OutboxMessage
 
 log = logging.getLogger(__name__)
 WAITING = ("pending", "sending")
+# The address keys an erasing turn erased, in its session's `info`: the outbox marks what it
+# queues for them in that turn (the confirmation), to drop its row once sent (bot/outbox.py).
+ERASED_KEYS = "erased_address_keys"
 
 
 def forget_outbox(session: Session, address_keys: Iterable[str]) -> int:

@@ -26,8 +26,9 @@ from bot.dialogue import (
 )
 from bot.dialogue.turn import Goto, Turn
 from bot.dialogue.types import Reply
+from handoff import campaigns
 from nlu.fallback import is_urgent
-from storage.erasure import forget_inbound, forget_outbox
+from storage.erasure import ERASED_KEYS, forget_inbound, forget_outbox
 from storage.models import ChannelAddress, Person, PersonPhone
 
 
@@ -210,6 +211,10 @@ def erase(turn: Turn) -> list[Reply]:
     forget_outbox(turn.session, list(channels) + phones)
     # So would their received messages still stored (waiting, or given up and blanked).
     forget_inbound(turn.session, list(channels))
+    # A campaign kept their number for its evaluation: only the anonymous flags stay.
+    campaigns.forget_person(turn.session, list(channels) + phones, now=turn.clock())
+    # The confirmation queued next, in this turn, is dropped once sent (bot/outbox.py).
+    turn.session.info.setdefault(ERASED_KEYS, set()).update(channels)
     turn.session.delete(person)
     turn.session.flush()
     # The database cascaded the delete: forget the rows it took, so nothing updates them.
