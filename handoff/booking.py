@@ -226,6 +226,17 @@ def record_outcome(session: Session, *, appointment_id: int, status: str) -> App
     return appointment
 
 
+def reopen(session: Session, *, appointment_id: int) -> Appointment:
+    """Undo « seen » or « absent » marked by mistake: back to booked (its time was never
+    freed, so nothing else to restore)."""
+    appointment = _get(session, Appointment, appointment_id)
+    if appointment.status not in OUTCOMES:
+        raise ValueError(f"appointment {appointment_id} is {appointment.status}, not marked")
+    appointment.status = "booked"
+    appointment.updated_at = utcnow()
+    return appointment
+
+
 def _open_for(session: Session, conversation_id: int) -> Handoff | None:
     return session.scalars(
         select(Handoff).where(Handoff.conversation_id == conversation_id,

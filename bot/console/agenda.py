@@ -3,7 +3,7 @@ excused), and their absences (days no slot is offered)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
@@ -75,9 +75,15 @@ def appointment_status(request: Request, who: CheckedReferent, session: DbSessio
     before = appointment.status
     audit(session, who, "appointment", handoff_id=appointment.handoff_id,
           conversation_id=appointment.handoff.conversation_id)
+    starts = appointment.starts_at
+    started = (starts if starts.tzinfo else starts.replace(tzinfo=UTC)) <= datetime.now(UTC)
     try:
+        if status in ("seen", "noshow") and not started:
+            return back(target, error="too_early")
         if status in ("seen", "noshow"):
             booking.record_outcome(session, appointment_id=appointment.id, status=status)
+        elif status == "booked":
+            booking.reopen(session, appointment_id=appointment.id)
         elif status == "excused":
             if appointment.status in ("seen", "noshow"):
                 # Corrected after the fact: the time stays spent, nothing to free.

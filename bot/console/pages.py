@@ -46,6 +46,8 @@ ERRORS = {
     "unreachable": "Impossible d'écrire à cette personne (elle a refusé les messages).",
     "bad_date": "Date incorrecte.",
     "bad_status": "Choix incorrect.",
+    "too_early": ("Pas encore : « Vu » et « Absent » se notent une fois l'heure du rendez-vous "
+                  "passée. Si la personne a prévenu, choisissez « Excusé »."),
 }
 CSRF_REFUSED = ("Formulaire refusé : il a expiré ou ne vient pas de la console. "
                 "Revenez en arrière, rechargez la page et recommencez.")

@@ -42,26 +42,45 @@ def _scope(request: Request, territory) -> object:
 
 
 # ---------------------------------------------------------------------- the queue
+def _listing(request: Request, who, session, territory, *, mine: str, place: str,
+             etat: str, q: str, page: int) -> dict:
+    """One page of the queue (open or closed requests, filtered and searched) and its
+    count: what the page and its polling show."""
+    state = "closed" if etat == "closes" else "open"
+    items = views.queue(session, territory, now=utcnow(),
+                        referent_id=who.referent_id if mine else None, place_id=place or None,
+                        only=_scope(request, territory), state=state, search=q[:80])
+    pages = max(1, -(-len(items) // views.PER_PAGE))
+    page = min(max(page, 1), pages)
+    shown = views.with_details(
+        session, items[(page - 1) * views.PER_PAGE:page * views.PER_PAGE])
+    query = {k: v for k, v in (("mine", mine), ("place", place), ("etat", etat), ("q", q)) if v}
+    return {"items": shown, "total": len(items), "page": page, "pages": pages,
+            "state": state, "q": q, "query": query}
+
+
 @router.get("", response_class=HTMLResponse)
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def queue_page(request: Request, who: CurrentReferent, session: DbSession, territory: Territory,
-               mine: str = "", place: str = "", ok: str = ""):
-    items = views.queue(session, territory, now=utcnow(),
-                        referent_id=who.referent_id if mine else None, place_id=place or None,
-                        only=_scope(request, territory))
-    return render(request, "queue.html", me=who, items=items, mine=bool(mine), place=place,
-                  places=list(territory.places.values()), **notices(ok, None))
+               mine: str = "", place: str = "", ok: str = "", etat: str = "", q: str = "",
+               page: int = 1):
+    listing = _listing(request, who, session, territory, mine=mine, place=place, etat=etat,
+                       q=q, page=page)
+    return render(request, "queue.html", me=who, mine=bool(mine), place=place,
+                  places=list(territory.places.values()), **listing, **notices(ok, None))
 
 
 @router.get("/queue.json")
 def queue_json(request: Request, who: CurrentReferentJson, session: DbSession,
-               territory: Territory, mine: str = "", place: str = ""):
-    items = views.queue(session, territory, now=utcnow(),
-                        referent_id=who.referent_id if mine else None, place_id=place or None,
-                        only=_scope(request, territory))
+               territory: Territory, mine: str = "", place: str = "", etat: str = "",
+               q: str = "", page: int = 1):
+    listing = _listing(request, who, session, territory, mine=mine, place=place, etat=etat,
+                       q=q, page=page)
+    items = listing["items"]
     return harden(JSONResponse({"ids": [i["id"] for i in items],
                                 "urgent": sum(1 for i in items if i["urgent"]),
-                                "html": fragment("_queue_list.html", items=items)}))
+                                "total": listing["total"],
+                                "html": fragment("_queue_list.html", **listing)}))
 
 
 # ---------------------------------------------------------------------- a conversation

@@ -17,7 +17,7 @@ from handoff.indicators import LANGUAGES
 from handoff.slots import Slot
 from handoff.territory import Territory
 from storage.handoff import Appointment, Handoff
-from storage.models import Answer, Conversation, EligibilityResult, Message
+from storage.models import Answer, ChannelAddress, Conversation, EligibilityResult, Message
 from storage.records import Outcome, ReferentAbsence, ReferentMessage, ReferentNote
 
 TRIGGERS = {
@@ -83,6 +83,8 @@ def appointment_view(appointment: Appointment | None, territory: Territory) -> d
                      "address": ""}
     reason = territory.reasons.get(appointment.reason_id)
     return {**described, "id": appointment.id, "status": appointment.status,
+            # « Vu » and « Absent » only once it has begun: nobody is absent tomorrow.
+            "started": aware(appointment.starts_at) <= datetime.now(UTC),
             "status_label": APPOINTMENT_STATUSES.get(appointment.status, appointment.status),
             "reason": reason.label if reason else appointment.reason_id,
             "handoff_id": appointment.handoff_id, "place_id": appointment.place_id}
@@ -92,17 +94,49 @@ def _latest_appointment(handoff: Handoff) -> Appointment | None:
     return handoff.booked or (handoff.appointments[-1] if handoff.appointments else None)
 
 
+GENERIC_REASON = "acces_droits"  # what the dialogue books when nothing more precise is known
+PER_PAGE = 20
+
+
+def _search(text: str, territory: Territory) -> tuple[Any, Any]:
+    """A search box's words as (SQL condition, Python test): a request number (« 42 »,
+    « #42 »), a day (« 07/12/2026 », « 2026-12-07 »: the day it was made, territory time),
+    or words of its reason or of why it came."""
+    text = text.strip()
+    number = text.lstrip("#").strip()
+    if number.isdigit() and len(number) <= 9:
+        return Handoff.id == int(number), None
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"):
+        try:
+            day = datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+        start = datetime.combine(day, datetime.min.time(), territory.timezone).astimezone(UTC)
+        return (Handoff.created_at >= start) & (Handoff.created_at < start + timedelta(days=1)), None
+    words = text.casefold()
+    return None, lambda item: words in f"{item['title']} {item['reason']} {item['trigger']}".casefold()
+
+
 def queue(session: Session, territory: Territory, *, now: datetime,
           referent_id: str | None = None, place_id: str | None = None,
-          only: Any = None) -> list[dict]:
+          only: Any = None, state: str = "open", search: str = "") -> list[dict]:
     """Open hand-offs (of one territory: `only`, a condition on the hand-off's territory):
-    urgent first, then the longest waiting."""
+    urgent first, then the longest waiting. `state="closed"`: the closed ones, the latest
+    closed first. `search`: a request number, a day, or words of the reason."""
+    where = [Handoff.status == ("closed" if state == "closed" else "open")]
+    if only is not None:
+        where.append(only)
+    condition, matches = _search(search, territory) if search.strip() else (None, None)
+    if condition is not None:
+        where.append(condition)
+    order = ((Handoff.closed_at.desc(), Handoff.id.desc()) if state == "closed" else
+             # A reminder or a reply that did not reach the person comes first: they may not know.
+             (Handoff.delivery_failed_at.is_(None), Handoff.urgent.desc(), Handoff.created_at,
+              Handoff.id))
     handoffs = session.scalars(
-        select(Handoff).where(Handoff.status == "open", *([only] if only is not None else []))
+        select(Handoff).where(*where)
         .options(selectinload(Handoff.appointments), selectinload(Handoff.conversation))
-        # A reminder or a reply that did not reach the person comes first: they may not know.
-        .order_by(Handoff.delivery_failed_at.is_(None), Handoff.urgent.desc(),
-                  Handoff.created_at, Handoff.id)).all()
+        .order_by(*order)).all()
     items = []
     for handoff in handoffs:
         appointment = _latest_appointment(handoff)
@@ -113,21 +147,60 @@ def queue(session: Session, territory: Territory, *, now: datetime,
             continue
         reason = territory.reasons.get(handoff.reason_id)
         holder = territory.referents.get(handoff.referent_id or "")
-        items.append({
+        trigger = TRIGGERS.get(handoff.trigger, handoff.trigger)
+        reason_label = reason.label if reason else handoff.reason_id
+        channel = handoff.conversation.channel
+        item = {
             "id": handoff.id,
             "urgent": handoff.urgent,
             "undelivered": handoff.delivery_failed_at is not None,
-            "reason": reason.label if reason else handoff.reason_id,
-            "trigger": TRIGGERS.get(handoff.trigger, handoff.trigger),
+            # The card's title says why the person is here: the reason when one was
+            # chosen, else what brought them (every SMS hand-off is « Accès aux droits »).
+            "title": reason_label if handoff.reason_id != GENERIC_REASON else trigger,
+            "reason": reason_label,
+            "trigger": trigger,
             "waited": waited(handoff.created_at, now),
             "created": local_text(handoff.created_at, territory),
+            "closed": local_text(handoff.closed_at, territory) if handoff.closed_at else None,
             "held": handoff.held_by_referent,
             "referent": holder.first_name if holder else None,
+            "channel": CHANNELS.get(channel, channel),
             "language_code": handoff.conversation.language or "fr",
             "language": LANGUAGES.get(handoff.conversation.language or "fr",
                                       handoff.conversation.language),
             "appointment": appointment_view(appointment, territory),
-        })
+            "conversation_id": handoff.conversation_id,
+        }
+        if matches is None or matches(item):
+            items.append(item)
+    return items
+
+
+def with_details(session: Session, items: list[dict], top: int = 2) -> list[dict]:
+    """Adds to the cards of one page the person's largest rights (of their latest result)
+    and whether they said STOP: two queries for the page, not two per card."""
+    ids = [item["conversation_id"] for item in items]
+    if not ids:
+        return items
+    latest: dict[int, EligibilityResult] = {}
+    for result in session.scalars(select(EligibilityResult).where(
+            EligibilityResult.conversation_id.in_(ids)).order_by(EligibilityResult.id)):
+        latest[result.conversation_id] = result
+    stopped = set(session.scalars(
+        select(Conversation.id).join(ChannelAddress,
+                                     ChannelAddress.person_id == Conversation.person_id)
+        .where(Conversation.id.in_(ids), ChannelAddress.opted_out.is_(True),
+               ChannelAddress.channel == Conversation.channel)))
+    for item in items:
+        result = latest.get(item["conversation_id"])
+        found = [b for b in (result.benefits if result else []) if b.get("eligible")]
+        found.sort(key=lambda b: -(b.get("amount") or 0) * (12 if b.get("per") == "month" else 1))
+        item["rights"] = [
+            (b.get("label") or b["id"]) + (f" {euros(b['amount'])}{PER.get(b.get('per'), '')}"
+                                           if b.get("amount") else "")
+            for b in found[:top]]
+        item["more_rights"] = max(0, len(found) - top)
+        item["stopped"] = item["conversation_id"] in stopped
     return items
 
 

@@ -288,14 +288,31 @@ def test_agenda_shows_the_referents_appointments_and_marks_them(referent, sqlite
     assert "voir la demande" in page.text and f"/console/handoffs/{handoff_id}" in page.text
     week = referent.get(f"/console/agenda?day={day}")
     assert week.text.count('class="card day"') == 7
-    marked = referent.post(f"/console/appointments/{appointment_id}/status", data={
-        "csrf": csrf_of(page.text), "status": "noshow",
-        "back_to": f"/console/agenda?view=day&day={day}"})
+    from storage.handoff import Appointment
+
+    # Before its time nobody is absent: no button, and the address itself says why.
+    assert 'value="noshow"' not in page.text and 'value="excused"' in page.text
+    form = {"csrf": csrf_of(page.text), "status": "noshow",
+            "back_to": f"/console/agenda?view=day&day={day}"}
+    early = referent.post(f"/console/appointments/{appointment_id}/status", data=form)
+    assert "Pas encore : « Vu » et « Absent » se notent une fois" in early.text
+    with sqlite_db.session() as session:
+        row = session.get(Appointment, appointment_id)
+        assert row.status == "booked"
+        row.starts_at, row.ends_at = now - timedelta(hours=1), now - timedelta(minutes=30)
+    day = (now - timedelta(hours=1)).astimezone(territory.timezone).date().isoformat()
+    form["back_to"] = f"/console/agenda?view=day&day={day}"
+    marked = referent.post(f"/console/appointments/{appointment_id}/status", data=form)
     assert "Rendez-vous mis à jour." in marked.text and "Absent" in marked.text
     with sqlite_db.session() as session:
-        from storage.handoff import Appointment
-
         assert session.get(Appointment, appointment_id).status == "noshow"
+    # Marked by mistake: undone, back to « Prévu ».
+    assert "Annuler « Absent »" in marked.text
+    undone = referent.post(f"/console/appointments/{appointment_id}/status",
+                           data={**form, "status": "booked"})
+    assert "Rendez-vous mis à jour." in undone.text and 'value="noshow"' in undone.text
+    with sqlite_db.session() as session:
+        assert session.get(Appointment, appointment_id).status == "booked"
 
 
 def test_add_referent_sets_exactly_the_roles_given(sqlite_db, monkeypatch, capsys):
