@@ -38,6 +38,14 @@ def parse_templates(value: str) -> dict[tuple[str, str], str]:
     return templates
 
 
+MIN_SECRET = 32
+
+
+def strong_secret(value: str) -> bool:
+    """Long and varied enough to be random: not a word, a date or a repeated character."""
+    return len(value) >= MIN_SECRET and len(set(value)) >= 12
+
+
 class SettingsError(RuntimeError):
     """A variable is missing or unreadable; the message names it and its value."""
 
@@ -195,12 +203,27 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_outside_development(self) -> Settings:
-        if not self.secret_key:
-            if self.environment == "production":
-                raise ValueError("SECRET_KEY must be set when PASSERELLE_ENV=production")
+        # The development key is public (it is in this file): outside development it would
+        # let anyone recompute the address index, sign chat identities and calendar links.
+        if not self.secret_key or self.secret_key == DEVELOPMENT_SECRET:
+            if self.environment != "development":
+                raise ValueError(f"SECRET_KEY must be set (not the development key) when "
+                                 f"PASSERELLE_ENV={self.environment}")
             object.__setattr__(self, "secret_key", DEVELOPMENT_SECRET)
+        if self.environment == "production" and not strong_secret(self.secret_key):
+            raise ValueError(f"SECRET_KEY is too weak for production: at least {MIN_SECRET} "
+                             f"characters, random (`python -c 'import secrets; "
+                             f"print(secrets.token_urlsafe(48))'`)")
         if not self.nlu_token:
             object.__setattr__(self, "nlu_token", random_secret())
+        return self
+
+    @model_validator(mode="after")
+    def _webhook_needs_its_secret(self) -> Settings:
+        # Without it every Telegram update is refused (403), silently: refuse to start.
+        if (self.telegram_bot_token and self.telegram_mode == "webhook"
+                and not self.telegram_webhook_secret):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET must be set when TELEGRAM_MODE=webhook")
         return self
 
     @model_validator(mode="after")

@@ -13,6 +13,8 @@ from common.settings import Settings
 from handoff.territory import DEFAULT_FILE
 
 _ids = itertools.count()
+# Strong enough for PASSERELLE_ENV=production (common/settings.py), public all the same.
+TEST_SECRET = "test-secret-of-the-suite-0123456789-abcdefghij"
 
 
 def new_user_id() -> str:
@@ -26,7 +28,7 @@ def make_settings(database_url: str, **overrides) -> Settings:
     # alone (its postcodes 67000, 67100, 67200; REFERENT_CONTACT its contact) unless a test
     # names another: `make run`'s default, both demo territories, is `territory_file=""`
     # (tests/bot/test_territories.py).
-    values = dict(database_url=database_url, secret_key="test-secret", warm_up_rules=False,
+    values = dict(database_url=database_url, secret_key=TEST_SECRET, warm_up_rules=False,
                   territory_file=str(DEFAULT_FILE),
                   nlu_url="http://127.0.0.1:9", nlu_timeout=0.3,
                   referent_contact="CCAS Neudorf, 03 88 11 22 33",
