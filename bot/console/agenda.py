@@ -19,7 +19,7 @@ from bot.console.deps import (
 )
 from bot.console.pages import back, not_found, notices, parse_day, render, safe_next
 from handoff import booking, indicators
-from storage.handoff import Appointment
+from storage.handoff import Appointment, Handoff
 from storage.records import ReferentAbsence
 
 AGENDA = "/console/agenda"
@@ -30,21 +30,36 @@ router = APIRouter(prefix="/console")
 @router.get("/agenda", response_class=HTMLResponse)
 def agenda_page(request: Request, who: CurrentReferent, session: DbSession,
                 territory: Territory, day: str = "", view: str = "week", ok: str = "",
-                error: str = ""):
+                error: str = "", voir: str = ""):
     today = datetime.now(territory.timezone).date()
     chosen = parse_day(day) or today
     view = "day" if view == "day" else "week"
     first = chosen if view == "day" else chosen - timedelta(days=chosen.weekday())
     length = 1 if view == "day" else 7
-    days = views.agenda(session, territory, referent_id=who.referent_id, first=first,
-                        days=length)
+    # Whose agenda: one's own, a colleague's, or a place's (who covers whom).
+    kind, _, key = voir.partition(":")
+    place = territory.places.get(key) if kind == "lieu" else None
+    colleague = territory.referents.get(key) if kind == "referent" else None
+    referent_id = colleague.id if colleague else who.referent_id
+    days = views.agenda(session, territory, referent_id=referent_id, first=first,
+                        days=length, place_id=place.id if place else None,
+                        only=request.app.state.territories.where(Handoff.territory_id,
+                                                                 territory.id))
+    shown = (f"lieu:{place.id}" if place else
+             f"referent:{colleague.id}" if colleague and colleague.id != who.referent_id
+             else "")
+    heading = (f"Agenda : {place.name}" if place else
+               f"Agenda de {colleague.first_name}" if shown else "Mon agenda")
     mine, from_file = views.absences(session, territory, referent_id=who.referent_id,
                                      today=today)
     step = timedelta(days=length)
     return render(request, "agenda.html", me=who, days=days, view=view,
                   chosen=chosen.isoformat(), previous=(first - step).isoformat(),
                   following=(first + step).isoformat(), today=today.isoformat(),
-                  absences=mine, file_absences=from_file, **notices(ok, error))
+                  absences=mine, file_absences=from_file, voir=shown, heading=heading,
+                  places=list(territory.places.values()),
+                  colleagues=[r for r in territory.referents.values()
+                              if r.id != who.referent_id], **notices(ok, error))
 
 
 NOT_YOURS = ("Ce rendez-vous est celui d'un·e collègue d'un autre lieu : cette personne, "

@@ -307,19 +307,24 @@ def _first_name(territory: Territory, referent_id: str | None) -> str:
     return referent.first_name if referent else (referent_id or "")
 
 
-def agenda(session: Session, territory: Territory, *, referent_id: str, first: date,
-           days: int) -> list[dict]:
-    """The referent's appointments day by day, from `first` for `days` days."""
+def agenda(session: Session, territory: Territory, *, referent_id: str | None, first: date,
+           days: int, place_id: str | None = None, only: Any = None) -> list[dict]:
+    """A referent's appointments day by day, from `first` for `days` days; or, with
+    `place_id`, every appointment at that place (`only`: of the territory's hand-offs)."""
     tz = territory.timezone
     start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
     end = start + timedelta(days=days)
+    whose = (Appointment.place_id == place_id if place_id else
+             Appointment.referent_id == referent_id)
+    scope = ([Appointment.handoff_id.in_(select(Handoff.id).where(only))]
+             if place_id and only is not None else [])
     appointments = session.scalars(
-        select(Appointment).where(Appointment.referent_id == referent_id,
+        select(Appointment).where(whose, *scope,
                                   Appointment.starts_at >= start.astimezone(UTC),
                                   Appointment.starts_at < end.astimezone(UTC))
         .order_by(Appointment.starts_at)).all()
-    referent = territory.referents.get(referent_id)
-    console_absences = session.scalars(select(ReferentAbsence).where(
+    referent = territory.referents.get(referent_id or "") if not place_id else None
+    console_absences = [] if place_id else session.scalars(select(ReferentAbsence).where(
         ReferentAbsence.referent_id == referent_id,
         ReferentAbsence.ends_on >= first,
         ReferentAbsence.starts_on < first + timedelta(days=days))).all()
