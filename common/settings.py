@@ -8,6 +8,7 @@ a bad value stops them with a message that names the variable and the value
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 from typing import Literal
@@ -127,6 +128,11 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: str = ""
     twilio_whatsapp_from: str = ""  # e.g. whatsapp:+14155238886
     twilio_api_base: str = ""  # tests and staging point the real client at a fake
+    # The country codes people may write from and be written to by SMS and WhatsApp: a
+    # spoofed sender abroad would otherwise have us pay for replies to premium numbers (toll
+    # fraud). France and its overseas departments (Réunion and Mayotte, Guadeloupe, Guyane,
+    # Martinique); add others as « +33,+262,+590,+594,+596,+687 ».
+    allowed_country_codes: str = "+33,+262,+590,+594,+596"
     # Approved WhatsApp templates (Twilio Content API), one per kind and language, for
     # messages outside the 24-hour window: « reminder.fr=HX…, referent_reply.fr=HX…,
     # invitation.fr=HX…, followup.fr=HX… » (bot/delivery.py). A kind without one goes by
@@ -217,6 +223,23 @@ class Settings(BaseSettings):
         if not self.nlu_token:
             object.__setattr__(self, "nlu_token", random_secret())
         return self
+
+    @field_validator("allowed_country_codes")
+    @classmethod
+    def _country_codes(cls, value: str) -> str:
+        codes = [code.strip() for code in value.split(",") if code.strip()]
+        if not codes or not all(re.fullmatch(r"\+[1-9]\d{0,3}", code) for code in codes):
+            raise ValueError("expected country codes such as « +33,+262 »")
+        return ",".join(codes)
+
+    @property
+    def country_codes(self) -> tuple[str, ...]:
+        return tuple(self.allowed_country_codes.split(","))
+
+    def number_allowed(self, number: str) -> bool:
+        """Whether this phone number (E.164, `whatsapp:` or not) is in an allowed country."""
+        plain = number.removeprefix("whatsapp:").strip()
+        return plain.startswith(self.country_codes)
 
     @model_validator(mode="after")
     def _webhook_needs_its_secret(self) -> Settings:

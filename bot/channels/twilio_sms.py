@@ -70,6 +70,9 @@ class TwilioTransport:
         from twilio.base.exceptions import TwilioException, TwilioRestException
 
         settings = self.settings
+        if not settings.number_allowed(message.recipient or ""):
+            # Whatever queued it: never pay for a message abroad (ALLOWED_COUNTRY_CODES).
+            raise PermanentError("recipient outside ALLOWED_COUNTRY_CODES")
         options: dict = {"to": message.recipient, "body": message.body}
         if message.content_sid:
             # Outside WhatsApp's 24-hour window: the approved template, never free text.
@@ -164,6 +167,10 @@ async def twilio_inbound(request: Request) -> Response:
     # dialogue says that only text is read, instead of staying silent.
     media = (form.get("NumMedia") or "0").strip() not in ("", "0")
     if not sid or not sender or not (text or media):
+        return Response(EMPTY_TWIML, media_type="application/xml")
+    if not settings.number_allowed(sender):
+        # A sender abroad (or spoofed as such) gets no reply we would pay for: toll fraud.
+        log.info("message from outside ALLOWED_COUNTRY_CODES ignored")
         return Response(EMPTY_TWIML, media_type="application/xml")
     channel = "whatsapp" if sender.startswith("whatsapp:") else "sms"
     metadata: dict = {"media": True} if media else {}
