@@ -81,6 +81,8 @@ def add_account(session: Session, *, login: str, password: str, referent_id: str
                 ) -> ReferentAccount:
     """Create an account (or reset the password, referent and territory of an existing one).
 
+    A reset closes the account's open sessions: a password changed because it leaked must
+    not leave a session opened with it valid for its remaining 12 hours.
     `territory_id` None: the first territory configured (a one-territory deployment)."""
     login = normalize_login(login)
     if not login:
@@ -95,6 +97,8 @@ def add_account(session: Session, *, login: str, password: str, referent_id: str
     if account is None:
         account = ReferentAccount(login=login, referent_id=referent_id, roles=roles)
         session.add(account)
+    else:
+        session.execute(delete(ConsoleSession).where(ConsoleSession.account_id == account.id))
     account.password_hash = hash_password(password)
     account.referent_id = referent_id
     account.roles = roles
