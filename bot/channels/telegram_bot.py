@@ -211,9 +211,20 @@ class TelegramChannel:
         """/aide: what the bot does and the words that work at any time."""
         if inbound.already_processed(self.core.db, f"telegram:{update.update_id}"):
             return
-        await asyncio.to_thread(inbound.send_now, self.core, channel="telegram",
-                                sender=str(update.effective_chat.id),
-                                replies=[Reply(messages.text("help"))])
+        sender = str(update.effective_chat.id)
+
+        def answer() -> None:
+            # Counted with the conversation's other messages: /aide is no way around the limit.
+            key = self.core.address_key("telegram", sender)
+            if self.limits is not None and not self.limits.message(key):
+                if self.limits.refusal_notice(key):
+                    inbound.send_now(self.core, channel="telegram", sender=sender,
+                                     replies=[Reply(messages.text("too_many_messages"))])
+                return
+            inbound.send_now(self.core, channel="telegram", sender=sender,
+                             replies=[Reply(messages.text("help"))])
+
+        await asyncio.to_thread(answer)
         self.wake()
 
 
