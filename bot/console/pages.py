@@ -44,7 +44,10 @@ ERRORS = {
     "empty": "Le message est vide.",
     "too_long": "Le message est trop long.",
     "unreachable": "Impossible d'écrire à cette personne (elle a refusé les messages).",
-    "bad_date": "Date incorrecte.",
+    "bad_date": ("Dates incorrectes : le dernier jour ne peut pas précéder le premier, et une "
+                 "absence dure un an au plus."),
+    "outcome_date": ("Date incorrecte : choisissez un jour qui n'est pas dans le futur (un "
+                     "résultat se note une fois arrivé : demande déposée, droit ouvert…)."),
     "bad_status": "Choix incorrect.",
     "too_early": ("Pas encore : « Vu » et « Absent » se notent une fois l'heure du rendez-vous "
                   "passée. Si la personne a prévenu, choisissez « Excusé »."),
@@ -153,9 +156,13 @@ def not_found(request: Request, me: Any) -> HTMLResponse:
 
 
 def back(path: str, **query: str) -> RedirectResponse:
-    """Back to a console page after a POST, with ?ok= or ?error= and its #anchor."""
+    """Back to a console page after a POST, with ?ok= or ?error= and its #anchor. An error
+    goes to the error itself (#erreur, at the top of the page, focused), never to a section
+    further down that would leave it off screen."""
     path, _, anchor = path.partition("#")
     query = {k: v for k, v in query.items() if v}
+    if query.get("error"):
+        anchor = "erreur"
     joiner = "&" if "?" in path else "?"
     url = path + (f"{joiner}{urlencode(query)}" if query else "") + (f"#{anchor}" if anchor else "")
     return RedirectResponse(url, status_code=303)

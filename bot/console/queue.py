@@ -158,7 +158,7 @@ def outcome(who: CheckedReferent, handoff: HandoffOr404, session: DbSession,
     path = _page_of(handoff.id) + "#droits"
     day = parse_day(on)
     if day is None or day > date.today() + timedelta(days=1):
-        return back(path, error="bad_date")
+        return back(path, error="outcome_date")
     if status not in OUTCOME_STATUSES or not benefit_id or len(benefit_id) > 80:
         return back(path, error="bad_status")
     row = session.scalars(select(Outcome).where(

@@ -18,6 +18,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot import language, parsing
@@ -155,12 +156,19 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None,
     app.state.territory = territory  # the first: what a one-territory deployment serves
     app.state.territories = territories
 
+    from bot.console import errors as console_errors
+
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, error: RequestValidationError):
+    async def invalid_request(request: Request, error: RequestValidationError):
+        if console_errors.wants_page(request):  # a referent's browser: a page in words
+            return await run_in_threadpool(console_errors.unreadable_page, request,
+                                           list(error.errors()))
         return JSONResponse({"error": _error_message(error)}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, error: StarletteHTTPException):
+    async def http_error(request: Request, error: StarletteHTTPException):
+        if error.status_code == 404 and console_errors.wants_page(request):
+            return await run_in_threadpool(console_errors.not_found_page, request)
         return JSONResponse({"error": str(error.detail)}, status_code=error.status_code)
 
     from bot.web import page, ui

@@ -70,6 +70,10 @@ def test_each_role_walks_its_pages(live_server, browser, sqlite_db):
         nav.get_by_role("link", name=label, exact=True).click()
         expect(nav.get_by_role("link", name=label, exact=True)).to_have_attribute("aria-current", "page")
         check(page, 1280, f"{label} as the admin")
+    for path, status in (("/console/nimporte-quoi", 404), ("/console/handoffs/abc", 422)):
+        assert page.goto(f"{live_server}{path}").status == status
+        expect(page.get_by_role("alert")).to_be_visible()
+        check(page, 1280, f"the {status} page")
     context.close()
 
 
