@@ -42,7 +42,7 @@ from bot.console.deps import (
     login_redirect,
     referent_of,
 )
-from bot.console.pages import back, refused, render
+from bot.console.pages import back, refused, render, role_refusal
 from bot.dialogue.core import DialogueCore
 from bot.dialogue.types import Reply
 from common.security import same_secret
@@ -56,7 +56,6 @@ from storage.models import ChannelAddress, Conversation, Message
 from storage.types import utcnow
 
 router = APIRouter(prefix="/console")
-FIELD_ONLY = "La page Terrain est réservée aux ambassadeurs des droits (rôle « ambassadeur »)."
 ERRORS = {
     "number": "Ce n'est pas un numéro de mobile français (06 ou 07).",
     "place": "Indiquez le lieu (par exemple : marché du Neudorf).",
@@ -85,8 +84,7 @@ def field_account(request: Request, territories: AllTerritories) -> Referent:
     if who is None:
         raise EarlyAnswer(login_redirect(request))
     if not who.works_in_the_field:
-        raise EarlyAnswer(render(request, "refused.html", status=403, message=FIELD_ONLY,
-                                 me=who, heading="Accès réservé"))
+        raise EarlyAnswer(role_refusal(request, who, "field"))
     return who
 
 
