@@ -57,22 +57,28 @@ def _processor_class():
         PTB starts one task per update in the order of the updates; each task takes its
         chat's lock before anything else that could suspend it, and asyncio's locks serve
         their waiters first come first served, so one chat's updates run in order.
+
+        A chat's lock is forgotten when no task holds it or waits for it, counted: a lock
+        just released looks free (`locked()` is False) until its woken waiter runs, and
+        forgetting it then let a third update take a new lock beside the second.
         """
 
         def __init__(self, max_concurrent_updates: int):
             super().__init__(max_concurrent_updates)
-            self._chats: dict[int, asyncio.Lock] = {}
+            self._chats: dict[int, list] = {}  # chat -> [its lock, tasks holding or waiting]
 
         async def process_update(self, update, coroutine) -> None:
             chat = _chat_id(update)
             if chat is None:
                 return await super().process_update(update, coroutine)
-            lock = self._chats.setdefault(chat, asyncio.Lock())
+            entry = self._chats.setdefault(chat, [asyncio.Lock(), 0])
+            entry[1] += 1
             try:
-                async with lock:
+                async with entry[0]:
                     await super().process_update(update, coroutine)
             finally:
-                if not lock.locked() and self._chats.get(chat) is lock:
+                entry[1] -= 1
+                if entry[1] == 0 and self._chats.get(chat) is entry:
                     del self._chats[chat]  # no one waiting: the dict does not grow forever
 
         async def do_process_update(self, update, coroutine) -> None:  # noqa: ARG002
