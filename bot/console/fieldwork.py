@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from bot import fieldwork as field
 from bot import messages, outbox
+from bot.console import field_view
 from bot.console.deps import (
     COOKIE,
     AllTerritories,
@@ -213,6 +214,7 @@ def check_page(request: Request, who: Ambassador, check_id: int, ok: str = "",
     core = _core(request)
     check = _own(request, who, check_id)
     turn: list[dict] = []
+    rights: list[dict] = []
     consented = False
     with core.db.session() as session:
         conversation = (session.get(Conversation, check.conversation_id)
@@ -220,10 +222,12 @@ def check_page(request: Request, who: Ambassador, check_id: int, ok: str = "",
         if conversation is not None:
             consented = conversation.consented
             if field.is_open(check, core.clock()):
-                turn = _last_turn(session, conversation.id, check.started_at)
+                turn, rights = field_view.page_turn(
+                    session, conversation.id, check.started_at,
+                    _last_turn(session, conversation.id, check.started_at))
             audit(session, who, "field_view", handoff_id=None, conversation_id=conversation.id)
     return render(request, "field_check.html", me=who, active="field", check=check,
-                  consented=consented, erased=conversation is None, turn=turn,
+                  consented=consented, erased=conversation is None, turn=turn, rights=rights,
                   notice_text=_notice(core), notice=NOTICES.get(ok), error=ERRORS.get(error))
 
 

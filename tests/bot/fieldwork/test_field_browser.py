@@ -50,10 +50,15 @@ def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio, tmp_pa
 
     page.get_by_label("Son numéro de mobile").fill("06 12 34 99 01")
     page.get_by_label("Lieu").fill("Marché du Neudorf")
-    page.get_by_label("J'ai lu la notice à voix haute et la personne est d'accord").check()
+    consent = page.get_by_label("J'ai lu la notice à voix haute et la personne est d'accord")
+    box = consent.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44  # a thumb, not 13 × 20 px
+    consent.check()
     page.get_by_role("button", name="Commencer").click()
     expect(page.get_by_role("heading", name="Vérification, Marché du Neudorf")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text("Accord enregistré.")
+    # The page has its own buttons: no instruction only an SMS needs.
+    expect(page.locator("main")).not_to_contain_text("CONSEILLER à tout moment")
     assert_accessible(page, "a field check, first question")
     fits(page)
     page.screenshot(path=str(shots / "field-question-360.png"), full_page=True)
@@ -63,7 +68,15 @@ def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio, tmp_pa
         page.get_by_label("Sa réponse").fill(answer)
         page.get_by_role("button", name="Envoyer la réponse").click()
         expect(page.get_by_label("Sa réponse")).to_have_value("")
-    expect(page.locator(".said").first).to_contain_text("Prime d")
+    # The result as a short list with working links, not the SMS text.
+    rights = page.locator(".rights")
+    expect(rights).to_contain_text("Prime d")
+    expect(page.locator("main")).not_to_contain_text("DETAILS")
+    links = rights.get_by_role("link")
+    assert links.count() >= 1
+    assert all(links.nth(i).get_attribute("href").startswith("https://")
+               for i in range(links.count()))
+    assert page.locator("main").bounding_box()["height"] < 3000
     assert_accessible(page, "a field check, the result")
     fits(page)
     page.screenshot(path=str(shots / "field-result-360.png"), full_page=True)
