@@ -17,7 +17,16 @@ from bot.console.deps import (
     audit,
     in_territory,
 )
-from bot.console.pages import back, not_found, notices, parse_day, render, safe_next
+from bot.console.pages import (
+    administrators,
+    back,
+    not_found,
+    notices,
+    pages_of,
+    parse_day,
+    render,
+    safe_next,
+)
 from handoff import booking, indicators
 from storage.handoff import Appointment, Handoff
 from storage.records import ReferentAbsence
@@ -62,8 +71,9 @@ def agenda_page(request: Request, who: CurrentReferent, session: DbSession,
                               if r.id != who.referent_id], **notices(ok, error))
 
 
-NOT_YOURS = ("Ce rendez-vous est celui d'un·e collègue d'un autre lieu : cette personne, "
-             "ou un·e admin, peut le modifier.")
+NOT_YOURS = ("Ce rendez-vous est celui d'un·e collègue d'un autre lieu : dans l'Agenda, seuls "
+             "{who}, les référents de ce lieu et les admins{admins} peuvent le modifier. "
+             "Demandez-le-leur.")
 
 
 def may_mark(who, territory, appointment) -> bool:
@@ -85,8 +95,13 @@ def appointment_status(request: Request, who: CheckedReferent, session: DbSessio
                                                territory):
         return not_found(request, who)  # another territory's looks like none at all
     if not may_mark(who, territory, appointment):
-        return render(request, "refused.html", status=403, message=NOT_YOURS, me=who,
-                      heading="Accès réservé")
+        holder = territory.referents.get(appointment.referent_id)
+        admins = administrators(request, who)
+        message = NOT_YOURS.format(
+            who=holder.first_name if holder else "la personne qui le tient",
+            admins=f" ({', '.join(admins)})" if admins else "")
+        return render(request, "refused.html", status=403, message=message, me=who,
+                      heading="Accès réservé : un rendez-vous d'un autre lieu", mine=pages_of(who))
     before = appointment.status
     audit(session, who, "appointment", handoff_id=appointment.handoff_id,
           conversation_id=appointment.handoff.conversation_id)

@@ -358,6 +358,7 @@ def test_a_referent_marks_only_appointments_at_their_own_places(referent, sqlite
     refused = referent.post(f"/console/appointments/{booked['sophie']}/status",
                             data={"csrf": token, "status": "excused"})
     assert refused.status_code == 403 and "autre lieu" in refused.text
+    assert "seuls Sophie, les référents de ce lieu et les admins" in refused.text
     allowed = referent.post(f"/console/appointments/{booked['julien']}/status",
                             data={"csrf": token, "status": "excused"})
     assert allowed.status_code == 200 and "Rendez-vous mis à jour." in allowed.text
