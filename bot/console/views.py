@@ -154,6 +154,8 @@ def queue(session: Session, territory: Territory, *, now: datetime,
             "id": handoff.id,
             "urgent": handoff.urgent,
             "undelivered": handoff.delivery_failed_at is not None,
+            # Past the hourly budget of unconfirmed web identities (bot/dialogue/phone.py).
+            "review": handoff.awaiting_review,
             # The card's title says why the person is here: the reason when one was
             # chosen, else what brought them (every SMS hand-off is « Accès aux droits »).
             "title": reason_label if handoff.reason_id != GENERIC_REASON else trigger,
@@ -286,6 +288,7 @@ def conversation_view(session: Session, territory: Territory, handoff: Handoff, 
         "appointments": [appointment_view(a, territory) for a in handoff.appointments],
         "outcome_labels": OUTCOME_LABELS,
         "undelivered": handoff.delivery_failed_at is not None,
+        "review": handoff.awaiting_review,
         "deliveries": deliveries(session, territory, conversation.person_id),
     }
 

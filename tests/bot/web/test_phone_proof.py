@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from bot import messages
 from bot.reminders import send_due_reminders
 from bot.worker import dispatch_once
+from handoff.accounts import add_account
 from storage.handoff import Appointment, Handoff
 from storage.models import OutboxMessage, Person, PersonPhone
 from tests.helpers.app import Chat, new_user_id
-from tests.helpers.channels import twilio_settings
+from tests.helpers.channels import PUBLIC, twilio_settings
+from tests.helpers.console import LOGIN, PASSWORD, log_in
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # Tuesday 9:00 in Strasbourg
 MOBILE = "+33612345601"
@@ -65,6 +67,15 @@ def appointments(app) -> list[Appointment]:
         rows = list(s.scalars(select(Appointment).order_by(Appointment.id)))
         s.expunge_all()
         return rows
+
+
+def referent(app) -> TestClient:
+    """A client of the same app logged in to the console as a referent of the territory."""
+    with app.app.state.db.session() as s:
+        add_account(s, login=LOGIN, password=PASSWORD, referent_id="amina")
+    console = TestClient(app.app, base_url=PUBLIC)
+    assert log_in(console).status_code == 303
+    return console
 
 
 def day_before(appointment: Appointment, hour: int) -> datetime:
@@ -159,6 +170,14 @@ def test_drill_one_address_cannot_exhaust_slots_or_the_urgent_queue(app, fake_tw
         assert all(h.awaiting_review and not h.urgent for h in handoffs[budget:])
         sent = s.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.channel == "sms"))
         assert sent == 3
+        held_back = handoffs[-1].id
+    # The referents see them last, marked for review, never as urgent.
+    console = referent(app)
+    first = console.get("/console/queue.json").json()
+    assert held_back not in first["ids"] and first["urgent"] == len(first["ids"])
+    last = console.get(f"/console/queue.json?page={first['total'] // len(first['ids']) + 1}")
+    assert last.json()["ids"][-1] == held_back and "À vérifier" in last.json()["html"]
+    assert "À vérifier" in console.get(f"/console/handoffs/{held_back}").text
     # A real resident past the budget confirms a number: urgent again, and booked.
     chat = Chat(app, new_user_id())
     chat.say("bonjour")
