@@ -138,6 +138,7 @@ def add_absence(who: CheckedReferent, session: DbSession, starts_on: str = Form(
         return back(AGENDA, error="bad_date")
     session.add(ReferentAbsence(referent_id=who.referent_id, starts_on=start, ends_on=end,
                                 note=note.strip()[:200], created_by=who.referent_id))
+    audit(session, who, "absence_add", handoff_id=None, conversation_id=None)
     return back(AGENDA, ok="absence")
 
 
@@ -146,4 +147,5 @@ def delete_absence(who: CheckedReferent, session: DbSession, absence_id: int):
     absence = session.get(ReferentAbsence, absence_id)
     if absence is not None and absence.referent_id == who.referent_id:  # only one's own
         session.delete(absence)
+        audit(session, who, "absence_delete", handoff_id=None, conversation_id=None)
     return back(AGENDA, ok="absence_deleted")

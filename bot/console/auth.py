@@ -13,10 +13,18 @@ import secrets
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from bot.console.deps import COOKIE, AppSettings, DbSession, OptionalReferent, same_secret
+from bot.console.deps import (
+    COOKIE,
+    AppSettings,
+    DbSession,
+    OptionalReferent,
+    audit,
+    same_secret,
+)
 from bot.console.pages import refused, render, safe_next
 from common.settings import Settings
-from handoff.accounts import authenticate, close_session, open_session
+from handoff.accounts import authenticate, close_session, normalize_login, open_session
+from storage.accounts import ConsoleAudit
 
 LOGIN_COOKIE = "passerelle_console_login"
 LOGIN_FAILED = "Identifiant ou mot de passe incorrect."
@@ -64,6 +72,10 @@ def login(request: Request, session: DbSession, settings: AppSettings, login: st
         page.headers["Retry-After"] = "5"
         return page
     if result.account is None:
+        if not result.blocked:  # a password checked, and wrong (refused tries are not:
+            # the delays bound these rows, nothing bounds a flood of refusals)
+            session.add(ConsoleAudit(login=normalize_login(login)[:120], referent_id="",
+                                     action="login_failed"))
         if result.blocked:
             wait = result.retry_after
             said = f"{wait} secondes" if wait < 120 else f"{math.ceil(wait / 60)} minutes"
@@ -73,6 +85,8 @@ def login(request: Request, session: DbSession, settings: AppSettings, login: st
             return page
         return _login_page(request, settings, next=next, error=LOGIN_FAILED, login=login[:120],
                            status=401)
+    session.add(ConsoleAudit(login=result.account.login, referent_id=result.account.referent_id,
+                             action="login"))
     token, _row = open_session(session, result.account)
     response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax",
@@ -86,6 +100,8 @@ def logout(request: Request, session: DbSession, who: OptionalReferent, csrf: st
     # Without a live session there is nothing to protect: just back to the login form.
     if who is not None and not same_secret(csrf, who.csrf):
         return refused(request, who)
+    if who is not None:
+        audit(session, who, "logout", handoff_id=None, conversation_id=None)
     close_session(session, request.cookies.get(COOKIE))
     response = RedirectResponse("/console/login?out=1", status_code=303)
     response.delete_cookie(COOKIE, path="/")

@@ -37,6 +37,7 @@ from bot.console.deps import (
     in_territory,
     same_secret,
 )
+from bot.console.deps import audit as write_audit
 from bot.console.indicators import ProjectMember
 from bot.console.pages import back, harden, refused, render
 from bot.dialogue.types import Reply
@@ -122,6 +123,7 @@ def import_campaign(request: Request, who: CheckedMember, session: DbSession,
     campaign.territory_id = territory.id  # its hours, its name in the message, its team
     campaign.invitation = default_invitation(territory, " ".join(partner.split())[:80] or None)
     campaign.reminder = messages.text("campaign_reminder")
+    write_audit(session, who, "campaign_import", handoff_id=None, conversation_id=None)
     return _campaign(request, who, session, campaign, territory, imported=result)
 
 
@@ -214,6 +216,7 @@ def save_message(request: Request, who: CheckedMember, campaign: CampaignOr404,
         return _campaign(request, who, session, campaign, territory, status=409,
                          error="Suspendez l'envoi avant de changer le message.")
     campaign.invitation, campaign.reminder = invitation, reminder
+    write_audit(session, who, "campaign_message", handoff_id=None, conversation_id=None)
     return back(f"/console/campagnes/{campaign.id}", ok="message")
 
 
@@ -224,6 +227,7 @@ def schedule(request: Request, who: CheckedMember, campaign: CampaignOr404,
     if action == "suspend":
         if campaign.status == "scheduled":
             campaign.status = "draft"
+            write_audit(session, who, "campaign_suspend", handoff_id=None, conversation_id=None)
         return back(f"/console/campagnes/{campaign.id}", ok="unscheduled")
     current = campaigns.state(campaign, territory, request.app.state.core.clock())
     if current.key not in ("draft", "suspended", "scheduled"):
@@ -240,6 +244,7 @@ def schedule(request: Request, who: CheckedMember, campaign: CampaignOr404,
     campaign.send_after = local.astimezone(UTC)
     campaign.per_hour = min(max(per_hour, 1), 2000)
     campaign.status = "scheduled"
+    write_audit(session, who, "campaign_schedule", handoff_id=None, conversation_id=None)
     return back(f"/console/campagnes/{campaign.id}", ok="scheduled")
 
 
@@ -251,6 +256,7 @@ def delete_draft(request: Request, who: CheckedMember, campaign: CampaignOr404,
                          error="Seul un brouillon jamais programmé peut être supprimé : "
                          "cette campagne a été programmée, son évaluation continue.")
     session.delete(campaign)
+    write_audit(session, who, "campaign_delete", handoff_id=None, conversation_id=None)
     return back("/console/campagnes", ok="deleted")
 
 
@@ -267,6 +273,7 @@ def audit_export(request: Request, who: ProjectMember, campaign: CampaignOr404,
                                f"personne qui a importé la liste ({campaign.created_by}) "
                                "et aux admins. Demandez-le-lui."))
     body = "\ufeff" + campaigns.audit_csv(campaign, campaigns.audit(session, campaign))
+    write_audit(session, who, "campaign_export", handoff_id=None, conversation_id=None)
     name = f"passerelle-campagne-{campaign.id}-controle.csv"
     return harden(Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                            headers={"Content-Disposition": f'attachment; filename="{name}"'}))

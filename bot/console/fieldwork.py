@@ -134,6 +134,8 @@ def _consent_read_aloud(core: DialogueCore, check_id: int, phone: str, who: Refe
             check.consent_method = "read_aloud"
             check.consent_at = core.clock()
             check.consent_by = who.login
+            audit(session, who, "field_read_aloud", handoff_id=None,
+                  conversation_id=check.conversation_id)
 
 
 # ---------------------------------------------------------------------- pages

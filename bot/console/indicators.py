@@ -23,6 +23,7 @@ from bot.console.deps import (
     EarlyAnswer,
     Referent,
     Territory,
+    audit,
 )
 from bot.console.pages import harden, render, role_refusal
 from handoff import fieldwork
@@ -137,12 +138,13 @@ def indicators_page(request: Request, who: ProjectMember, computed: Figures):
                   small=SMALL, secret=SECRET, error=BAD_PERIOD if wrong else None)
 
 
-@router.get("/indicateurs.csv", dependencies=[Depends(project_member)])
-def indicators_csv(computed: Figures):
+@router.get("/indicateurs.csv")
+def indicators_csv(who: ProjectMember, session: DbSession, computed: Figures):
     report, _wrong = computed
     name = f"passerelle-indicateurs-{report.start.isoformat()}-{report.end.isoformat()}.csv"
     # A BOM so that spreadsheet software reads the accents as UTF-8.
     body = "\ufeff" + to_csv(report)
+    audit(session, who, "indicators_export", handoff_id=None, conversation_id=None)
     return harden(Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
                            headers={"Content-Disposition": f'attachment; filename="{name}"'}))
 

@@ -125,3 +125,10 @@ def test_consent_sms_are_limited_per_number_and_per_account_and_audited(
     assert audited == 20
     page = ambassador.get("/console/terrain?error=sms_limit").text
     assert "Trop de SMS d'accord" in unescape(page)
+
+
+def test_the_notice_read_aloud_is_audited(ambassador, sqlite_db):
+    start(ambassador, "06 12 34 90 03", "Gare", read_aloud=True)
+    with sqlite_db.session() as session:
+        audited = session.scalars(select(ConsoleAudit.action).order_by(ConsoleAudit.id)).all()
+    assert "field_read_aloud" in audited
