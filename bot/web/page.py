@@ -49,6 +49,9 @@ TOKEN = re.compile(r"([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})")
 ERASE = "SUPPRIMER"  # the dialogue erases the person on this word (bot/dialogue/commands.py)
 # The conversation's language, and nothing else: read when the page itself is served.
 LANGUAGE_COOKIE = "passerelle_lang"
+CHAT_POLICY = ("default-src 'none'; script-src 'nonce-{0}'; style-src 'nonce-{0}'; "
+               "connect-src 'self'; img-src 'self' data:; form-action 'self'; "
+               "frame-ancestors 'none'; base-uri 'none'")
 _templates = Environment(loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
                          autoescape=select_autoescape(("html",)))
 
@@ -95,8 +98,11 @@ def chat_page(request: Request) -> HTMLResponse:
     """The chat page, drawn in the language this browser's conversation is in, else French."""
     code = request.cookies.get(LANGUAGE_COOKIE)
     shown = ui.page(code if code in language.available() else language.SOURCE)
-    html = _templates.get_template("chat.html").render(page=shown, ui=shown["ui"])
-    return HTMLResponse(html)
+    nonce = secrets.token_urlsafe(16)
+    html = _templates.get_template("chat.html").render(page=shown, ui=shown["ui"], nonce=nonce)
+    # Only the page's own style and script run (their nonce, new for each page): a text
+    # that slipped through escaping could not run a script nor send anything elsewhere.
+    return HTMLResponse(html, headers={"Content-Security-Policy": CHAT_POLICY.format(nonce)})
 
 
 @router.post("")
