@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import messages
-from bot.console.summary import euros
+from bot.console.summary import euros, summarize
 from bot.console.views import PER, _catalogue, aware
-from storage.models import EligibilityResult
+from storage.models import Answer, Conversation, EligibilityResult
 
 # « (Écrivez CONSEILLER à tout moment pour parler à une personne.) » and its shorter form.
 _ANYTIME = re.compile(r"\s*\((?:[ÉéEe]crivez )?CONSEILLER à tout moment[^)]*\)\.?")
@@ -57,9 +57,20 @@ def result_of(session: Session, conversation_id: int, since) -> list[dict]:
     return rights
 
 
+def answers_of(session: Session, conversation_id: int) -> dict:
+    """The resident's answers in one line, and whether a question is being asked (then the
+    page offers to go back and correct the previous answer, the dialogue's own « retour »)."""
+    answers = {a.key: a.value for a in session.scalars(
+        select(Answer).where(Answer.conversation_id == conversation_id))}
+    conversation = session.get(Conversation, conversation_id)
+    asking = conversation is not None and (conversation.state or "").startswith("ask:")
+    return {"line": summarize(answers) if answers else "", "can_go_back": asking}
+
+
 def page_turn(session: Session, conversation_id: int, since, turn: list[dict]
-              ) -> tuple[list[dict], list[dict]]:
-    """The turn as the page shows it, and the result's list when the turn holds one."""
+              ) -> tuple[list[dict], list[dict], dict]:
+    """The turn as the page shows it, the result's list when the turn holds one, and the
+    answers so far."""
     rights = result_of(session, conversation_id, since)
     shown = []
     for said in turn:
@@ -68,4 +79,5 @@ def page_turn(session: Session, conversation_id: int, since, turn: list[dict]
                 shown.append({"text": "", "choices": said["choices"]})
             continue
         shown.append({**said, "text": for_the_page(said["text"])})
-    return shown, rights if any(is_result(s["text"]) for s in turn) else []
+    return (shown, rights if any(is_result(s["text"]) for s in turn) else [],
+            answers_of(session, conversation_id))

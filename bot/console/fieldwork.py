@@ -217,6 +217,7 @@ def check_page(request: Request, who: Ambassador, check_id: int, ok: str = "",
     check = _own(request, who, check_id)
     turn: list[dict] = []
     rights: list[dict] = []
+    answers: dict = {}
     consented = False
     with core.db.session() as session:
         conversation = (session.get(Conversation, check.conversation_id)
@@ -224,12 +225,13 @@ def check_page(request: Request, who: Ambassador, check_id: int, ok: str = "",
         if conversation is not None:
             consented = conversation.consented
             if field.is_open(check, core.clock()):
-                turn, rights = field_view.page_turn(
+                turn, rights, answers = field_view.page_turn(
                     session, conversation.id, check.started_at,
                     _last_turn(session, conversation.id, check.started_at))
             audit(session, who, "field_view", handoff_id=None, conversation_id=conversation.id)
     return render(request, "field_check.html", me=who, active="field", check=check,
                   consented=consented, erased=conversation is None, turn=turn, rights=rights,
+                  answers=answers,
                   notice_text=_notice(core), notice=NOTICES.get(ok), error=ERRORS.get(error))
 
 

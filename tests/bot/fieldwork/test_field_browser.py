@@ -64,6 +64,12 @@ def test_an_ambassador_check_at_360_px(live_server, browser, fake_twilio, tmp_pa
     page.screenshot(path=str(shots / "field-question-360.png"), full_page=True)
 
     page.get_by_role("button", name="5. Autre").click()
+    # The answers so far, and a way back to correct the last one.
+    page.get_by_label("Sa réponse").fill("31")
+    page.get_by_role("button", name="Envoyer la réponse").click()
+    expect(page.locator(".answers")).to_contain_text("31 ans")
+    page.get_by_role("button", name="Corriger la réponse précédente").click()
+    expect(page.locator(".said").first).to_contain_text("âge")
     for answer in ANSWERS:
         page.get_by_label("Sa réponse").fill(answer)
         page.get_by_role("button", name="Envoyer la réponse").click()
