@@ -694,10 +694,11 @@ def _settings(database_url: str, nlu_url: str, nlu_token: str = "",
         # Rasa on a loaded 2-core machine can exceed the production timeout; a timeout here
         # would measure the machine, not what the NLU understands.
         nlu_timeout=5.0, referent_contact="CCAS Neudorf, 03 88 11 22 33")
-    # Every persona and sentence is a new conversation from one client address: lift any
-    # per-address limit on new conversations, whatever it is named.
+    # Every persona and sentence is a new conversation from one client address, and the
+    # questions (bench/question_eval.py) are many messages a minute in one conversation: lift
+    # those limits, whatever they are named.
     for name in Settings.model_fields:
-        if "new_conversations" in name:
+        if "new_conversations" in name or name == "messages_per_conversation_per_minute":
             values[name] = 10**6
     if nlu_token:  # the Rasa server's --auth-token: without it every parse is refused
         values["nlu_token"] = nlu_token
@@ -798,6 +799,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the residents' questions (bench/question_eval.py)")
     parser.add_argument("--questions-only", action="store_true",
                         help="only the residents' questions")
+    parser.add_argument("--held-out", action="store_true",
+                        help="the held-out questions (never used to tune the words)")
+    parser.add_argument("--question-languages", nargs="*", default=None,
+                        help="the languages whose questions to ask (default: every one served)")
     args, _ignored = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
 
     personas = load_personas()
@@ -837,9 +842,10 @@ def main(argv: list[str] | None = None) -> int:
             from bench import question_eval
 
             with app_client(nlu_url.rstrip("/"), eligibility, nlu_token, nlu_urls) as client:
-                questions = question_eval.evaluate(client, eligibility,
-                                                   ["fr", *[c for c in nlu_urls if c != "fr"]],
-                                                   progress)
+                codes = args.question_languages or ["fr", *[c for c in nlu_urls if c != "fr"]]
+                directory = question_eval.QUESTIONS_DIR / ("held_out" if args.held_out else "")
+                questions = question_eval.evaluate(client, eligibility, codes, progress,
+                                                   directory)
     finally:
         eligibility.close()
         for stop in stops:

@@ -16,7 +16,10 @@ answer given before was changed or lost. The conversation is built again after a
 that moved it.
 
 Measured per language: questions asked (questions × moments), answered, restarts, answers
-lost. Issue 26 asks at least 90 % answered, 0 restarts, 0 answers lost. The last line:
+lost. Issue 26 asks at least 90 % answered, 0 restarts, 0 answers lost. The questions
+words were tuned on these questions: tests/conversations/questions/held_out/ (written later,
+by another hand, never used to tune) measures what a new resident's question gets
+(`--held-out`). The last line:
 `questions: answered <x>%, restarts <n>, lost <m>`.
 """
 
@@ -36,7 +39,6 @@ MOMENTS = ("consent", "check", "result", "booked")
 # whose result holds several rights (so « how much » and « documents » have answers).
 BASE = {"fr": "sp-nathalie-digits", "en": "en-nkechi-three-kids-alone",
         "tr": "tr-ayse-two-children-alone", "ar": "ar-khadija-three-children"}
-FIRST = {"fr": "bonjour", "en": "hello", "tr": "merhaba", "ar": "السلام عليكم"}
 TARGET_ANSWERED = 90.0
 SNIPPET = 28  # characters of an expected text that must appear in a reply
 MAX_TURNS = 30
@@ -175,7 +177,8 @@ class Asker:
         evaluator = self.evaluator
         persona = self.personas[code]
         user = self._new_user(code, moment)
-        evaluator.say(user, FIRST[code])
+        # The persona's own first message: its language is read as a resident's would be.
+        evaluator.say(user, persona.first_message)
         if moment == "consent":
             return user
         script = Script(persona)
@@ -247,7 +250,7 @@ def _benefits(evaluator: Any, user: str) -> dict[str, Any] | None:
 
 
 def evaluate(client: Any, eligibility: Any, codes: list[str],
-             progress: Any = None) -> Report:
+             progress: Any = None, directory: Path = QUESTIONS_DIR) -> Report:
     """Every language's questions at every moment, through one running app."""
     from bench.conversation_eval import Evaluator, load_personas
 
@@ -256,14 +259,20 @@ def evaluate(client: Any, eligibility: Any, codes: list[str],
     asker = Asker(evaluator, {code: personas[BASE[code]] for code in codes})
     report = Report()
     for code in codes:
-        questions = load_questions(code)
+        questions = load_questions(code, directory)
         for moment in MOMENTS:
-            user = asker.build(code, moment)
-            for question in questions:
-                trial, moved = asker.ask(code, moment, user, question)
-                report.trials.append(trial)
-                if moved:
-                    user = asker.build(code, moment)
+            try:
+                user = asker.build(code, moment)
+                for question in questions:
+                    trial, moved = asker.ask(code, moment, user, question)
+                    report.trials.append(trial)
+                    if moved:
+                        user = asker.build(code, moment)
+            except RuntimeError as error:  # the moment could not be reached again: all missed
+                asked = {id(t.question) for t in report.trials
+                         if t.language == code and t.moment == moment}
+                report.trials += [Trial(code, moment, q, [str(error)], False, True, False)
+                                  for q in questions if id(q) not in asked]
             if progress:
                 done = [t for t in report.trials if t.language == code and t.moment == moment]
                 progress(f"{code} at {moment}: {sum(t.answered for t in done)}/{len(done)} answered")

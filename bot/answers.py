@@ -815,6 +815,11 @@ def incomes(text: str, key: str) -> tuple[str, dict[str, float]]:
 # ------------------------------------------------------------ the resident's own questions
 # What is asked about a right (each language's `asking` tables), the most specific first.
 RIGHT_QUESTIONS = ("documents", "how_long", "how_much", "who_can", "how")
+# Organisations residents ask about (term_<id> texts): a right named beside one is what is
+# asked about.
+ORGANISATIONS = frozenset({"caf", "mdph", "cpam", "france_travail", "hlm", "france_services"})
+# A question mark and a right named, in this many words at most, ask about the right.
+ABOUT_WORDS = 12
 
 
 def question_in(text: str) -> tuple[str, str | None] | None:
@@ -842,8 +847,9 @@ def question_in(text: str) -> tuple[str, str | None] | None:
         return None
     if says("what"):
         return "what", term
-    if folded.rstrip().endswith(("?", "؟")) and len(folded.split()) <= 6:
-        return "about", term  # « la CSS ? », « et le RSA ? », « MDPH? »
+    if folded.rstrip().endswith(("?", "؟")) and len(folded.split()) <= ABOUT_WORDS \
+            and not any(ch.isdigit() for ch in folded):
+        return "about", term  # « la CSS ? », « et le RSA ? », « une France services près d'ici ? »
     return None
 
 
@@ -916,12 +922,22 @@ def term_in(text: str) -> str | None:
 
 
 def _term_in(folded: str, codes: list[str]) -> str | None:
-    """The word asked about, the longest one said (« prime d'activité » before « prime »)."""
-    best: tuple[int, str] | None = None
+    """The word asked about, the longest one said (« prime d'activité » before « prime »),
+    the first said when two are as long (« ASF … sur mon courrier de la caf »), a right
+    before an organisation (« how long does the caf take for the APL »). An article
+    stuck to it is read too: « lapl », « laah », « dapl », as SMS French writes them."""
+    best: tuple[int, int, str] | None = None
     for code in codes:
         for term, phrases in (language.words("terms", code) or {}).items():
             for phrase in phrases or []:
-                if language.says(folded, [phrase], code) and (best is None
-                                                              or len(phrase) > best[0]):
-                    best = (len(phrase), term)
-    return best[1] if best else None
+                spellings = [phrase]
+                if phrase[:1] in "aeiouy":
+                    spellings += ["l" + phrase, "d" + phrase]
+                for spelling in spellings:
+                    found = language.first_at(folded, spelling, code)
+                    if found is None:
+                        continue
+                    key = (term in ORGANISATIONS, -len(phrase), found, term)
+                    if best is None or key < best:
+                        best = key
+    return best[-1] if best else None

@@ -138,6 +138,12 @@ def says(text: str, phrases: list, code: str | None = None) -> bool:
     return False
 
 
+def first_at(text: str, phrase: str, code: str | None = None) -> int | None:
+    """Where in the folded text the phrase is first said, or None."""
+    found = _phrase(str(phrase), code or current()).search(text)
+    return found.start() if found else None
+
+
 def category(table: str, text: str, order: list[str] | None = None,
              code: str | None = None) -> str | None:
     """The first category of a word table (household, housing, moments…) the text says."""

@@ -25,34 +25,46 @@ def respond(turn: Turn) -> list[Reply] | None:
     if turn.conversation.state.split(":", 1)[0] not in STATES:
         return None
     worry = answers.worry_in(turn.text)
+    feared: list[Reply] = []
     if worry is not None and not any(ch.isdigit() for ch in turn.text):
         # A fear answered before anything else: unanswered, it stops people claiming. With
         # digits it is also an answer (« 78 ans, ils prendront ma maison ? »): read as one.
-        return [Reply(messages.text(f"worry_{worry}", contact=turn.contact))] + _then(turn)
+        feared = [Reply(messages.text(f"worry_{worry}", contact=turn.contact))]
     found = answers.question_in(turn.text)
+    if found is not None and turn.conversation.state == "booked" \
+            and answers.booking_questions(turn.text) \
+            and not (found[0] in answers.RIGHT_QUESTIONS
+                     and found[1] in turn.services.eligibility.catalogue):
+        # « Should I also bring my son's MDPH letter? »: the booking answers it; « quels
+        # papiers pour le RSA ? » is about the right.
+        found = None
     if found is None:
-        return None
-    kind, term = found
-    if kind == "who":
-        answer = [Reply(messages.text("about_service", contact=turn.contact))]
-    elif kind == "how":
-        answer = _how(turn, term)
-        if answer is None:
-            return None
-    elif kind in answers.RIGHT_QUESTIONS:
-        if kind in ("how_much", "who_can") and any(ch.isdigit() for ch in turn.text):
-            return None  # « combien pour 2 enfants ? 1200 de salaire » also answers: read as one
-        answer = _about_right(turn, kind, term)
-        if answer is None:
-            return None
-    elif any(ch.isdigit() for ch in turn.text):
-        return None  # « c quoi l'AAH, j'ai 900 » is an answer with a question: read as one
-    else:
-        answer = [_meaning(turn, term, plain=kind == "what")]
+        return feared + _then(turn) if feared else None
+    # « css documents à fournir, titre de séjour obligé ? »: the fear and the question.
+    answered = _answer(turn, *found)
+    if answered is None:
+        return feared + _then(turn) if feared else None
     # Like a right's card: the follow-up's offer and the question on sex wait for a turn
     # that is not an answer to the person's own question.
     turn.notes["card"] = True
-    return answer + _then(turn)
+    return feared + answered + _then(turn)
+
+
+def _answer(turn: Turn, kind: str, term: str | None) -> list[Reply] | None:
+    """The answer to a question of this kind about this term, or None (not one to answer)."""
+    if kind == "who":
+        return [Reply(messages.text("about_service", contact=turn.contact))]
+    if kind == "how":
+        if turn.conversation.state.startswith("ask") and any(ch.isdigit() for ch in turn.text):
+            return None  # « كندفع الكرا 500 » answers the rent: « how » words are common ones
+        return _how(turn, term)
+    if kind in answers.RIGHT_QUESTIONS:
+        # « on a 2 enfants, on peut avoir le RSA ? » asks about the RSA: answered. Without a
+        # right named, digits make it an answer (« combien ? 1200 de salaire »).
+        return _about_right(turn, kind, term)
+    if any(ch.isdigit() for ch in turn.text):
+        return None  # « c quoi l'AAH, j'ai 900 » is an answer with a question: read as one
+    return [_meaning(turn, term, plain=kind == "what")]
 
 
 def _then(turn: Turn) -> list[Reply]:
@@ -96,7 +108,14 @@ def _how(turn: Turn, term: str | None) -> list[Reply] | None:
         chosen = [b for b in eligible if b["id"] == term]
         if chosen:
             return results.details(turn, chosen, detail=False)
-        return [_meaning(turn, term, plain=False)]
+        meaning = _meaning(turn, term, plain=False)
+        eligibility = turn.services.eligibility
+        computed = {b["id"] for b in (latest.benefits if latest else [])}
+        if term in eligibility.catalogue and term not in computed:
+            # Not computed yet: what it is and where it is claimed.
+            where = rights.text(eligibility.benefit(term), "where")
+            return [Reply(meaning.text + "\n" + messages.text("term_where", where=where))]
+        return [meaning]
     if not eligible or turn.conversation.state == "booked":
         return None  # after a booking, « nereye ? » is about the appointment: it answers
     return results.details(turn, eligible[:1], detail=False)
@@ -110,6 +129,8 @@ def _about_right(turn: Turn, kind: str, term: str | None) -> list[Reply] | None:
     latest = turn.latest_result()
     found = {b["id"]: b for b in (latest.benefits if latest else [])}
     eligibility = turn.services.eligibility
+    if term is None and any(ch.isdigit() for ch in turn.text):
+        return None
     if term is None:
         if kind in ("who_can", "how_much"):
             return None  # « je peux avoir un rendez-vous ? », « c'est combien ? »: no right named
@@ -123,7 +144,7 @@ def _about_right(turn: Turn, kind: str, term: str | None) -> list[Reply] | None:
     info = eligibility.benefit(term)
     name = rights.name(info)
     mine = found.get(term)
-    if mine is not None and not mine.get("eligible") and kind != "documents":
+    if mine is not None and not mine.get("eligible"):
         return [Reply(messages.text("right_not_found", name=name))]
     if kind == "documents":
         text = messages.text("term_documents", name=name,
