@@ -20,7 +20,7 @@ from bot.console.deps import (
     Territory,
     audited,
 )
-from bot.console.pages import back, fragment, harden, notices, parse_day, render
+from bot.console.pages import back, fragment, harden, notices, parse_day, render, safe_next
 from handoff import booking, indicators
 from storage.handoff import Handoff
 from storage.models import utcnow
@@ -86,12 +86,18 @@ def queue_json(request: Request, who: CurrentReferentJson, session: DbSession,
 # ---------------------------------------------------------------------- a conversation
 @router.get("/handoffs/{handoff_id}", response_class=HTMLResponse, dependencies=[audited("view")])
 def handoff_page(request: Request, who: CurrentReferent, handoff: HandoffOr404,
-                 session: DbSession, territory: Territory, ok: str = "", error: str = ""):
+                 session: DbSession, territory: Territory, ok: str = "", error: str = "",
+                 retour: str = ""):
     view = views.conversation_view(session, territory, handoff, now=utcnow())
     # Seen by a referent: back to its place in the queue; the page still lists the failure.
     handoff.delivery_failed_at = None
     return render(request, "conversation.html", me=who, h=view, today=date.today().isoformat(),
-                  **notices(ok, error))
+                  queue_url=_queue_url(retour), **notices(ok, error))
+
+
+def _queue_url(retour: str) -> str:
+    """The queue as the referent left it (its filters, search, page), to go back to."""
+    return safe_next(retour) if retour.startswith("/console?") else "/console"
 
 
 def _written(text: str, limit: int, path: str):
@@ -134,9 +140,9 @@ def give_back(handoff: HandoffOr404, session: DbSession):
 
 
 @router.post("/handoffs/{handoff_id}/close", dependencies=[audited("close")])
-def close(handoff: HandoffOr404, session: DbSession):
+def close(handoff: HandoffOr404, session: DbSession, back_to: str = Form("/console")):
     booking.close_handoff(session, handoff_id=handoff.id)
-    return back("/console", ok="closed")
+    return back(_queue_url(back_to), ok="closed")  # the queue with the filter it had
 
 
 @router.post("/handoffs/{handoff_id}/notes", dependencies=[audited("note")])

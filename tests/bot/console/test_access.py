@@ -181,8 +181,9 @@ def test_queue_lists_urgent_first_then_the_longest_waiting_and_filters(referent,
     assert referent.get("/console/queue.json?mine=1").json()["ids"] == [second]
     assert referent.get("/console/queue.json?place=ccas-neudorf").json()["ids"] == []
     page = referent.get("/console?mine=1")
-    assert f'/console/handoffs/{second}"' in page.text
-    assert f'/console/handoffs/{first}"' not in page.text
+    # Each card links to its request, with the way back to the queue as filtered.
+    assert f'/console/handoffs/{second}?retour=/console%3Fmine%3D1"' in page.text
+    assert f'/console/handoffs/{first}' not in page.text
 
 
 def test_notes_stay_private_and_a_reply_goes_through_the_outbox(referent, sqlite_db):

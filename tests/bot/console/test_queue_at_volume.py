@@ -81,3 +81,22 @@ def test_count_pages_search_and_closed_requests(referent, sqlite_db):
     assert "<h1>Demandes closes</h1>" in closes and ids_on(closes) == [closed]
     assert "1 demande close" in closes and "close le " in closes
     assert closed not in ids_on(first.text)
+
+
+def test_closing_a_request_goes_back_to_the_queue_as_it_was_filtered(referent, sqlite_db):
+    from tests.helpers.console import csrf_of
+
+    with sqlite_db.session() as session:
+        ids = [new_handoff(session, reason_id="rsa") for _ in range(2)]
+    queue = referent.get("/console?q=rsa&place=")
+    link = re.search(rf'href="(/console/handoffs/{ids[0]}[^"]*)"', queue.text).group(1)
+    assert "retour=/console%3Fq%3Drsa" in link
+    page = referent.get(link.replace("&amp;", "&"))
+    assert '<a href="/console?q=rsa">← Demandes</a>' in page.text
+    closed = referent.post(f"/console/handoffs/{ids[0]}/close", follow_redirects=False,
+                           data={"csrf": csrf_of(page.text), "back_to": "/console?q=rsa"})
+    assert closed.headers["location"] == "/console?q=rsa&ok=closed"
+    # Only the console's own queue: anywhere else goes to the plain queue.
+    elsewhere = referent.post(f"/console/handoffs/{ids[1]}/close", follow_redirects=False,
+                              data={"csrf": csrf_of(page.text), "back_to": "https://x.example/"})
+    assert elsewhere.headers["location"] == "/console?ok=closed"
