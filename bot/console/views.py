@@ -272,6 +272,9 @@ def conversation_view(session: Session, territory: Territory, handoff: Handoff, 
         "waited": waited(handoff.created_at, now),
         "created": local_text(handoff.created_at, territory),
         "channel": CHANNELS.get(conversation.channel, conversation.channel),
+        # Said STOP on this channel: shown before the referent types a reply nobody gets.
+        "stopped": any(a.opted_out for a in conversation.person.addresses
+                       if a.channel == conversation.channel),
         # The resident's language: their messages and the prompts they saw are shown as
         # written (dir="auto" for Arabic); a reply goes out as typed.
         "language": LANGUAGES.get(conversation.language or "fr", conversation.language),

@@ -100,3 +100,13 @@ def test_closing_a_request_goes_back_to_the_queue_as_it_was_filtered(referent, s
     elsewhere = referent.post(f"/console/handoffs/{ids[1]}/close", follow_redirects=False,
                               data={"csrf": csrf_of(page.text), "back_to": "https://x.example/"})
     assert elsewhere.headers["location"] == "/console?ok=closed"
+
+
+def test_a_stop_shows_on_the_request_before_anyone_types_a_reply(referent, sqlite_db):
+    with sqlite_db.session() as session:
+        stopped = new_handoff(session, opted_out=True)
+        plain = new_handoff(session)
+    page = referent.get(f"/console/handoffs/{stopped}").text
+    assert "Cette personne a répondu STOP (SMS)" in page and 'id="reply-text"' not in page
+    assert 'id="note-text"' in page  # what they wanted to say can go in a note
+    assert 'id="reply-text"' in referent.get(f"/console/handoffs/{plain}").text
