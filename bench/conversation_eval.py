@@ -799,8 +799,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the residents' questions (bench/question_eval.py)")
     parser.add_argument("--questions-only", action="store_true",
                         help="only the residents' questions")
-    parser.add_argument("--held-out", action="store_true",
-                        help="the held-out questions (never used to tune the words)")
+    parser.add_argument("--held-out", nargs="?", const="held_out", default="",
+                        help="a held-out set of questions (tests/conversations/questions/<name>, "
+                             "default held_out), never used to tune the words")
     parser.add_argument("--question-languages", nargs="*", default=None,
                         help="the languages whose questions to ask (default: every one served)")
     args, _ignored = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
@@ -843,7 +844,7 @@ def main(argv: list[str] | None = None) -> int:
 
             with app_client(nlu_url.rstrip("/"), eligibility, nlu_token, nlu_urls) as client:
                 codes = args.question_languages or ["fr", *[c for c in nlu_urls if c != "fr"]]
-                directory = question_eval.QUESTIONS_DIR / ("held_out" if args.held_out else "")
+                directory = question_eval.QUESTIONS_DIR / args.held_out
                 questions = question_eval.evaluate(client, eligibility, codes, progress,
                                                    directory)
     finally:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from bot import language, parsing
 
 HOUSEHOLD_WORDS = {
@@ -813,6 +815,16 @@ def incomes(text: str, key: str) -> tuple[str, dict[str, float]]:
 
 
 # ------------------------------------------------------------ the resident's own questions
+# A number on its own, not the 3, 7 and 9 of Darija written in Latin letters (« 7afidi »,
+# « 3ayech », « 9rib » are words).
+NUMBER = re.compile(r"(?<![^\W\d_])\d+(?![^\W\d_])")
+
+
+def has_number(text: str) -> bool:
+    """« 85 yasinda », « 500€ »: a number is said; « kifach ndir l 7afidi »: none."""
+    return NUMBER.search(text) is not None
+
+
 # What is asked about a right (each language's `asking` tables), the most specific first.
 RIGHT_QUESTIONS = ("documents", "how_long", "how_much", "who_can", "how")
 # Organisations residents ask about (term_<id> texts): a right named beside one is what is
@@ -836,7 +848,9 @@ def question_in(text: str) -> tuple[str, str | None] | None:
                                  code) for code in codes)
 
     term = _term_in(folded, codes)
-    if says("who"):
+    if says("who") and (term is None or term in ORGANISATIONS):
+        # « c'est la CAF ? » asks who we are; « CSS ach hiya? wach tbib fabor? » asks about
+        # the CSS, even with the word for free.
         return "who", None
     # The most specific first: « quels papiers pour faire la demande de CSS » asks for the
     # documents, « combien de temps pour l'AAH » for the delay, though both say how.
@@ -848,7 +862,7 @@ def question_in(text: str) -> tuple[str, str | None] | None:
     if says("what"):
         return "what", term
     if folded.rstrip().endswith(("?", "؟")) and len(folded.split()) <= ABOUT_WORDS \
-            and not any(ch.isdigit() for ch in folded):
+            and not has_number(folded):
         return "about", term  # « la CSS ? », « et le RSA ? », « une France services près d'ici ? »
     return None
 
@@ -922,6 +936,37 @@ def term_in(text: str) -> str | None:
 
 
 def _term_in(folded: str, codes: list[str]) -> str | None:
+    """The word asked about (`_said_term`), else one misspelt (« visal », « alloc familiale »)."""
+    folded = folded.replace("'", " ")  # « contrat d engagement » as « contrat d'engagement »
+    return _said_term(folded, codes) or _misspelt_term(folded, codes)
+
+
+# A name of a right misspelt is read from this similarity (rapidfuzz's ratio, 0–100) and
+# this many letters: « visal garan », « alocation familliale »; short names (« aah ») only
+# as written, where one letter makes another word.
+MISSPELT_RATIO = 85
+MISSPELT_LETTERS = 6
+
+
+def _misspelt_term(folded: str, codes: list[str]) -> str | None:
+    words = re.findall(r"\w+", folded)
+    best: tuple[float, str] | None = None
+    for code in codes:
+        for term, phrases in (language.words("terms", code) or {}).items():
+            for phrase in phrases or []:
+                phrase = phrase.replace("'", " ")
+                size = len(phrase.split())
+                if len(phrase) < MISSPELT_LETTERS:
+                    continue
+                for start in range(len(words) - size + 1):
+                    window = " ".join(words[start:start + size])
+                    score = fuzz.ratio(window, phrase)
+                    if score >= MISSPELT_RATIO and (best is None or score > best[0]):
+                        best = (score, term)
+    return best[1] if best else None
+
+
+def _said_term(folded: str, codes: list[str]) -> str | None:
     """The word asked about, the longest one said (« prime d'activité » before « prime »),
     the first said when two are as long (« ASF … sur mon courrier de la caf »), a right
     before an organisation (« how long does the caf take for the APL »). An article
@@ -930,6 +975,7 @@ def _term_in(folded: str, codes: list[str]) -> str | None:
     for code in codes:
         for term, phrases in (language.words("terms", code) or {}).items():
             for phrase in phrases or []:
+                phrase = phrase.replace("'", " ")
                 spellings = [phrase]
                 if phrase[:1] in "aeiouy":
                     spellings += ["l" + phrase, "d" + phrase]

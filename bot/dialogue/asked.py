@@ -26,17 +26,15 @@ def respond(turn: Turn) -> list[Reply] | None:
         return None
     worry = answers.worry_in(turn.text)
     feared: list[Reply] = []
-    if worry is not None and not any(ch.isdigit() for ch in turn.text):
+    if worry is not None and not answers.has_number(turn.text):
         # A fear answered before anything else: unanswered, it stops people claiming. With
         # digits it is also an answer (« 78 ans, ils prendront ma maison ? »): read as one.
         feared = [Reply(messages.text(f"worry_{worry}", contact=turn.contact))]
     found = answers.question_in(turn.text)
     if found is not None and turn.conversation.state == "booked" \
-            and answers.booking_questions(turn.text) \
-            and not (found[0] in answers.RIGHT_QUESTIONS
-                     and found[1] in turn.services.eligibility.catalogue):
-        # « Should I also bring my son's MDPH letter? »: the booking answers it; « quels
-        # papiers pour le RSA ? » is about the right.
+            and answers.booking_questions(turn.text) and (found[1] is None or found[0] == "about"):
+        # « Should I also bring my son's MDPH letter? », « c'est où ? »: the booking answers
+        # them; « quels papiers pour le RSA ? », « où se trouve la MDPH ? » name what they ask.
         found = None
     if found is None:
         return feared + _then(turn) if feared else None
@@ -54,17 +52,20 @@ def _answer(turn: Turn, kind: str, term: str | None) -> list[Reply] | None:
     """The answer to a question of this kind about this term, or None (not one to answer)."""
     if kind == "who":
         return [Reply(messages.text("about_service", contact=turn.contact))]
+    # A number while a question waits may be its answer (« كندفع الكرا 500 »), unless the
+    # message asks about a right by name with a question's words (« mon frère a 34 ans, comment
+    # on demande l'AAH pour lui ? »): then it is answered and nothing is stored from it (the
+    # brother's age, his disability), and the pending question is asked again. At the
+    # consent, the result or a booking a number answers nothing.
+    pending = turn.conversation.state.startswith(("ask", "confirm", "recap")) \
+        and answers.has_number(turn.text) and (term is None or kind == "about")
     if kind == "how":
-        if turn.conversation.state.startswith("ask") and any(ch.isdigit() for ch in turn.text):
-            return None  # « كندفع الكرا 500 » answers the rent: « how » words are common ones
-        return _how(turn, term)
+        return None if pending else _how(turn, term)
     if kind in answers.RIGHT_QUESTIONS:
         # « on a 2 enfants, on peut avoir le RSA ? » asks about the RSA: answered. Without a
         # right named, digits make it an answer (« combien ? 1200 de salaire »).
         return _about_right(turn, kind, term)
-    if any(ch.isdigit() for ch in turn.text):
-        return None  # « c quoi l'AAH, j'ai 900 » is an answer with a question: read as one
-    return [_meaning(turn, term, plain=kind == "what")]
+    return None if pending else [_meaning(turn, term, plain=kind == "what")]
 
 
 def _then(turn: Turn) -> list[Reply]:
@@ -129,7 +130,8 @@ def _about_right(turn: Turn, kind: str, term: str | None) -> list[Reply] | None:
     latest = turn.latest_result()
     found = {b["id"]: b for b in (latest.benefits if latest else [])}
     eligibility = turn.services.eligibility
-    if term is None and any(ch.isdigit() for ch in turn.text):
+    if term is None and turn.conversation.state.startswith(("ask", "confirm", "recap")) \
+            and answers.has_number(turn.text):
         return None
     if term is None:
         if kind in ("who_can", "how_much"):

@@ -75,7 +75,12 @@ def any_step(turn: Turn) -> list[Reply] | None:
         return replies
     if act == "erase":
         return erase(turn)
-    if (replies := ask_first(turn, irreversible.guessed(intent))) is not None:
+    guessed = irreversible.guessed(intent)
+    if guessed is not None and command is None and (answered := asked.respond(turn)) is not None:
+        # « Vous êtes la mairie ? Je ne veux pas donner mes informations à n'importe qui »: a
+        # question, not an erasure the model guessed.
+        return answered
+    if (replies := ask_first(turn, guessed)) is not None:
         return replies
     if command != "human" and intent == "request_human" \
             and (answered := asked.respond(turn)) is not None:

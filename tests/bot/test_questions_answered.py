@@ -135,3 +135,68 @@ def test_each_language_has_forty_questions_each_with_an_expected_answer(code):
         assert question.about in CATALOGUE or question.about in TERMS, question
         # A question's expected content exists in the catalogues of its language.
         assert all(question_eval.expected_texts(question, code, None, "X"))
+
+
+def test_a_misspelt_right_is_still_the_right_asked_about(chat, app):
+    for text in PARENT[:4]:
+        chat.say(text)
+    chat.say("visal garan comment faire moi")
+    assert rights.text(CATALOGUE["visale"], "where") in said(chat)
+
+
+def test_digits_at_the_consent_answer_nothing_so_the_question_is_answered(chat, app):
+    chat.say("bonjour")
+    chat.say("l'apa c'est quoi ? ma mere a 85 ans")
+    assert rights.text(CATALOGUE["apa"], "label") in said(chat)
+    assert state_and_answers(app)[0] == "consent"
+
+
+def test_digits_while_a_question_waits_are_its_answer_not_a_question(chat, app):
+    for text in PARENT[:4]:
+        chat.say(text)
+    before = state_and_answers(app)
+    chat.say("67100, l'aah ?")
+    assert rights.text(CATALOGUE["aah"], "label") not in said(chat)
+    assert state_and_answers(app) != before  # read as the answer it holds
+
+
+def test_a_question_about_a_right_for_someone_else_stores_nothing_of_them(chat, app):
+    for text in PARENT[:4]:
+        chat.say(text)
+    before = state_and_answers(app)
+    chat.say("mon frère a 34 ans il est handicapé, comment on demande l'aah pour lui ?")
+    assert rights.text(CATALOGUE["aah"], "where") in said(chat)
+    assert state_and_answers(app) == before  # not his age, not his disability as the person's
+
+
+def test_a_right_is_asked_about_before_the_office_that_pays_it(chat, app):
+    for text in PARENT[:4]:
+        chat.say(text)
+    chat.say("combien de temps met la caf pour l'apl ?")
+    assert rights.text(CATALOGUE["aide_logement"], "delay") in said(chat)
+
+
+def test_the_french_questions_mid_check_are_answered_even_without_the_nlu(app_factory):
+    """The evaluation's own run (bench/question_eval.py) on the keyword reader alone, at the
+    moment where a question is likeliest to be taken for an answer: the middle of the check."""
+    with TestClient(app_factory(clock=lambda: NOW,
+                                messages_per_conversation_per_minute=10**6)) as app:
+        _ask_the_french_questions(app)
+
+
+def _ask_the_french_questions(app) -> None:
+    from bench.conversation_eval import Evaluator, load_personas
+
+    evaluator = Evaluator(app, app.app.state.core.eligibility)
+    personas = {p.id: p for p in load_personas()}
+    asker = question_eval.Asker(evaluator, {"fr": personas[question_eval.BASE["fr"]]})
+    user = asker.build("fr", "check")
+    trials = []
+    for question in question_eval.load_questions("fr"):
+        trial, moved = asker.ask("fr", "check", user, question)
+        trials.append(trial)
+        if moved:
+            user = asker.build("fr", "check")
+    answered = sum(t.answered for t in trials)
+    assert not [t.question.text for t in trials if t.restarted]
+    assert answered >= 0.9 * len(trials), question_eval.failures(question_eval.Report(trials))
