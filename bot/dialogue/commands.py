@@ -76,9 +76,11 @@ def any_step(turn: Turn) -> list[Reply] | None:
     if act == "erase":
         return erase(turn)
     guessed = irreversible.guessed(intent)
-    if guessed is not None and command is None and (answered := asked.respond(turn)) is not None:
+    if guessed is not None and command is None and ("?" in turn.text or "؟" in turn.text) \
+            and (answered := asked.respond(turn)) is not None:
         # « Vous êtes la mairie ? Je ne veux pas donner mes informations à n'importe qui »: a
-        # question, not an erasure the model guessed.
+        # question, not an erasure the model guessed. Without a question mark (« je veux
+        # supprimer mes infos ») the act is confirmed as before.
         return answered
     if (replies := ask_first(turn, guessed)) is not None:
         return replies
